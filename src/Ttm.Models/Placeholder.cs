@@ -1,0 +1,1 @@
+namespace Ttm.Models; internal static class Placeholder {}
