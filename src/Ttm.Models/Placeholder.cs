@@ -1,1 +1,0 @@
-namespace Ttm.Models; internal static class Placeholder {}

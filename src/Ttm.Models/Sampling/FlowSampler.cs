@@ -1,0 +1,99 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ttm.Models.Sampling;
+
+/// <summary>
+/// First-order Euler flow-matching sampler over a <see cref="VideoDit"/>, with two-group classifier-free
+/// guidance. <see cref="Advance"/> moves any set of independent requests one step each in one batched
+/// forward pass (three rows per request for guidance), which is what the server's device worker batches.
+/// </summary>
+public sealed class FlowSampler(VideoDit model)
+{
+    public VideoDit Model { get; } = model;
+
+    /// <summary>Starts a request from seeded Gaussian noise (the same seed gives the same noise on any device).</summary>
+    public SamplingRequest Start(StageConditions conditions, SamplingOptions options)
+    {
+        var c = Model.Config;
+        using var generator = new Generator((ulong)options.Seed);
+        var noise = randn([1, 3, c.Frames, c.Height, c.Width], generator: generator).to(DeviceOf(Model));
+        return new SamplingRequest(conditions, options, noise);
+    }
+
+    /// <summary>Advances each request by one Euler step in a single batched forward pass.</summary>
+    /// <returns>per request, the clean estimate after this step (for streamed previews); caller disposes</returns>
+    public IReadOnlyList<StepResult> Advance(IReadOnlyList<SamplingRequest> requests)
+    {
+        if (requests.Count == 0) return [];
+        if (requests.FirstOrDefault(r => r.IsDone) is { } done)
+            throw new InvalidOperationException($"A request that finished its {done.Options.Steps} steps cannot advance.");
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+
+        // 1. Rows: per request (∅,∅), (V,∅), (V,T), or only (V,T) when guidance is the identity.
+        var rows = new List<StageConditions>();
+        var states = new List<Tensor>();
+        var times = new List<float>();
+        foreach (var r in requests)
+        {
+            var groups = r.Options.Guidance.IsIdentity
+                ? [r.Conditions]
+                : new[] { r.Conditions.Without(visual: true, text: true), r.Conditions.Without(visual: false, text: true), r.Conditions };
+            foreach (var g in groups)
+            {
+                rows.Add(g);
+                states.Add(r.State);
+                times.Add(r.Time);
+            }
+        }
+
+        // 2. One forward pass for all rows.
+        var noisy = cat(states, 0); // (R, 3, T, H, W)
+        var time = tensor(times.ToArray(), device: noisy.device); // (R,)
+        using var batch = StageConditions.Collate(rows, noisy, time, Model.Config.TextWidth);
+        var output = Model.forward(batch); // (R, 3, T, H, W)
+
+        // 3. Guidance, clean estimate and Euler step per request.
+        var results = new List<StepResult>(requests.Count);
+        int row = 0;
+        foreach (var r in requests)
+        {
+            Tensor guided;
+            if (r.Options.Guidance.IsIdentity)
+                guided = output.narrow(0, row++, 1);
+            else
+            {
+                guided = r.Options.Guidance.Combine(output.narrow(0, row, 1), output.narrow(0, row + 1, 1), output.narrow(0, row + 2, 1));
+                row += 3;
+            }
+            float t = r.Time, next = r.Times[r.Step + 1];
+            var clean = Model.Config.Prediction == Prediction.Velocity
+                ? r.State + (1f - t) * guided               // x̂ = x_t + (1 − t)·u
+                : guided;                                   // the network predicts x̂ itself
+            var velocity = (clean - r.State) / (1f - t);     // u = (x̂ − x_t) / (1 − t)
+            var updated = r.State + (next - t) * velocity;   // Euler: x_{t'} = x_t + (t' − t)·u
+            r.State.Dispose();
+            r.State = updated.MoveToOuterDisposeScope();
+            r.Step++;
+            results.Add(new StepResult(r, r.Step, next, clean.MoveToOuterDisposeScope()));
+        }
+        return results;
+    }
+
+    /// <summary>Runs one request to the end, handing each step's clean estimate to <paramref name="onStep"/> (which must not keep it).</summary>
+    /// <returns>(1, 3, T, H, W) the sample</returns>
+    public Tensor Sample(StageConditions conditions, SamplingOptions options, Action<StepResult>? onStep = null, CancellationToken cancellationToken = default)
+    {
+        using var request = Start(conditions, options);
+        while (!request.IsDone)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var result = Advance([request])[0];
+            onStep?.Invoke(result);
+        }
+        return request.State.clone();
+    }
+
+    static Device DeviceOf(nn.Module module) => module.parameters().First().device;
+}

