@@ -17,8 +17,8 @@ public sealed class FlowSampler(VideoDit model)
     {
         var c = Model.Config;
         using var generator = new Generator((ulong)options.Seed);
-        var noise = randn([1, 3, c.Frames, c.Height, c.Width], generator: generator).to(DeviceOf(Model));
-        return new SamplingRequest(conditions, options, noise);
+        using var noise = randn([1, 3, c.Frames, c.Height, c.Width], generator: generator); // on the CPU: same noise everywhere
+        return new SamplingRequest(conditions, options, noise.to(DeviceOf(Model), copy: true));
     }
 
     /// <summary>Advances each request by one Euler step in a single batched forward pass.</summary>

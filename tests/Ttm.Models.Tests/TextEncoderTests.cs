@@ -1,0 +1,55 @@
+using Ttm.Models.Text;
+
+namespace Ttm.Models.Tests;
+
+public sealed class TextEncoderTests
+{
+    static float[] Pooled(TextEmbedding e)
+    {
+        var mean = new float[e.Width];
+        for (int i = 0; i < e.Length; i++)
+            for (int j = 0; j < e.Width; j++) mean[j] += e.States[i * e.Width + j] / e.Length;
+        return mean;
+    }
+
+    static double Cosine(float[] a, float[] b) =>
+        a.Zip(b, (x, y) => (double)x * y).Sum() / Math.Sqrt(a.Sum(x => (double)x * x) * b.Sum(x => (double)x * x));
+
+    [Fact]
+    public void MiniLm_FromThePackage_GivesTokenStatesOfWidth384()
+    {
+        var encoder = MiniLmTextEncoder.Shared;
+        var e = encoder.Encode("The red circle moves left.");
+        Assert.Equal(384, e.Width);
+        Assert.Equal(e.Length * 384, e.States.Length);
+        Assert.InRange(e.Length, 6, 12); // [CLS] the red circle moves left . [SEP]
+        Assert.Same(e, encoder.Encode("The red circle moves left.")); // cached by prompt
+    }
+
+    [Fact]
+    public void MiniLm_IsPretrained_ParaphrasesAreCloserThanOtherMeanings()
+    {
+        var encoder = MiniLmTextEncoder.Shared;
+        var a = Pooled(encoder.Encode("a red ball rolls to the left"));
+        var b = Pooled(encoder.Encode("the red ball is moving left"));
+        var c = Pooled(encoder.Encode("stock markets fell sharply on tuesday"));
+        Assert.True(Cosine(a, b) > Cosine(a, c) + 0.2, $"paraphrase {Cosine(a, b):F3} vs unrelated {Cosine(a, c):F3}");
+    }
+
+    [Fact]
+    public void MiniLm_TruncatesLongPromptsToMaxTokens()
+    {
+        var encoder = MiniLmTextEncoder.Shared;
+        var e = encoder.Encode(string.Join(" ", Enumerable.Repeat("the blue square drifts upward", 100)));
+        Assert.Equal(encoder.MaxTokens, e.Length);
+    }
+
+    [Fact]
+    public void Load_FromAFolderWithoutAModel_SaysWhatIsMissing()
+    {
+        var empty = Directory.CreateTempSubdirectory().FullName;
+        var error = Assert.Throws<FileNotFoundException>(() => MiniLmTextEncoder.Load(empty));
+        Assert.Contains("model.onnx", error.Message);
+        Directory.Delete(empty);
+    }
+}
