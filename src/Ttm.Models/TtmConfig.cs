@@ -70,7 +70,12 @@ public sealed record TtmConfig
     /// <summary>Most objects a request may have; palette colours 1..MaxObjects.</summary>
     public int MaxObjects { get; init; } = 3;
     public AttentionLayout Attention { get; init; } = AttentionLayout.Factorized;
-    public Prediction Prediction { get; init; } = Prediction.Velocity;
+    public Prediction Prediction { get; init; } = Prediction.Sample;
+    /// <summary>
+    /// With sample prediction, add the first visual condition (stage 1: s(0); stage 2: x(0)), repeated over
+    /// frames, to the network's output: a direct path from the first frame, so the network only learns what moves.
+    /// </summary>
+    public bool AnchorOnFirstFrame { get; init; } = true;
     public TtmVariant Variant { get; init; } = TtmVariant.Ttm;
 
     /// <summary>Channels per pixel entering the patch embedding: the noisy target and its first-frame / trajectory conditions.</summary>

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using Ttm.Models;
+using Ttm.Models.Text;
+using Ttm.Training.Training;
+
+namespace Ttm.Cli.Commands;
+
+/// <summary><c>./ttm train --stage motion|video --variant ttm|ti2v|no-mask|cross-only|self-only --run DIR ...</c></summary>
+static class TrainCommand
+{
+    public static Command Create()
+    {
+        var stage = new Option<string>("--stage") { Description = "motion (stage 1) or video (stage 2)", Required = true };
+        var variant = new Option<string>("--variant") { Description = "ttm, ti2v, no-mask, cross-only or self-only", DefaultValueFactory = _ => "ttm" };
+        var run = new Option<DirectoryInfo>("--run") { Description = "Run folder: checkpoints, loss.csv and the EMA model (resumes if present)", Required = true };
+        var size = new Option<string>("--size") { Description = "Model size: tiny, small or base", DefaultValueFactory = _ => "tiny" };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 5000 };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16 };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4 };
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 200 };
+        var prediction = new Option<Prediction>("--prediction") { Description = "Sample or Velocity", DefaultValueFactory = _ => Prediction.Sample };
+        var single = new Option<double>("--single-fraction") { Description = "Share of single-object cases (1 = single-object curriculum)", DefaultValueFactory = _ => 0.4 };
+        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1 };
+        var minutes = new Option<double?>("--minutes") { Description = "Stop (with a checkpoint) after this long; run again to resume" };
+        var checkpoint = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 250 };
+        var logEvery = new Option<int>("--log-every") { DefaultValueFactory = _ => 25 };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for the network (default: all cores)" };
+        var command = new Command("train", "Train one stage on the shapes world")
+        {
+            stage, variant, run, size, steps, batch, lr, warmup, prediction, single, seed, minutes, checkpoint, logEvery, threads,
+        };
+        command.SetAction((result, cancellationToken) =>
+        {
+            if (result.GetValue(threads) is int n) TorchSharp.torch.set_num_threads(n);
+            var options = new TrainingOptions
+            {
+                Stage = ParseStage(result.GetValue(stage)!),
+                Variant = ParseVariant(result.GetValue(variant)!),
+                RunDirectory = result.GetValue(run)!.FullName,
+                Size = result.GetValue(size)!,
+                Steps = result.GetValue(steps),
+                BatchSize = result.GetValue(batch),
+                LearningRate = result.GetValue(lr),
+                WarmupSteps = result.GetValue(warmup),
+                Prediction = result.GetValue(prediction),
+                SingleFraction = result.GetValue(single),
+                Seed = result.GetValue(seed),
+                TimeLimitSeconds = result.GetValue(minutes) * 60,
+                CheckpointEvery = result.GetValue(checkpoint),
+                LogEvery = result.GetValue(logEvery),
+            };
+            using var trainer = new StageTrainer(options, MiniLmTextEncoder.Shared, Console.Out);
+            var state = trainer.Run("./ttm " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), cancellationToken);
+            Console.WriteLine($"stopped at step {state.Step}, {state.Seconds:F0} s trained in total, last loss {state.LastLoss:F4}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    public static ModelStage ParseStage(string value) => value switch
+    {
+        "motion" => ModelStage.Motion,
+        "video" => ModelStage.Video,
+        _ => throw new ArgumentException($"--stage must be motion or video, not '{value}'."),
+    };
+
+    public static TtmVariant ParseVariant(string value) => value switch
+    {
+        "ttm" => TtmVariant.Ttm,
+        "ti2v" => TtmVariant.Ti2v,
+        "no-mask" => TtmVariant.NoMask,
+        "cross-only" => TtmVariant.CrossOnly,
+        "self-only" => TtmVariant.SelfOnly,
+        _ => throw new ArgumentException($"--variant must be ttm, ti2v, no-mask, cross-only or self-only, not '{value}'."),
+    };
+}

@@ -1,0 +1,10 @@
+using System.CommandLine;
+using Ttm.Cli.Commands;
+
+var root = new RootCommand("TtmCluster: Through-The-Mask image-to-video, trained on the shapes world and served by Orleans.")
+{
+    WorldCommand.Create(),
+    TrainCommand.Create(),
+    BenchCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

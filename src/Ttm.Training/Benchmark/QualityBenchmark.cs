@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Ttm.Models;
+using Ttm.Models.Generation;
+using Ttm.Models.Sampling;
+using Ttm.Training.Training;
+using Ttm.Training.World;
+using static TorchSharp.torch;
+
+namespace Ttm.Training.Benchmark;
+
+/// <summary>One case's generation and scores.</summary>
+public sealed record ScoredCase(BenchCase Case, float[]? Trajectory, int[]? TrajectoryLabels, float[] Video, IReadOnlyDictionary<string, double> Scores, bool[] DirectionCorrect);
+
+/// <summary>
+/// Scores the two networks on shapes-world cases: each case's true plan and first-frame masks go in, the
+/// generated video is compared with the truth (see <see cref="VideoMetrics"/>).
+/// </summary>
+public sealed class QualityBenchmark(TwoStageGenerator generator, SamplingOptions motion, SamplingOptions video, int batch = 8)
+{
+    /// <summary>Shapes-128's seeds sit far above every training seed (<see cref="StageTrainer.TrainingSeedLimit"/>).</summary>
+    public const long SuiteSeed = 1L << 41;
+
+    /// <summary>Shapes-128: 64 single-object and 64 multi-object cases from fixed seeds never used in training.</summary>
+    public static IReadOnlyList<BenchCase> Shapes128(int perSplit = 64, int frames = 8, int size = 32)
+    {
+        var world = new ShapesWorld(frames, size, size);
+        return Enumerable.Range(0, perSplit).Select(i => BenchCase.From(world.Generate(SuiteSeed + i, WorldSplit.Single)))
+            .Concat(Enumerable.Range(0, perSplit).Select(i => BenchCase.From(world.Generate(SuiteSeed + 10_000 + i, WorldSplit.Multi))))
+            .ToList();
+    }
+
+    public (IReadOnlyList<ScoredCase> Cases, double Seconds) Run(IReadOnlyList<BenchCase> cases, TextWriter? progress = null, CancellationToken cancellationToken = default)
+    {
+        var scored = new List<ScoredCase>();
+        var clock = Stopwatch.StartNew();
+        for (int start = 0; start < cases.Count; start += batch)
+        {
+            var chunk = cases.Skip(start).Take(batch).ToList();
+            using var scope = NewDisposeScope();
+            var inputs = chunk.Select((c, i) => Input(c, start + i)).ToList();
+            var outputs = generator.Generate(inputs, cancellationToken);
+            for (int i = 0; i < chunk.Count; i++)
+                scored.Add(Score(chunk[i], outputs[i]));
+            progress?.WriteLine($"  {Math.Min(start + batch, cases.Count)}/{cases.Count} cases, {clock.Elapsed.TotalSeconds:F0} s");
+        }
+        return (scored, clock.Elapsed.TotalSeconds);
+    }
+
+    GenerationInput Input(BenchCase c, int index)
+    {
+        var t = c.Truth;
+        var first = tensor(c.FirstFrame, [1, t.Height, t.Width, 3]).permute(0, 3, 1, 2) * 2f - 1f; // (1, 3, H, W)
+        var labels = tensor(c.FirstLabels.Select(l => (long)l).ToArray(), [1, 1, t.Height, t.Width]);
+        var masks = TrajectoryPalette.Paint(labels).select(2, 0); // (1, 3, H, W)
+        return new GenerationInput(first.contiguous(), masks.contiguous(), t.Caption, t.MotionPrompt,
+            t.Objects.Select(o => o.LocalPrompt).ToList(), motion with { Seed = index }, video with { Seed = index });
+    }
+
+    /// <summary>(1, 3, T, H, W) in [-1, 1] → (T, H, W, 3) in [0, 1].</summary>
+    public static float[] ToPixels(Tensor video)
+    {
+        using var scope = NewDisposeScope();
+        return ((video + 1f) / 2f).clamp(0f, 1f).squeeze(0).permute(1, 2, 3, 0).contiguous().data<float>().ToArray();
+    }
+
+    static ScoredCase Score(BenchCase c, GenerationOutput output)
+    {
+        var t = c.Truth;
+        int objects = t.Objects.Count;
+        var video = ToPixels(output.Video);
+        var scores = new Dictionary<string, double>();
+
+        // Direction, endpoint and appearance from the generated frames, tracked by each object's colour.
+        var correct = new bool[objects];
+        double endpoint = 0, appearance = 0;
+        for (int l = 1; l <= objects; l++)
+        {
+            var truth = t.Objects[l - 1];
+            var colour = VideoMetrics.ObjectColour(c.FirstFrame, c.FirstLabels, l);
+            var track = VideoMetrics.TrackByColour(video, t.Frames, t.Height, t.Width, colour);
+            var (start, end) = (track.Centroids[0], track.Centroids[^1]);
+            string read = VideoMetrics.DirectionOf(end[0] - start[0], end[1] - start[1], t.Width);
+            correct[l - 1] = read == truth.Motion;
+            var trueEnd = truth.Centroids[^1];
+            endpoint += float.IsNaN(end[0]) || float.IsNaN(trueEnd[0])
+                ? Math.Sqrt(t.Width * t.Width + t.Height * t.Height)
+                : Math.Sqrt(Math.Pow(end[0] - trueEnd[0], 2) + Math.Pow(end[1] - trueEnd[1], 2));
+            appearance += VideoMetrics.AppearanceConsistency(track);
+        }
+        scores["direction_accuracy"] = correct.Count(x => x) / (double)objects;
+        scores["endpoint_error_px"] = endpoint / objects;
+        scores["appearance_consistency"] = appearance / objects;
+        int frameLength = t.Height * t.Width * 3;
+        scores["first_frame_psnr"] = VideoMetrics.Psnr(video, c.FirstFrame, 0, frameLength);
+        if (c.TrueFrames is not null)
+        {
+            scores["video_psnr"] = VideoMetrics.Psnr(video, c.TrueFrames);
+            scores["video_ssim"] = VideoMetrics.Ssim(video, c.TrueFrames, t.Frames, t.Height, t.Width);
+        }
+
+        float[]? trajectory = null;
+        int[]? trajectoryLabels = null;
+        if (output.Trajectory is not null)
+        {
+            trajectory = ToPixels(output.Trajectory);
+            using var read = TrajectoryPalette.Read(output.Trajectory, objects);
+            trajectoryLabels = read.data<long>().ToArray().Select(v => (int)v).ToArray();
+            if (c.TrueLabels is not null)
+                scores["mask_iou"] = VideoMetrics.MaskIou(trajectoryLabels, c.TrueLabels, t.Frames, objects);
+        }
+        return new ScoredCase(c, trajectory, trajectoryLabels, video, scores, correct);
+    }
+
+    /// <summary>Averages per split; direction accuracy and endpoint error are averaged over objects, the rest over cases.</summary>
+    public static QualityReport Report(string suite, string variant, IReadOnlyList<ScoredCase> cases, double seconds)
+    {
+        IReadOnlyDictionary<string, double> Aggregate(List<ScoredCase> split)
+        {
+            var result = new Dictionary<string, double>();
+            if (split.Count == 0) return result;
+            var objects = split.SelectMany(s => s.DirectionCorrect).ToList();
+            result["direction_accuracy"] = objects.Count(x => x) / (double)objects.Count;
+            result["endpoint_error_px"] = split.Sum(s => s.Scores["endpoint_error_px"] * s.DirectionCorrect.Length) / objects.Count;
+            foreach (var m in new[] { "mask_iou", "first_frame_psnr", "video_psnr", "video_ssim", "appearance_consistency" })
+            {
+                var values = split.Where(s => s.Scores.ContainsKey(m)).Select(s => s.Scores[m]).ToList();
+                if (values.Count > 0) result[m] = values.Average();
+            }
+            result["seconds_per_case"] = seconds / cases.Count;
+            return result;
+        }
+        return new QualityReport(suite, variant, cases.Count,
+            Aggregate(cases.Where(c => !c.Case.IsMulti).ToList()), Aggregate(cases.Where(c => c.Case.IsMulti).ToList()));
+    }
+}

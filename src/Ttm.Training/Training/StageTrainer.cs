@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.PyBridge;
+using Ttm.Models;
+using Ttm.Models.Text;
+using Ttm.Models.Weights;
+using Ttm.Training.World;
+using static TorchSharp.torch;
+
+namespace Ttm.Training.Training;
+
+/// <summary>
+/// Trains one stage on shapes-world cases generated on the fly: flow matching (x_t = t·x + (1 − t)·ε),
+/// AdamW with linear warm-up, EMA weights, condition dropout for both guidance groups, checkpoints that
+/// resume exactly where they stopped. The EMA network is what ships (run/model/).
+/// </summary>
+public sealed class StageTrainer : IDisposable
+{
+    /// <summary>Training case seeds live below this; benchmark suites draw from above it.</summary>
+    public const long TrainingSeedLimit = 1L << 40;
+
+    readonly TrainingOptions options;
+    readonly ITextEncoder text;
+    readonly TextWriter log;
+    readonly TtmConfig config;
+    readonly VideoDit model;
+    readonly VideoDit ema;
+    readonly AdamW optimizer;
+    readonly ShapesWorld world;
+    readonly string checkpointDirectory;
+    int step;
+    double elapsedBefore;
+
+    public StageTrainer(TrainingOptions options, ITextEncoder text, TextWriter log)
+    {
+        this.options = options;
+        this.text = text;
+        this.log = log;
+        config = options.ModelConfig();
+        manual_seed(options.Seed);
+        model = new VideoDit(config);
+        ema = new VideoDit(config);
+        CopyWeights(model, ema);
+        ema.eval();
+        optimizer = optim.AdamW(model.parameters(), options.LearningRate, 0.9, 0.99, weight_decay: options.WeightDecay);
+        world = new ShapesWorld(config.Frames, config.Height, config.Width);
+        checkpointDirectory = Path.Combine(options.RunDirectory, "checkpoint");
+        Resume();
+    }
+
+    public VideoDit Ema => ema;
+    public int Step => step;
+    /// <summary>Wall time spent making batches (world, text encoder) rather than in the network.</summary>
+    public double DataSeconds { get; private set; }
+
+    string ModelDirectory => Path.Combine(options.RunDirectory, "model");
+    string StateFile => Path.Combine(checkpointDirectory, "state.json");
+
+    void Resume()
+    {
+        var state = TrainingState.Load(StateFile);
+        if (state is null) return;
+        ModelWeights.LoadInto(model, Path.Combine(checkpointDirectory, "raw.safetensors"));
+        ModelWeights.LoadInto(ema, Path.Combine(ModelDirectory, ModelWeights.WeightsFile));
+        optimizer.load_py(Path.Combine(checkpointDirectory, "optimizer.bin"));
+        step = state.Step;
+        elapsedBefore = state.Seconds;
+        log.WriteLine($"resumed {options.Stage}/{options.Variant} at step {step} ({elapsedBefore:F0} s trained so far)");
+    }
+
+    /// <summary>Runs until <see cref="TrainingOptions.Steps"/>, the time limit or cancellation; checkpoints on the way and at the end.</summary>
+    public TrainingState Run(string command, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(checkpointDirectory);
+        var clock = Stopwatch.StartNew();
+        var lossFile = Path.Combine(options.RunDirectory, "loss.csv");
+        if (!File.Exists(lossFile)) File.WriteAllText(lossFile, "step,loss,lr,steps_per_second,seconds\n");
+        double windowLoss = 0;
+        int windowSteps = 0;
+        var windowClock = Stopwatch.StartNew();
+        double lastLoss = double.NaN;
+        model.train();
+        while (step < options.Steps && !cancellationToken.IsCancellationRequested
+               && (options.TimeLimitSeconds is null || clock.Elapsed.TotalSeconds < options.TimeLimitSeconds))
+        {
+            lastLoss = TrainStep();
+            step++;
+            windowLoss += lastLoss;
+            windowSteps++;
+            if (step % options.LogEvery == 0 || step == options.Steps)
+            {
+                double rate = windowSteps / windowClock.Elapsed.TotalSeconds;
+                double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
+                log.WriteLine($"{options.Stage}/{options.Variant} step {step}/{options.Steps} loss {windowLoss / windowSteps:F4} lr {CurrentLearningRate():E1} {rate:F2} steps/s (data {DataSeconds / windowClock.Elapsed.TotalSeconds:P0}) {seconds:F0} s");
+                File.AppendAllText(lossFile, $"{step},{windowLoss / windowSteps:F5},{CurrentLearningRate():E3},{rate:F3},{seconds:F0}\n");
+                windowLoss = 0;
+                windowSteps = 0;
+                windowClock.Restart();
+                DataSeconds = 0;
+            }
+            if (step % options.CheckpointEvery == 0) Checkpoint(command, clock.Elapsed.TotalSeconds, lastLoss);
+        }
+        return Checkpoint(command, clock.Elapsed.TotalSeconds, lastLoss);
+    }
+
+    TrainingState Checkpoint(string command, double seconds, double loss)
+    {
+        ModelWeights.Save(ema, ModelDirectory);
+        var raw = Path.Combine(checkpointDirectory, "raw.safetensors");
+        model.save_safetensors(raw + ".tmp");
+        File.Move(raw + ".tmp", raw, overwrite: true);
+        var optimizerFile = Path.Combine(checkpointDirectory, "optimizer.bin");
+        optimizer.save_py(optimizerFile + ".tmp");
+        File.Move(optimizerFile + ".tmp", optimizerFile, overwrite: true);
+        var state = new TrainingState(step, elapsedBefore + seconds, loss, command);
+        state.Save(StateFile);
+        return state;
+    }
+
+    double CurrentLearningRate() => options.LearningRate * Math.Min(1.0, (step + 1) / (double)Math.Max(1, options.WarmupSteps));
+
+    /// <summary>One optimiser step on a fresh batch; the batch depends only on (seed, step), so a resumed run sees the same data.</summary>
+    public double TrainStep()
+    {
+        using var scope = NewDisposeScope();
+        var random = new Random(HashCode.Combine(options.Seed, step));
+        using var generator = new Generator((ulong)(options.Seed * 1_000_003 + step));
+
+        var dataClock = Stopwatch.StartNew();
+        var rows = new List<StageConditions>();
+        var targets = new List<Tensor>();
+        var owned = new List<IDisposable>();
+        for (int i = 0; i < options.BatchSize; i++)
+        {
+            long caseSeed = (options.Seed * 1_000_000_007L + (long)step * options.BatchSize + i) % TrainingSeedLimit;
+            var worldCase = world.Generate(caseSeed, options.SplitFor(random));
+            var tensors = CaseTensors.From(worldCase);
+            owned.Add(tensors);
+            var conditions = Conditions(worldCase, tensors);
+            owned.Add(conditions);
+            double u = random.NextDouble();
+            rows.Add(u < options.DropBoth ? conditions.Without(visual: true, text: true)
+                : u < options.DropBoth + options.DropText ? conditions.Without(visual: false, text: true)
+                : u < options.DropBoth + options.DropText + options.DropVisual ? conditions.Without(visual: true, text: false)
+                : conditions);
+            targets.Add(config.Stage == ModelStage.Motion ? tensors.Trajectory : tensors.Video);
+        }
+
+        // Flow time: half uniform, half logit-normal (more weight mid-way, where structure is decided).
+        var times = Enumerable.Range(0, options.BatchSize).Select(_ =>
+            random.NextDouble() < 0.5 ? random.NextDouble() : 1.0 / (1.0 + Math.Exp(-Gaussian(random)))).Select(t => (float)t).ToArray();
+        var data = cat(targets, 0); // (B, 3, T, H, W)
+        var noise = randn(data.shape, generator: generator);
+        var t = tensor(times).view(-1, 1, 1, 1, 1);
+        var noisy = t * data + (1f - t) * noise; // x_t
+        using var batch = StageConditions.Collate(rows, noisy, tensor(times), config.TextWidth);
+        DataSeconds += dataClock.Elapsed.TotalSeconds;
+        var prediction = model.forward(batch);
+        var target = config.Prediction == Prediction.Sample ? data : data - noise;
+        var loss = nn.functional.mse_loss(prediction, target);
+
+        optimizer.zero_grad();
+        loss.backward();
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = CurrentLearningRate();
+        optimizer.step();
+        UpdateEma();
+        foreach (var o in owned) o.Dispose();
+        return loss.item<float>();
+    }
+
+    StageConditions Conditions(WorldCase worldCase, CaseTensors tensors) => config.Stage == ModelStage.Motion
+        ? StageConditions.ForMotion(tensors.FirstMasks, tensors.FirstFrame, text.Encode(worldCase.MotionPrompt), config.Frames)
+        : StageConditions.ForVideo(config, tensors.FirstFrame, tensors.Trajectory, text.Encode(worldCase.Caption),
+            worldCase.Objects.Select(o => text.Encode(o.LocalPrompt)).ToList());
+
+    void UpdateEma()
+    {
+        // Warm-up of the decay so early checkpoints are not dominated by the random initialisation.
+        double decay = Math.Min(options.EmaDecay, (1.0 + step) / (10.0 + step));
+        using var _ = no_grad();
+        using var keep = decay.ToScalar();
+        using var blend = (1.0 - decay).ToScalar();
+        foreach (var (averaged, current) in ema.parameters().Zip(model.parameters()))
+            averaged.mul_(keep).add_(current, alpha: blend);
+    }
+
+    static void CopyWeights(nn.Module from, nn.Module to)
+    {
+        using var _ = no_grad();
+        foreach (var (a, b) in to.parameters().Zip(from.parameters())) a.copy_(b);
+    }
+
+    static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        model.Dispose();
+        ema.Dispose();
+    }
+}

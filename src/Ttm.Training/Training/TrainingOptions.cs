@@ -1,0 +1,38 @@
+using Ttm.Models;
+using Ttm.Training.World;
+
+namespace Ttm.Training.Training;
+
+/// <summary>Everything one training run needs; recorded in the run folder as training.json.</summary>
+public sealed record TrainingOptions
+{
+    public required ModelStage Stage { get; init; }
+    public TtmVariant Variant { get; init; } = TtmVariant.Ttm;
+    public string Size { get; init; } = "tiny";
+    public Prediction Prediction { get; init; } = Prediction.Sample;
+    public required string RunDirectory { get; init; }
+    public int Steps { get; init; } = 5000;
+    public int BatchSize { get; init; } = 16;
+    public double LearningRate { get; init; } = 5e-4;
+    public int WarmupSteps { get; init; } = 200;
+    public double WeightDecay { get; init; } = 0.01;
+    public double EmaDecay { get; init; } = 0.999;
+    /// <summary>Probability of dropping the text group only, the visual group only, and both (two-group CFG).</summary>
+    public double DropText { get; init; } = 0.1;
+    public double DropVisual { get; init; } = 0.05;
+    public double DropBoth { get; init; } = 0.05;
+    public int CheckpointEvery { get; init; } = 250;
+    public int LogEvery { get; init; } = 25;
+    public long Seed { get; init; } = 1;
+    /// <summary>Fraction of single-object cases; 1.0 for a single-object curriculum.</summary>
+    public double SingleFraction { get; init; } = 0.4;
+    /// <summary>Stop after this many seconds (the run resumes from its checkpoint next time).</summary>
+    public double? TimeLimitSeconds { get; init; }
+
+    /// <summary>A config to use instead of the named <see cref="Size"/> (tests, experiments).</summary>
+    public TtmConfig? Model { get; init; }
+
+    public TtmConfig ModelConfig() => (Model ?? TtmConfig.Named(Size)) with { Stage = Stage, Variant = Variant, Prediction = Prediction };
+
+    public WorldSplit SplitFor(Random random) => random.NextDouble() < SingleFraction ? WorldSplit.Single : WorldSplit.Multi;
+}
