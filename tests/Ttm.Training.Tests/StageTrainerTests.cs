@@ -1,0 +1,56 @@
+using Ttm.Models;
+using Ttm.Models.Text;
+using Ttm.Training.Training;
+
+namespace Ttm.Training.Tests;
+
+public sealed class StageTrainerTests : IDisposable
+{
+    readonly string run = Directory.CreateTempSubdirectory("ttm-run-").FullName;
+
+    public void Dispose() => Directory.Delete(run, recursive: true);
+
+    static readonly TtmConfig Small = new()
+    {
+        Frames = 4, Height = 16, Width = 16, PatchSize = 4, Hidden = 48, Depth = 2, Heads = 2, MaskedBlocks = 1,
+    };
+
+    TrainingOptions Options(ModelStage stage, int steps, string? directory = null) => new()
+    {
+        Stage = stage, RunDirectory = directory ?? run, Model = Small, Steps = steps, BatchSize = 6,
+        LearningRate = 2e-3, WarmupSteps = 2, CheckpointEvery = 1000, LogEvery = 1000, Seed = 3,
+    };
+
+    [Theory]
+    [InlineData(ModelStage.Motion)]
+    [InlineData(ModelStage.Video)]
+    public void TwentySteps_LowerTheLoss(ModelStage stage)
+    {
+        using var trainer = new StageTrainer(Options(stage, 20), MiniLmTextEncoder.Shared, TextWriter.Null);
+        var losses = Enumerable.Range(0, 20).Select(_ => trainer.TrainStep()).ToList();
+        double first = losses.Take(4).Average(), last = losses.TakeLast(4).Average();
+        Assert.True(last < 0.8 * first, $"loss went from {first:F4} to {last:F4}");
+    }
+
+    [Fact]
+    public void InterruptedAndResumed_EndsWithTheSameWeightsAsOneRun()
+    {
+        var straight = Path.Combine(run, "straight");
+        var interrupted = Path.Combine(run, "interrupted");
+        using (var trainer = new StageTrainer(Options(ModelStage.Motion, 6, straight), MiniLmTextEncoder.Shared, TextWriter.Null))
+            trainer.Run("test");
+        using (var trainer = new StageTrainer(Options(ModelStage.Motion, 3, interrupted), MiniLmTextEncoder.Shared, TextWriter.Null))
+            trainer.Run("test");
+        using (var resumed = new StageTrainer(Options(ModelStage.Motion, 6, interrupted), MiniLmTextEncoder.Shared, TextWriter.Null))
+        {
+            Assert.Equal(3, resumed.Step);
+            var state = resumed.Run("test");
+            Assert.Equal(6, state.Step);
+        }
+        using var a = Models.Weights.ModelWeights.Load(Path.Combine(straight, "model"));
+        using var b = Models.Weights.ModelWeights.Load(Path.Combine(interrupted, "model"));
+        var expected = a.state_dict();
+        foreach (var (name, tensor) in b.state_dict())
+            Assert.True(tensor.allclose(expected[name], rtol: 1e-5, atol: 1e-6), $"{name} differs after resuming");
+    }
+}
