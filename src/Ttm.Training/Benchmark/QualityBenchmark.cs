@@ -107,6 +107,14 @@ public sealed class QualityBenchmark(TwoStageGenerator generator, SamplingOption
             trajectoryLabels = read.data<long>().ToArray().Select(v => (int)v).ToArray();
             if (c.TrueLabels is not null)
                 scores["mask_iou"] = VideoMetrics.MaskIou(trajectoryLabels, c.TrueLabels, t.Frames, objects);
+            // Stage 1 on its own: does each object's mask in ŝ move as prompted?
+            int trajectoryCorrect = 0;
+            for (int l = 1; l <= objects; l++)
+            {
+                var (start, end) = (VideoMetrics.Centroid(trajectoryLabels, t.Height, t.Width, 0, l), VideoMetrics.Centroid(trajectoryLabels, t.Height, t.Width, t.Frames - 1, l));
+                if (VideoMetrics.DirectionOf(end[0] - start[0], end[1] - start[1], t.Width) == t.Objects[l - 1].Motion) trajectoryCorrect++;
+            }
+            scores["trajectory_direction_accuracy"] = trajectoryCorrect / (double)objects;
         }
         return new ScoredCase(c, trajectory, trajectoryLabels, video, scores, correct);
     }
@@ -121,7 +129,7 @@ public sealed class QualityBenchmark(TwoStageGenerator generator, SamplingOption
             var objects = split.SelectMany(s => s.DirectionCorrect).ToList();
             result["direction_accuracy"] = objects.Count(x => x) / (double)objects.Count;
             result["endpoint_error_px"] = split.Sum(s => s.Scores["endpoint_error_px"] * s.DirectionCorrect.Length) / objects.Count;
-            foreach (var m in new[] { "mask_iou", "first_frame_psnr", "video_psnr", "video_ssim", "appearance_consistency" })
+            foreach (var m in new[] { "trajectory_direction_accuracy", "mask_iou", "first_frame_psnr", "video_psnr", "video_ssim", "appearance_consistency" })
             {
                 var values = split.Where(s => s.Scores.ContainsKey(m)).Select(s => s.Scores[m]).ToList();
                 if (values.Count > 0) result[m] = values.Average();

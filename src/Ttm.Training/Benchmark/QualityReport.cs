@@ -13,7 +13,7 @@ public sealed record QualityReport(
     [property: JsonPropertyName("multi")] IReadOnlyDictionary<string, double> Multi)
 {
     public static readonly string[] Metrics =
-        ["direction_accuracy", "endpoint_error_px", "mask_iou", "first_frame_psnr", "video_psnr", "video_ssim", "appearance_consistency", "seconds_per_case"];
+        ["direction_accuracy", "endpoint_error_px", "trajectory_direction_accuracy", "mask_iou", "first_frame_psnr", "video_psnr", "video_ssim", "appearance_consistency", "seconds_per_case"];
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 

@@ -81,6 +81,17 @@ public static class VideoMetrics
         };
     }
 
+    /// <summary>Centroid [x, y] of label <paramref name="id"/> in frame <paramref name="frame"/> of a label video (NaN if absent).</summary>
+    public static float[] Centroid(int[] labels, int height, int width, int frame, int id)
+    {
+        double sx = 0, sy = 0;
+        int n = 0;
+        for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+            if (labels[(frame * height + y) * width + x] == id) { sx += x; sy += y; n++; }
+        return n == 0 ? [float.NaN, float.NaN] : [(float)(sx / n), (float)(sy / n)];
+    }
+
     public static double Psnr(float[] a, float[] b, int offset = 0, int length = -1)
     {
         if (length < 0) length = a.Length - offset;

@@ -3,12 +3,13 @@ namespace Ttm.Training.World;
 /// <summary>Captions in varied English, and the canonical plan prompts a perfect planner would write.</summary>
 public static class Captions
 {
-    public sealed record Subject(ObjectColour Colour, string Shape, string Size, MotionKind Motion, string Speed);
+    /// <param name="SizeMentioned">whether the caption says the size (only then does c_local carry it)</param>
+    public sealed record Subject(ObjectColour Colour, string Shape, string Size, MotionKind Motion, string Speed, bool SizeMentioned);
 
-    /// <summary>c_local: everything the caption says about one object, in canonical words.</summary>
-    public static string LocalPrompt(string colour, string shape, string size, MotionKind motion, string speed)
+    /// <summary>c_local: everything the caption says about one object, in canonical words (size only when the caption gives it).</summary>
+    public static string LocalPrompt(string colour, string shape, string? size, MotionKind motion, string speed)
     {
-        string sizeWord = size == "medium" ? "" : size + " ";
+        string sizeWord = size is null ? "" : size + " ";
         string speedWord = motion.Label == "still" ? "" : " " + Adverb(speed);
         return $"The {sizeWord}{colour} {shape} {motion.Canonical}{speedWord}.";
     }
@@ -54,9 +55,11 @@ public static class Captions
         string colour = Pick(random, s.Colour.Synonyms);
         string shape = Pick(random, Vocabulary.Shapes.Single(x => x.Name == s.Shape).Synonyms);
         var sizeSynonyms = Vocabulary.Sizes.Single(x => x.Name == s.Size).Synonyms;
-        string size = sizeSynonyms.Length > 0 && random.Next(2) == 0 ? Pick(random, sizeSynonyms) + " " : "";
+        string size = s.SizeMentioned && sizeSynonyms.Length > 0 ? Pick(random, sizeSynonyms) + " " : "";
         string article = first || random.Next(2) == 0 ? "the" : (random.Next(2) == 0 ? "a" : "the");
-        string noun = $"{article} {size}{colour} {shape}";
+        string words = $"{size}{colour} {shape}";
+        if (article == "a" && "aeiou".Contains(words[0])) article = "an";
+        string noun = $"{article} {words}";
         string verb = Pick(random, s.Motion.Phrases);
         if (s.Motion.Label == "still") return $"{noun} {verb}";
         string adverb = Pick(random, Vocabulary.Speeds.Single(x => x.Name == s.Speed).Adverbs);

@@ -44,7 +44,8 @@ public sealed class ShapesWorld(int frames = 8, int height = 32, int width = 32)
             float travelX = dx * (frames - 1), travelY = dy * (frames - 1);
             float x0 = Uniform(random, radius + Math.Max(0, -travelX), width - 1 - radius - Math.Max(0, travelX));
             float y0 = Uniform(random, radius + Math.Max(0, -travelY), height - 1 - radius - Math.Max(0, travelY));
-            specs.Add(new ObjectSpec(colours[i], shape.Name, size.Name, radius, motion, speed.Name, x0, y0, dx, dy, random.NextSingle() * MathF.PI));
+            bool sizeMentioned = size.Synonyms.Length > 0 && random.Next(2) == 0;
+            specs.Add(new ObjectSpec(colours[i], shape.Name, size.Name, sizeMentioned, radius, motion, speed.Name, x0, y0, dx, dy));
         }
         var zOrder = Enumerable.Range(0, count).OrderBy(_ => random.Next()).ToArray(); // drawn back to front
 
@@ -86,16 +87,16 @@ public sealed class ShapesWorld(int frames = 8, int height = 32, int width = 32)
             var (centroids, boxes) = Track(labels, i + 1);
             var o = specs[i];
             objects.Add(new WorldObject($"{o.Colour.Name} {o.Shape}", o.Colour.Name, o.Shape, o.Size, o.Motion.Label, o.Speed,
-                Captions.LocalPrompt(o.Colour.Name, o.Shape, o.Size, o.Motion, o.Speed), centroids, boxes));
+                Captions.LocalPrompt(o.Colour.Name, o.Shape, o.SizeMentioned ? o.Size : null, o.Motion, o.Speed), centroids, boxes));
         }
-        string caption = Captions.Caption(random, specs.Select(s => new Captions.Subject(s.Colour, s.Shape, s.Size, s.Motion, s.Speed)).ToList(),
+        string caption = Captions.Caption(random, specs.Select(s => new Captions.Subject(s.Colour, s.Shape, s.Size, s.Motion, s.Speed, s.SizeMentioned)).ToList(),
             random.NextDouble() < 0.3 ? background.Words[random.Next(background.Words.Length)] : null);
         string motionPrompt = Captions.MotionPrompt(objects);
         return new WorldCase(seed, frames, height, width, pixels, labels, caption, motionPrompt, objects, background.Kind);
     }
 
-    sealed record ObjectSpec(ObjectColour Colour, string Shape, string Size, float Radius, MotionKind Motion, string Speed,
-        float X0, float Y0, float Dx, float Dy, float Angle);
+    sealed record ObjectSpec(ObjectColour Colour, string Shape, string Size, bool SizeMentioned, float Radius, MotionKind Motion, string Speed,
+        float X0, float Y0, float Dx, float Dy);
 
     static float Uniform(Random random, float low, float high) => high <= low ? (low + high) / 2 : low + random.NextSingle() * (high - low);
 

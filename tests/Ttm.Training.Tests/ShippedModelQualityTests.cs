@@ -1,0 +1,48 @@
+using Ttm.Models.Generation;
+using Ttm.Models.Sampling;
+using Ttm.Models.Text;
+using Ttm.Models.Weights;
+using Ttm.Training.Benchmark;
+
+namespace Ttm.Training.Tests;
+
+/// <summary>
+/// The shipped default on a fixed 16-case subset of Shapes-128 (8 single-object, 8 multi-object), with
+/// thresholds somewhat below the README's bar: a regression in model code, sampler or weights fails here.
+/// </summary>
+public sealed class ShippedModelQualityTests
+{
+    static string Models => Path.Combine(RepositoryRoot(), "models", "tiny");
+
+    static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "TtmCluster.sln"))) directory = directory.Parent;
+        return directory?.FullName ?? throw new DirectoryNotFoundException("Could not find the repository root above the test binaries.");
+    }
+
+    static QualityReport Run(string variant)
+    {
+        using var video = ModelWeights.Load(Path.Combine(Models, $"video-{variant}"));
+        using var motion = variant == "ti2v" ? null : ModelWeights.Load(Path.Combine(Models, "motion"));
+        video.eval();
+        motion?.eval();
+        var suite = QualityBenchmark.Shapes128(perSplit: 8);
+        var options = SamplingOptions.Default;
+        var (cases, seconds) = new QualityBenchmark(new TwoStageGenerator(motion, video, MiniLmTextEncoder.Shared), options, options).Run(suite);
+        return QualityBenchmark.Report("Shapes-16", variant, cases, seconds);
+    }
+
+    [Fact]
+    public void ShippedTtm_OnSixteenHeldOutCases_StaysNearTheQualityBar()
+    {
+        var report = Run("ttm");
+        Assert.True(report.Single["direction_accuracy"] >= SingleDirection, $"single-object direction accuracy {report.Single["direction_accuracy"]:F3}");
+        Assert.True(report.Multi["direction_accuracy"] >= MultiDirection, $"multi-object direction accuracy {report.Multi["direction_accuracy"]:F3}");
+        Assert.True(report.Multi["mask_iou"] >= MaskIou, $"stage-1 mask IoU {report.Multi["mask_iou"]:F3}");
+        Assert.True(report.Single["first_frame_psnr"] >= FirstFramePsnr, $"first-frame PSNR {report.Single["first_frame_psnr"]:F2} dB");
+    }
+
+    // Measured on these 16 cases when the weights were shipped (see README); a margin below for CPU variance.
+    const double SingleDirection = 0.75, MultiDirection = 0.6, MaskIou = 0.5, FirstFramePsnr = 22;
+}
