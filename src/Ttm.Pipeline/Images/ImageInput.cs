@@ -1,0 +1,150 @@
+using SkiaSharp;
+
+namespace Ttm.Pipeline.Images;
+
+/// <summary>Why an uploaded image was refused; the message says what to change.</summary>
+public sealed class InvalidImageException(string message) : Exception(message);
+
+/// <summary>A decoded upload, upright, as 8-bit RGB (H, W, 3) rows.</summary>
+public sealed record RgbImage(int Width, int Height, byte[] Pixels)
+{
+    public (byte R, byte G, byte B) this[int x, int y] => (Pixels[(y * Width + x) * 3], Pixels[(y * Width + x) * 3 + 1], Pixels[(y * Width + x) * 3 + 2]);
+}
+
+/// <summary>
+/// Untrusted image bytes → an upright RGB image, with SkiaSharp. The header is read first and images that
+/// claim absurd dimensions are refused before any pixel is decoded; EXIF orientation is honoured.
+/// </summary>
+public static class ImageInput
+{
+    /// <summary>Largest accepted side and pixel count (a 40 MP photo passes; a decompression bomb does not).</summary>
+    public const int MaxSide = 12_000;
+    public const long MaxPixels = 40_000_000;
+    public const int MaxBytes = 32 * 1024 * 1024;
+
+    public static RgbImage Decode(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length == 0) throw new InvalidImageException("The image is empty (0 bytes); send a PNG or JPEG file.");
+        if (bytes.Length > MaxBytes) throw new InvalidImageException($"The image is {bytes.Length / (1024 * 1024)} MB; the limit is {MaxBytes / (1024 * 1024)} MB.");
+        using var data = SKData.CreateCopy(bytes);
+        using var stream = new SKMemoryStream(data);
+        using var codec = SKCodec.Create(stream, out var result)
+            ?? throw new InvalidImageException($"The bytes are not an image SkiaSharp can read ({result}); send a PNG or JPEG file.");
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0 || info.Width > MaxSide || info.Height > MaxSide || (long)info.Width * info.Height > MaxPixels)
+            throw new InvalidImageException(
+                $"The image claims {info.Width}×{info.Height} pixels; at most {MaxSide} pixels a side and {MaxPixels / 1_000_000} megapixels are accepted.");
+
+        using var bitmap = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var status = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
+        if (status is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+            throw new InvalidImageException($"The image could not be decoded ({status}); the file may be corrupt.");
+        if (status == SKCodecResult.IncompleteInput)
+            throw new InvalidImageException("The image is truncated: its data ends before the last row; send the whole file.");
+        using var upright = Orient(bitmap, codec.EncodedOrigin);
+        return ToRgb(upright);
+    }
+
+    /// <summary>Applies the EXIF orientation so the pixels are upright.</summary>
+    static SKBitmap Orient(SKBitmap source, SKEncodedOrigin origin)
+    {
+        if (origin == SKEncodedOrigin.TopLeft) return source.Copy();
+        bool swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        var rotated = new SKBitmap(swap ? source.Height : source.Width, swap ? source.Width : source.Height, source.ColorType, source.AlphaType);
+        using var canvas = new SKCanvas(rotated);
+        float w = source.Width, h = source.Height;
+        var matrix = origin switch
+        {
+            SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),
+            SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),
+            SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),
+            SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),
+            SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),
+            SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),
+            SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
+            _ => SKMatrix.Identity,
+        };
+        canvas.SetMatrix(matrix);
+        canvas.DrawBitmap(source, 0, 0);
+        return rotated;
+    }
+
+    static RgbImage ToRgb(SKBitmap bitmap)
+    {
+        var rgba = bitmap.GetPixelSpan();
+        var rgb = new byte[bitmap.Width * bitmap.Height * 3];
+        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
+        {
+            // Composite any transparency over black, as the trajectory background.
+            int a = rgba[j + 3];
+            rgb[i] = (byte)(rgba[j] * a / 255);
+            rgb[i + 1] = (byte)(rgba[j + 1] * a / 255);
+            rgb[i + 2] = (byte)(rgba[j + 2] * a / 255);
+        }
+        return new RgbImage(bitmap.Width, bitmap.Height, rgb);
+    }
+
+    /// <summary>
+    /// The model's view: centre-crop to the model's aspect ratio (keeping the whole shorter side), then resize
+    /// with high-quality filtering to width × height.
+    /// </summary>
+    public static RgbImage FitTo(RgbImage image, int width, int height)
+    {
+        var (x, y, w, h) = CropBox(image.Width, image.Height, width, height);
+        return Resize(Crop(image, x, y, w, h), width, height);
+    }
+
+    /// <summary>Resizes the whole image (no crop) with high-quality filtering.</summary>
+    public static RgbImage Resize(RgbImage image, int width, int height)
+    {
+        if (image.Width == width && image.Height == height) return image;
+        using var source = ToBitmap(image);
+        using var target = source.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        return ToRgb(target);
+    }
+
+    /// <summary>Cuts out the rectangle (x, y, w, h).</summary>
+    public static RgbImage Crop(RgbImage image, int x, int y, int width, int height)
+    {
+        var pixels = new byte[width * height * 3];
+        for (int row = 0; row < height; row++)
+            Array.Copy(image.Pixels, ((y + row) * image.Width + x) * 3, pixels, row * width * 3, width * 3);
+        return new RgbImage(width, height, pixels);
+    }
+
+    /// <summary>The centre crop (x, y, w, h) of a source that matches the target aspect ratio.</summary>
+    public static (int X, int Y, int Width, int Height) CropBox(int sourceWidth, int sourceHeight, int width, int height)
+    {
+        double target = width / (double)height, source = sourceWidth / (double)sourceHeight;
+        if (source > target)
+        {
+            int w = (int)Math.Round(sourceHeight * target);
+            return ((sourceWidth - w) / 2, 0, w, sourceHeight);
+        }
+        int h = (int)Math.Round(sourceWidth / target);
+        return (0, (sourceHeight - h) / 2, sourceWidth, h);
+    }
+
+    public static SKBitmap ToBitmap(RgbImage image)
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var span = bitmap.GetPixelSpan();
+        var pixels = new byte[image.Width * image.Height * 4];
+        for (int i = 0, j = 0; i < image.Pixels.Length; i += 3, j += 4)
+        {
+            pixels[j] = image.Pixels[i];
+            pixels[j + 1] = image.Pixels[i + 1];
+            pixels[j + 2] = image.Pixels[i + 2];
+            pixels[j + 3] = 255;
+        }
+        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
+        return bitmap;
+    }
+
+    public static byte[] EncodePng(RgbImage image)
+    {
+        using var bitmap = ToBitmap(image);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+}

