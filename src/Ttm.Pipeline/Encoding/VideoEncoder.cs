@@ -1,0 +1,121 @@
+using FFMpegCore;
+using FFMpegCore.Pipes;
+using SkiaSharp;
+
+namespace Ttm.Pipeline.Encoding;
+
+/// <summary>Container formats the encoder writes.</summary>
+public enum VideoFormat { Mp4, WebM, Gif, PngFrames }
+
+/// <summary>
+/// Frames → files and streamable pieces through Debian's ffmpeg (FFMpegCore): MP4 (H.264, yuv420p),
+/// WebM (VP9), GIF, PNG frames, and fragmented MP4 split at box boundaries into pieces of at most 1 MB
+/// whose concatenation is a playable file.
+/// </summary>
+public sealed class VideoEncoder(int framesPerSecond = 8)
+{
+    public const int MaxChunkBytes = 1024 * 1024;
+
+    sealed class Frame(VideoFrames video, int index) : IVideoFrame
+    {
+        public int Width => video.Width;
+        public int Height => video.Height;
+        public string Format => "rgb24";
+        public string PixelFormat => "rgb24";
+        public void Serialize(Stream pipe) => pipe.Write(video.Frame(index));
+        public Task SerializeAsync(Stream pipe, CancellationToken token) => pipe.WriteAsync(video.Frame(index).ToArray(), token).AsTask();
+    }
+
+    RawVideoPipeSource Source(VideoFrames video) =>
+        new(Enumerable.Range(0, video.Frames).Select(t => (IVideoFrame)new Frame(video, t))) { FrameRate = framesPerSecond };
+
+    /// <summary>Writes one file (or, for PNG frames, a folder of frame_TTT.png) and returns its path.</summary>
+    public async Task<string> WriteAsync(VideoFrames video, string path, VideoFormat format, CancellationToken cancellationToken)
+    {
+        if (format == VideoFormat.PngFrames)
+        {
+            Directory.CreateDirectory(path);
+            for (int t = 0; t < video.Frames; t++)
+                await File.WriteAllBytesAsync(Path.Combine(path, $"frame_{t:D3}.png"), Png(video, t), cancellationToken);
+            return path;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await FFMpegArguments.FromPipeInput(Source(video))
+            .OutputToFile(path, overwrite: true, options => options.WithCustomArgument(format switch
+            {
+                VideoFormat.Mp4 => "-c:v libx264 -pix_fmt yuv420p -crf 18 -movflags +faststart -f mp4",
+                VideoFormat.WebM => "-c:v libvpx-vp9 -pix_fmt yuv420p -b:v 0 -crf 30 -f webm",
+                _ => "-f gif",
+            }))
+            .CancellableThrough(cancellationToken, null)
+            .ProcessAsynchronously(throwOnError: true);
+        return path;
+    }
+
+    /// <summary>Fragmented MP4 (a keyframe every 4 frames) in pieces of at most 1 MB, the first holding ftyp + moov.</summary>
+    public async Task<IReadOnlyList<byte[]>> FragmentedMp4Async(VideoFrames video, CancellationToken cancellationToken)
+    {
+        using var output = new MemoryStream();
+        await FFMpegArguments.FromPipeInput(Source(video))
+            .OutputToPipe(new StreamPipeSink(output), options => options
+                .WithCustomArgument("-c:v libx264 -pix_fmt yuv420p -g 4 -crf 18 -movflags frag_keyframe+empty_moov+default_base_moof -f mp4"))
+            .CancellableThrough(cancellationToken, null)
+            .ProcessAsynchronously(throwOnError: true);
+        return SplitAtBoxes(output.ToArray(), MaxChunkBytes);
+    }
+
+    /// <summary>Groups top-level MP4 boxes into pieces of at most <paramref name="limit"/> bytes (a larger box is cut).</summary>
+    public static IReadOnlyList<byte[]> SplitAtBoxes(byte[] mp4, int limit)
+    {
+        var chunks = new List<byte[]>();
+        var current = new MemoryStream();
+        int offset = 0;
+        while (offset < mp4.Length)
+        {
+            long size = offset + 8 <= mp4.Length ? (uint)(mp4[offset] << 24 | mp4[offset + 1] << 16 | mp4[offset + 2] << 8 | mp4[offset + 3]) : mp4.Length - offset;
+            if (size == 1 && offset + 16 <= mp4.Length) size = (long)BitConverter.ToUInt64(mp4.AsSpan(offset + 8, 8).ToArray().Reverse().ToArray());
+            if (size < 8 || offset + size > mp4.Length) size = mp4.Length - offset;
+            bool isInit = offset == 0 || IsType(mp4, offset, "moov");
+            if (current.Length > 0 && current.Length + size > limit && !isInit)
+            {
+                chunks.Add(current.ToArray());
+                current = new MemoryStream();
+            }
+            for (long written = 0; written < size;)
+            {
+                int take = (int)Math.Min(size - written, limit - current.Length);
+                if (take == 0)
+                {
+                    chunks.Add(current.ToArray());
+                    current = new MemoryStream();
+                    continue;
+                }
+                current.Write(mp4, offset + (int)written, take);
+                written += take;
+            }
+            offset += (int)size;
+        }
+        if (current.Length > 0) chunks.Add(current.ToArray());
+        return chunks;
+    }
+
+    static bool IsType(byte[] mp4, int offset, string type) =>
+        offset + 8 <= mp4.Length && System.Text.Encoding.ASCII.GetString(mp4, offset + 4, 4) == type;
+
+    public static byte[] Png(VideoFrames video, int t)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(video.Width, video.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var frame = video.Frame(t);
+        var rgba = new byte[video.Width * video.Height * 4];
+        for (int i = 0, j = 0; i < frame.Length; i += 3, j += 4)
+        {
+            rgba[j] = frame[i];
+            rgba[j + 1] = frame[i + 1];
+            rgba[j + 2] = frame[i + 2];
+            rgba[j + 3] = 255;
+        }
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+}

@@ -1,0 +1,68 @@
+using FFMpegCore;
+using Ttm.Pipeline.Encoding;
+
+namespace Ttm.Pipeline.Tests;
+
+public sealed class VideoEncoderTests : IDisposable
+{
+    readonly string directory = Directory.CreateTempSubdirectory("ttm-encode-").FullName;
+    readonly VideoEncoder encoder = new();
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    /// <summary>A white square moving right on grey, 8 frames of 64×64.</summary>
+    static VideoFrames MovingSquare(int frames = 8, int size = 64)
+    {
+        var pixels = new byte[frames * size * size * 3];
+        Array.Fill(pixels, (byte)80);
+        for (int t = 0; t < frames; t++)
+        for (int y = 20; y < 36; y++)
+        for (int x = 4 + 4 * t; x < 20 + 4 * t; x++)
+            for (int c = 0; c < 3; c++) pixels[((t * size + y) * size + x) * 3 + c] = 250;
+        return new VideoFrames(frames, size, size, pixels);
+    }
+
+    [Theory]
+    [InlineData(VideoFormat.Mp4, "video.mp4", "h264")]
+    [InlineData(VideoFormat.WebM, "video.webm", "vp9")]
+    [InlineData(VideoFormat.Gif, "video.gif", "gif")]
+    public async Task Write_ProducesAFileFfprobeReadsWithAllFrames(VideoFormat format, string name, string codec)
+    {
+        var path = await encoder.WriteAsync(MovingSquare(), Path.Combine(directory, name), format, CancellationToken.None);
+        var info = await FFProbe.AnalyseAsync(path);
+        Assert.Equal(codec, info.PrimaryVideoStream!.CodecName);
+        Assert.Equal(64, info.PrimaryVideoStream.Width);
+        Assert.Equal(1.0, info.Duration.TotalSeconds, 1); // 8 frames at 8 fps
+        if (format == VideoFormat.Mp4) Assert.Equal("yuv420p", info.PrimaryVideoStream.PixelFormat);
+    }
+
+    [Fact]
+    public async Task FragmentedMp4_ChunksConcatenateToAPlayableVideo()
+    {
+        var chunks = await encoder.FragmentedMp4Async(MovingSquare(16), CancellationToken.None);
+        Assert.All(chunks, c => Assert.InRange(c.Length, 1, VideoEncoder.MaxChunkBytes));
+        var path = Path.Combine(directory, "joined.mp4");
+        await File.WriteAllBytesAsync(path, chunks.SelectMany(c => c).ToArray());
+        var info = await FFProbe.AnalyseAsync(path);
+        Assert.Equal("h264", info.PrimaryVideoStream!.CodecName);
+        Assert.Equal(2.0, info.Duration.TotalSeconds, 1);
+    }
+
+    [Fact]
+    public async Task SplitAtBoxes_KeepsEveryPieceUnderTheLimit_AndLosesNoByte()
+    {
+        var chunks = await encoder.FragmentedMp4Async(MovingSquare(16), CancellationToken.None);
+        var whole = chunks.SelectMany(c => c).ToArray();
+        var small = VideoEncoder.SplitAtBoxes(whole, 700);
+        Assert.True(small.Count > 2, $"expected several pieces, got {small.Count}");
+        Assert.All(small, c => Assert.InRange(c.Length, 1, 700));
+        Assert.Equal(whole, small.SelectMany(c => c).ToArray());
+    }
+
+    [Fact]
+    public async Task PngFrames_AreWrittenOnePerFrame()
+    {
+        var path = await encoder.WriteAsync(MovingSquare(), Path.Combine(directory, "frames"), VideoFormat.PngFrames, CancellationToken.None);
+        Assert.Equal(8, Directory.GetFiles(path, "frame_*.png").Length);
+    }
+}
