@@ -6,5 +6,6 @@ var root = new RootCommand("TtmCluster: Through-The-Mask image-to-video, trained
     WorldCommand.Create(),
     TrainCommand.Create(),
     BenchCommand.Create(),
+    GenerateCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

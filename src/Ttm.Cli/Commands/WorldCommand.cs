@@ -13,10 +13,11 @@ static class WorldCommand
         var seed = new Option<long>("--seed") { Description = "Seed of the first case (case i uses seed + i)", DefaultValueFactory = _ => 1 };
         var split = new Option<WorldSplit>("--split") { Description = "single, multi or mixed object counts", DefaultValueFactory = _ => WorldSplit.Mixed };
         var frames = new Option<bool>("--frames") { Description = "Also write the true frames and masks as PNGs" };
-        var command = new Command("world", "Generate shapes-world cases (image.png, prompt.txt, truth.json) with known truth") { output, count, seed, split, frames };
+        var size = new Option<int>("--size") { Description = "Frame width and height in pixels", DefaultValueFactory = _ => 32 };
+        var command = new Command("world", "Generate shapes-world cases (image.png, prompt.txt, truth.json) with known truth") { output, count, seed, split, frames, size };
         command.SetAction(result =>
         {
-            var world = new ShapesWorld();
+            var world = new ShapesWorld(8, result.GetValue(size), result.GetValue(size));
             var directory = result.GetValue(output)!;
             long first = result.GetValue(seed);
             int n = result.GetValue(count);

@@ -56,18 +56,11 @@ public sealed class QualityBenchmark(TwoStageGenerator generator, SamplingOption
             t.Objects.Select(o => o.LocalPrompt).ToList(), motion with { Seed = index }, video with { Seed = index });
     }
 
-    /// <summary>(1, 3, T, H, W) in [-1, 1] → (T, H, W, 3) in [0, 1].</summary>
-    public static float[] ToPixels(Tensor video)
-    {
-        using var scope = NewDisposeScope();
-        return ((video + 1f) / 2f).clamp(0f, 1f).squeeze(0).permute(1, 2, 3, 0).contiguous().data<float>().ToArray();
-    }
-
     static ScoredCase Score(BenchCase c, GenerationOutput output)
     {
         var t = c.Truth;
         int objects = t.Objects.Count;
-        var video = ToPixels(output.Video);
+        var video = VideoTensors.ToUnitPixels(output.Video);
         var scores = new Dictionary<string, double>();
 
         // Direction, endpoint and appearance from the generated frames, tracked by each object's colour.
@@ -102,7 +95,7 @@ public sealed class QualityBenchmark(TwoStageGenerator generator, SamplingOption
         int[]? trajectoryLabels = null;
         if (output.Trajectory is not null)
         {
-            trajectory = ToPixels(output.Trajectory);
+            trajectory = VideoTensors.ToUnitPixels(output.Trajectory);
             using var read = TrajectoryPalette.Read(output.Trajectory, objects);
             trajectoryLabels = read.data<long>().ToArray().Select(v => (int)v).ToArray();
             if (c.TrueLabels is not null)

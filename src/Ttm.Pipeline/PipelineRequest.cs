@@ -1,0 +1,48 @@
+using Ttm.Models.Sampling;
+using Ttm.Pipeline.Encoding;
+using Ttm.Pipeline.Segmentation;
+
+namespace Ttm.Pipeline;
+
+/// <summary>Why a request was refused before any work began; the message says what to change.</summary>
+public sealed class InvalidRequestException(string message) : Exception(message);
+
+/// <summary>One generation: an image and a sentence, and how to run it.</summary>
+public sealed record PipelineRequest
+{
+    public required byte[] Image { get; init; }
+    public required string Prompt { get; init; }
+    public long Seed { get; init; }
+    public int MotionSteps { get; init; } = 16;
+    public int VideoSteps { get; init; } = 16;
+    public GuidanceScales MotionGuidance { get; init; } = GuidanceScales.Default;
+    public GuidanceScales VideoGuidance { get; init; } = GuidanceScales.Default;
+    /// <summary>A preview every this many denoising steps (0: none).</summary>
+    public int PreviewEvery { get; init; } = 4;
+    /// <summary>Longest side of previews and outputs in pixels (frames are upscaled to it).</summary>
+    public int DisplaySize { get; init; } = 256;
+    public IReadOnlyList<VideoFormat> Formats { get; init; } = [VideoFormat.Mp4];
+    /// <summary>Optional per-object hints in the order the prompt mentions the objects, in the uploaded image's pixels.</summary>
+    public IReadOnlyList<ObjectHint?> Hints { get; init; } = [];
+    /// <summary>Folder the artifacts are written to.</summary>
+    public required string OutputDirectory { get; init; }
+
+    public const int MaxPromptCharacters = 2_000;
+    public const int MaxSteps = 200;
+
+    /// <summary>Checks everything that can be checked without the models.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Prompt))
+            throw new InvalidRequestException("The prompt is empty; describe how the objects in the image should move.");
+        if (Prompt.Length > MaxPromptCharacters)
+            throw new InvalidRequestException($"The prompt has {Prompt.Length} characters; at most {MaxPromptCharacters} are accepted.");
+        foreach (var (name, steps) in new[] { ("motion", MotionSteps), ("video", VideoSteps) })
+            if (steps < 1 || steps > MaxSteps)
+                throw new InvalidRequestException($"The {name} stage needs between 1 and {MaxSteps} steps, not {steps}.");
+        if (PreviewEvery < 0) throw new InvalidRequestException("The preview interval cannot be negative.");
+        if (DisplaySize < 16 || DisplaySize > 1024)
+            throw new InvalidRequestException($"The display size must lie in 16..1024 pixels, not {DisplaySize}.");
+        if (Formats.Count == 0) throw new InvalidRequestException("Ask for at least one output format.");
+    }
+}
