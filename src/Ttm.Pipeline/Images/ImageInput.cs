@@ -26,14 +26,13 @@ public static class ImageInput
     {
         if (bytes.Length == 0) throw new InvalidImageException("The image is empty (0 bytes); send a PNG or JPEG file.");
         if (bytes.Length > MaxBytes) throw new InvalidImageException($"The image is {bytes.Length / (1024 * 1024)} MB; the limit is {MaxBytes / (1024 * 1024)} MB.");
+        if (ImageHeader.ClaimedSize(bytes) is { } claimed) CheckSize(claimed.Width, claimed.Height);
         using var data = SKData.CreateCopy(bytes);
         using var stream = new SKMemoryStream(data);
         using var codec = SKCodec.Create(stream, out var result)
             ?? throw new InvalidImageException($"The bytes are not an image SkiaSharp can read ({result}); send a PNG or JPEG file.");
         var info = codec.Info;
-        if (info.Width <= 0 || info.Height <= 0 || info.Width > MaxSide || info.Height > MaxSide || (long)info.Width * info.Height > MaxPixels)
-            throw new InvalidImageException(
-                $"The image claims {info.Width}×{info.Height} pixels; at most {MaxSide} pixels a side and {MaxPixels / 1_000_000} megapixels are accepted.");
+        CheckSize(info.Width, info.Height);
 
         using var bitmap = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         var status = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
@@ -43,6 +42,13 @@ public static class ImageInput
             throw new InvalidImageException("The image is truncated: its data ends before the last row; send the whole file.");
         using var upright = Orient(bitmap, codec.EncodedOrigin);
         return ToRgb(upright);
+    }
+
+    static void CheckSize(int width, int height)
+    {
+        if (width <= 0 || height <= 0 || width > MaxSide || height > MaxSide || (long)width * height > MaxPixels)
+            throw new InvalidImageException(
+                $"The image claims {width}×{height} pixels; at most {MaxSide} pixels a side and {MaxPixels / 1_000_000} megapixels are accepted.");
     }
 
     /// <summary>Applies the EXIF orientation so the pixels are upright.</summary>
