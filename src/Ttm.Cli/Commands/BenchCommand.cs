@@ -15,7 +15,26 @@ static class BenchCommand
     {
         var bench = new Command("bench", "Benchmarks that print JSON");
         bench.Subcommands.Add(Quality());
+        bench.Subcommands.Add(Forward());
         return bench;
+    }
+
+    static Command Forward()
+    {
+        var size = new Option<string>("--size") { DefaultValueFactory = _ => "tiny" };
+        var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 10 };
+        var command = new Command("forward", "One stage-2 forward pass at batch 1 and 8: masked layers on/off, grouped vs dense Eq. 3; parameters per size") { size, repeats };
+        command.SetAction(result =>
+        {
+            var json = System.Text.Json.JsonSerializer.Serialize(new
+            {
+                threads = TorchSharp.torch.get_num_threads(),
+                parameters = ForwardBenchmark.ParameterCounts(),
+                forward = ForwardBenchmark.Run(result.GetValue(size)!, result.GetValue(repeats)),
+            }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower });
+            Console.WriteLine(json);
+        });
+        return command;
     }
 
     static Command Quality()

@@ -17,6 +17,9 @@ public sealed class MaskedSelfAttention : nn.Module
 {
     readonly SelfAttention attn;
 
+    /// <summary>Benchmarks only: compute Eq. 3 with the dense N×N mask instead of by object groups.</summary>
+    public static bool UseDenseReference { get; set; }
+
     public MaskedSelfAttention(string name, int hidden, int heads) : base(name)
     {
         attn = new SelfAttention("attn", hidden, heads);
@@ -31,7 +34,7 @@ public sealed class MaskedSelfAttention : nn.Module
         var (q, k, v) = attn.Project(x, rope); // (B, h, N, d)
         var o = tokenObjects is null
             ? F.scaled_dot_product_attention(q, k, v)
-            : GroupedAttention(q, k, v, tokenObjects); // (B, h, N, d)
+            : UseDenseReference ? DenseMaskedAttention(q, k, v, tokenObjects) : GroupedAttention(q, k, v, tokenObjects); // (B, h, N, d)
         return attn.Output(o).MoveToOuterDisposeScope();
     }
 
