@@ -1,0 +1,98 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Ttm.Pipeline.Planning;
+
+/// <summary>
+/// Prompt planning with an LLM behind any OpenAI-compatible chat-completions endpoint, with the paper's two
+/// few-shot tasks. Answers are parsed strictly; a timeout, an HTTP error or an answer that does not parse is
+/// retried, and after the last attempt the rule planner's plan is used (its Planner field says so). Object
+/// names, colours and nouns for grounding are read from each local prompt.
+/// </summary>
+public sealed partial class OpenAiPromptPlanner(HttpClient http, LlmPlannerOptions options, RulePromptPlanner fallback) : IPromptPlanner
+{
+    public const string Name = "llm";
+
+    public async Task<PromptPlan> PlanAsync(string prompt, CancellationToken cancellationToken)
+    {
+        string? reason = null;
+        for (int attempt = 0; attempt <= options.Retries; attempt++)
+        {
+            try
+            {
+                var motion = ParseMotion(await CompleteAsync(FewShotPrompts.Motion.Replace("{caption}", prompt), cancellationToken));
+                var locals = ParseLocal(await CompleteAsync(FewShotPrompts.Local.Replace("{caption}", prompt), cancellationToken));
+                var objects = locals.Select(local =>
+                {
+                    var mention = fallback.Plan(local).Objects[0];
+                    return mention with { LocalPrompt = local };
+                }).ToList();
+                return new PromptPlan(prompt, motion, objects, Name);
+            }
+            catch (Exception e) when (e is FormatException or HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException && !cancellationToken.IsCancellationRequested)
+            {
+                reason = e is TaskCanceledException ? $"no answer within {options.Timeout.TotalSeconds:F0} s" : e.Message;
+            }
+        }
+        var plan = fallback.Plan(prompt);
+        return plan with { Planner = $"{RulePromptPlanner.Name} (fallback: {reason})" };
+    }
+
+    async Task<string> CompleteAsync(string content, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Timeout);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Endpoint.ToString().TrimEnd('/') + "/chat/completions"))
+        {
+            Content = JsonContent.Create(new
+            {
+                model = options.Model,
+                temperature = 0,
+                messages = new[] { new { role = "user", content } },
+            }),
+        };
+        if (options.ApiKey is { Length: > 0 } key) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await http.SendAsync(request, timeout.Token);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"the planner endpoint answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
+        return json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()
+               ?? throw new FormatException("the planner's answer has no content");
+    }
+
+    /// <summary>"Answer: The dog runs …" (the "Answer:" is optional) → one line, one sentence or more.</summary>
+    public static string ParseMotion(string answer)
+    {
+        var line = answer.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0)
+                   ?? throw new FormatException("the motion answer is empty");
+        if (line.StartsWith("Answer:", StringComparison.OrdinalIgnoreCase)) line = line["Answer:".Length..].Trim();
+        if (line.Length == 0 || line.Contains("[[")) throw new FormatException($"the motion answer '{line}' is not a prompt");
+        return line;
+    }
+
+    /// <summary>"Answer: [[Object 1: …] [Object 2: …]]" → the local prompts in order; numbering must run 1, 2, ….</summary>
+    public static IReadOnlyList<string> ParseLocal(string answer)
+    {
+        var match = LocalAnswer().Match(answer);
+        if (!match.Success) throw new FormatException("the local answer is not of the form [[Object 1: ...] [Object 2: ...]]");
+        var items = LocalItem().Matches(match.Groups[1].Value);
+        if (items.Count == 0) throw new FormatException("the local answer lists no objects");
+        var prompts = new List<string>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (int.Parse(items[i].Groups[1].Value) != i + 1) throw new FormatException($"object {i + 1} is numbered {items[i].Groups[1].Value}");
+            var text = items[i].Groups[2].Value.Trim();
+            if (text.Length == 0) throw new FormatException($"object {i + 1} has an empty prompt");
+            prompts.Add(text);
+        }
+        return prompts;
+    }
+
+    [GeneratedRegex(@"\[\s*((?:\[\s*Object\s+\d+\s*:[^\[\]]*\]\s*)+)\]", RegexOptions.IgnoreCase)]
+    private static partial Regex LocalAnswer();
+
+    [GeneratedRegex(@"\[\s*Object\s+(\d+)\s*:([^\[\]]*)\]", RegexOptions.IgnoreCase)]
+    private static partial Regex LocalItem();
+}
