@@ -16,6 +16,7 @@ static class BenchCommand
         var bench = new Command("bench", "Benchmarks that print JSON");
         bench.Subcommands.Add(Quality());
         bench.Subcommands.Add(Forward());
+        bench.Subcommands.Add(PipelineBenchmark.Create());
         return bench;
     }
 
