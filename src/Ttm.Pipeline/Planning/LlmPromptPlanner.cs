@@ -1,17 +1,15 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Ttm.Pipeline.Planning;
 
 /// <summary>
-/// Prompt planning with an LLM behind any OpenAI-compatible chat-completions endpoint, with the paper's two
-/// few-shot tasks. Answers are parsed strictly; a timeout, an HTTP error or an answer that does not parse is
+/// Prompt planning with an LLM (an OpenAI-compatible endpoint or a GGUF file in-process), with the paper's two
+/// few-shot tasks. Answers are parsed strictly; a timeout, an error or an answer that does not parse is
 /// retried, and after the last attempt the rule planner's plan is used (its Planner field says so). Object
 /// names, colours and nouns for grounding are read from each local prompt.
 /// </summary>
-public sealed partial class OpenAiPromptPlanner(HttpClient http, LlmPlannerOptions options, RulePromptPlanner fallback) : IPromptPlanner
+public sealed partial class LlmPromptPlanner(IChatCompletion model, LlmPlannerOptions options, RulePromptPlanner fallback) : IPromptPlanner
 {
     public const string Name = "llm";
 
@@ -29,7 +27,7 @@ public sealed partial class OpenAiPromptPlanner(HttpClient http, LlmPlannerOptio
                     var mention = fallback.Plan(local).Objects[0];
                     return mention with { LocalPrompt = local };
                 }).ToList();
-                return new PromptPlan(prompt, motion, objects, Name);
+                return new PromptPlan(prompt, motion, objects, $"{Name} ({model.Describe})");
             }
             catch (Exception e) when (e is FormatException or HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException && !cancellationToken.IsCancellationRequested)
             {
@@ -40,26 +38,11 @@ public sealed partial class OpenAiPromptPlanner(HttpClient http, LlmPlannerOptio
         return plan with { Planner = $"{RulePromptPlanner.Name} (fallback: {reason})" };
     }
 
-    async Task<string> CompleteAsync(string content, CancellationToken cancellationToken)
+    async Task<string> CompleteAsync(string prompt, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Timeout);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Endpoint.ToString().TrimEnd('/') + "/chat/completions"))
-        {
-            Content = JsonContent.Create(new
-            {
-                model = options.Model,
-                temperature = 0,
-                messages = new[] { new { role = "user", content } },
-            }),
-        };
-        if (options.ApiKey is { Length: > 0 } key) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        using var response = await http.SendAsync(request, timeout.Token);
-        if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"the planner endpoint answered {(int)response.StatusCode} {response.ReasonPhrase}");
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
-        return json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()
-               ?? throw new FormatException("the planner's answer has no content");
+        return await model.CompleteAsync(prompt, timeout.Token);
     }
 
     /// <summary>"Answer: The dog runs …" (the "Answer:" is optional) → one line, one sentence or more.</summary>

@@ -4,7 +4,7 @@ using Ttm.Pipeline.Planning;
 
 namespace Ttm.Pipeline.Tests;
 
-public sealed class OpenAiPromptPlannerTests
+public sealed class LlmPromptPlannerTests
 {
     /// <summary>An OpenAI-compatible endpoint that answers from a script and records what it was asked.</summary>
     sealed class ScriptedEndpoint(Func<string, CancellationToken, Task<HttpResponseMessage>> answer) : HttpMessageHandler
@@ -24,11 +24,14 @@ public sealed class OpenAiPromptPlannerTests
         };
     }
 
-    static OpenAiPromptPlanner Planner(ScriptedEndpoint endpoint, TimeSpan? timeout = null) =>
-        new(new HttpClient(endpoint), new LlmPlannerOptions
+    static LlmPromptPlanner Planner(ScriptedEndpoint endpoint, TimeSpan? timeout = null)
+    {
+        var options = new LlmPlannerOptions
         {
             Endpoint = new Uri("http://127.0.0.1:9/v1"), Model = "llama-3.1-8b-instruct", Timeout = timeout ?? TimeSpan.FromSeconds(5), Retries = 1,
-        }, new RulePromptPlanner());
+        };
+        return new(new OpenAiChatCompletion(new HttpClient(endpoint), options), options, new RulePromptPlanner());
+    }
 
     const string Caption = "The red car speeds away while the black car moves slowly to the left.";
 
@@ -39,7 +42,7 @@ public sealed class OpenAiPromptPlannerTests
             ? "Answer: [[Object 1: The red car speeds away.] [Object 2: The black car moves slowly to the left.]]"
             : "Answer: The red car speeds away, and the black car moves slowly to the left.")));
         var plan = await Planner(endpoint).PlanAsync(Caption, CancellationToken.None);
-        Assert.Equal(OpenAiPromptPlanner.Name, plan.Planner);
+        Assert.Equal("llm (openai:llama-3.1-8b-instruct)", plan.Planner);
         Assert.Equal("The red car speeds away, and the black car moves slowly to the left.", plan.MotionPrompt);
         Assert.Equal(["The red car speeds away.", "The black car moves slowly to the left."], plan.Objects.Select(o => o.LocalPrompt));
         Assert.Equal(["red car", "black car"], plan.Objects.Select(o => o.Name));
@@ -83,5 +86,31 @@ public sealed class OpenAiPromptPlannerTests
         var endpoint = new ScriptedEndpoint((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)));
         var plan = await Planner(endpoint).PlanAsync(Caption, CancellationToken.None);
         Assert.Contains("503", plan.Planner);
+    }
+}
+
+public sealed class LlamaChatCompletionTests
+{
+    [Fact]
+    public void TheCpuBackend_LoadsOnThisSystem() =>
+        Assert.True(LLama.Native.NativeApi.llama_max_devices() >= 1); // throws if libllama.so cannot be loaded
+
+    [Fact]
+    public void AMissingGgufFile_IsAClearError() =>
+        Assert.Contains("No GGUF model", Assert.Throws<FileNotFoundException>(() => new LlamaChatCompletion("/nonexistent/model.gguf")).Message);
+
+    [Fact]
+    public void AFileThatIsNotGguf_IsAClearError()
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, "this is not a language model");
+        try
+        {
+            Assert.Contains("not a GGUF model", Assert.Throws<InvalidDataException>(() => new LlamaChatCompletion(file)).Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 }
