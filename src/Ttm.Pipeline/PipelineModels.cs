@@ -15,14 +15,19 @@ public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder
     public SamSegmenter Segmenter { get; } = segmenter;
     public IPromptPlanner Planner { get; } = planner;
 
-    /// <summary>Loads models/&lt;size&gt;/motion and models/&lt;size&gt;/video-ttm, and the segmenter files.</summary>
+    /// <summary>
+    /// Loads models/&lt;size&gt;/motion and models/&lt;size&gt;/video-ttm, and the segmenter: encoder.onnx + sam.onnx in
+    /// <paramref name="segmenterDirectory"/>, or the two files named by TTM_SAM_ENCODER / TTM_SAM_DECODER (a SAM2 export).
+    /// </summary>
     public static PipelineModels Load(string modelsDirectory, string segmenterDirectory, IPromptPlanner? planner = null)
     {
+        var encoderFile = Environment.GetEnvironmentVariable("TTM_SAM_ENCODER") is { Length: > 0 } e ? e : Path.Combine(segmenterDirectory, "encoder.onnx");
+        var decoderFile = Environment.GetEnvironmentVariable("TTM_SAM_DECODER") is { Length: > 0 } d ? d : Path.Combine(segmenterDirectory, "sam.onnx");
         var motion = ModelWeights.Load(Path.Combine(modelsDirectory, "motion"));
         var video = ModelWeights.Load(Path.Combine(modelsDirectory, "video-ttm"));
         motion.eval();
         video.eval();
-        var segmenter = new SamSegmenter(Path.Combine(segmenterDirectory, "encoder.onnx"), Path.Combine(segmenterDirectory, "sam.onnx"));
+        var segmenter = new SamSegmenter(encoderFile, decoderFile);
         return new PipelineModels(motion, video, MiniLmTextEncoder.Shared, segmenter, planner ?? new RulePromptPlanner());
     }
 
