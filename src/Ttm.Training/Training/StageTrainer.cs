@@ -60,6 +60,15 @@ public sealed class StageTrainer : IDisposable
     void Resume()
     {
         var state = TrainingState.Load(StateFile);
+        if (state is null && options.InitialWeights is { } initial)
+        {
+            var file = Path.Combine(initial, ModelWeights.WeightsFile);
+            ModelWeights.LoadInto(model, file);
+            ModelWeights.LoadInto(ema, file);
+            var shipped = TrainingState.Load(Path.Combine(initial, "training.json"));
+            elapsedBefore = shipped?.Seconds ?? 0;
+            log.WriteLine($"starting from the weights in {initial} ({elapsedBefore:F0} s trained before)");
+        }
         if (state is null) return;
         ModelWeights.LoadInto(model, Path.Combine(checkpointDirectory, "raw.safetensors"));
         ModelWeights.LoadInto(ema, Path.Combine(ModelDirectory, ModelWeights.WeightsFile));

@@ -26,6 +26,11 @@ public sealed record TrainingOptions
     public long Seed { get; init; } = 1;
     /// <summary>Fraction of single-object cases; 1.0 for a single-object curriculum.</summary>
     public double SingleFraction { get; init; } = 0.4;
+    /// <summary>
+    /// A model folder (config.json + model.safetensors) to start from when the run has no checkpoint yet:
+    /// continues training shipped weights in a later sitting (fresh optimiser state, warm-up again).
+    /// </summary>
+    public string? InitialWeights { get; init; }
     /// <summary>Stop after this many seconds (the run resumes from its checkpoint next time).</summary>
     public double? TimeLimitSeconds { get; init; }
 
