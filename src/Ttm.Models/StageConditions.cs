@@ -42,8 +42,11 @@ public sealed class StageConditions : IDisposable
         using var scope = NewDisposeScope();
         int objects = localPrompts.Count;
         var first = firstFrame.unsqueeze(2).expand(-1, -1, config.Frames, -1, -1); // (1, 3, T, H, W)
-        var visual = config.Variant == TtmVariant.Ti2v ? first.contiguous() : cat([first, trajectory], 1); // (1, 6|3, T, H, W)
+        // Identity is read back from ŝ by nearest palette colour; stage 2 sees the clean trajectory those
+        // labels paint (what it was trained on), not the generated colours in between.
         var labels = TrajectoryPalette.Read(trajectory, objects); // (1, T, H, W)
+        var clean = TrajectoryPalette.Paint(labels); // (1, 3, T, H, W)
+        var visual = config.Variant == TtmVariant.Ti2v ? first.contiguous() : cat([first, clean], 1); // (1, 6|3, T, H, W)
         return new StageConditions
         {
             Visual = visual.MoveToOuterDisposeScope(),
