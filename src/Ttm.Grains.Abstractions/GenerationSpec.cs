@@ -1,0 +1,30 @@
+namespace Ttm.Grains;
+
+/// <summary>A point or box hint for one object, in the uploaded image's pixels.</summary>
+[GenerateSerializer, Immutable, Alias("ttm.object-hint.v1")]
+public sealed record ObjectHintSpec(
+    [property: Id(0)] IReadOnlyList<float> PointsXy,     // x0, y0, x1, y1, … include-points
+    [property: Id(1)] IReadOnlyList<float>? Box);        // x0, y0, x1, y1
+
+/// <summary>
+/// What one generation was asked to do. The image itself lives in the artifact store (<see cref="ImageKey"/>);
+/// <see cref="Digest"/> identifies the request so a repeated Start is recognised as the same one.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ttm.generation-spec.v1")]
+public sealed record GenerationSpec(
+    [property: Id(0)] string Tenant,
+    [property: Id(1)] string ImageKey,
+    [property: Id(2)] string Prompt,
+    [property: Id(3)] long Seed,
+    [property: Id(4)] int MotionSteps,
+    [property: Id(5)] int VideoSteps,
+    [property: Id(6)] float MotionGuidanceVisual,
+    [property: Id(7)] float MotionGuidanceText,
+    [property: Id(8)] float VideoGuidanceVisual,
+    [property: Id(9)] float VideoGuidanceText,
+    [property: Id(10)] int PreviewEvery,
+    [property: Id(11)] int DisplaySize,
+    [property: Id(12)] IReadOnlyList<string> Formats,
+    [property: Id(13)] IReadOnlyList<ObjectHintSpec?> Hints,
+    [property: Id(14)] string Digest,
+    [property: Id(15)] TimeSpan? Deadline);

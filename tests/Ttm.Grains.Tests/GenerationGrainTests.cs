@@ -1,0 +1,146 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Ttm.Grains.Tests;
+
+public sealed class GenerationGrainTests : IAsyncLifetime
+{
+    readonly ScriptedRunner runner = new();
+    InProcessTestCluster cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage("generations");
+            silo.Services.AddSingleton<IGenerationRunner>(runner);
+        });
+        cluster = builder.Build();
+        await cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
+
+    IGenerationGrain Grain(string id) => cluster.Client.GetGrain<IGenerationGrain>(id);
+
+    static GenerationSpec Spec(string digest = "d1", TimeSpan? deadline = null) =>
+        new("tenant-a", "images/x.png", "The red square moves right.", 1, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], digest, deadline);
+
+    static async Task<List<GenerationEvent>> Collect(IAsyncEnumerable<GenerationEvent> events, int count, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        var list = new List<GenerationEvent>();
+        await foreach (var e in events.WithCancellation(cts.Token))
+        {
+            list.Add(e);
+            if (list.Count == count) break;
+        }
+        return list;
+    }
+
+    [Fact]
+    public async Task Lifecycle_GoesFromQueuedThroughEveryStageToCompleted()
+    {
+        var grain = Grain("g-life");
+        var status = await grain.StartAsync(Spec());
+        Assert.Equal(GenerationState.Planning, status.State); // accepted, the plan comes next
+        foreach (var kind in new[] { GenerationEventKind.Plan, GenerationEventKind.Segmentation, GenerationEventKind.MotionPreview,
+                     GenerationEventKind.MotionDone, GenerationEventKind.VideoPreview, GenerationEventKind.VideoChunk, GenerationEventKind.Completed })
+            runner.Release(kind);
+        var events = await Collect(grain.WatchAsync(0), 8);
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), events.Select(e => e.Seq));
+        Assert.Equal(GenerationEventKind.Accepted, events[0].Kind);
+        Assert.Equal(GenerationEventKind.Completed, events[^1].Kind);
+        Assert.Equal(GenerationState.Completed, (await grain.GetStatusAsync()).State);
+    }
+
+    [Fact]
+    public async Task StartingTwice_RunsOnce_AndADifferentRequestIsRefused()
+    {
+        var grain = Grain("g-once");
+        await grain.StartAsync(Spec("same"));
+        await grain.StartAsync(Spec("same"));
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => grain.StartAsync(Spec("same"))));
+        runner.Release(GenerationEventKind.Plan);
+        await Collect(grain.WatchAsync(0), 2);
+        Assert.Equal(1, runner.Runs);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.StartAsync(Spec("other")));
+        Assert.Contains("already runs another request", error.Message);
+    }
+
+    [Fact]
+    public async Task Watch_AfterReconnect_ReplaysMissedEventsOnce_ThenFollowsLive()
+    {
+        var grain = Grain("g-watch");
+        await grain.StartAsync(Spec());
+        runner.Release(GenerationEventKind.Plan);
+        runner.Release(GenerationEventKind.Segmentation);
+        var first = await Collect(grain.WatchAsync(0), 2); // the client saw seq 1..2 and dropped
+        runner.Release(GenerationEventKind.MotionPreview, 2, 4);
+        runner.Release(GenerationEventKind.MotionPreview, 4, 4);
+        var resumed = grain.WatchAsync(first[^1].Seq);
+        var task = Collect(resumed, 4);
+        runner.Release(GenerationEventKind.MotionDone); // live, after the reconnect
+        var rest = await task;
+        Assert.Equal([3L, 4L, 5L, 6L], rest.Select(e => e.Seq));
+        Assert.Equal(rest.Select(e => e.Seq).Distinct().Count(), rest.Count);
+        Assert.Equal(GenerationEventKind.MotionDone, rest[^1].Kind);
+    }
+
+    [Fact]
+    public async Task Cancel_MidStage_StopsTheRunAndEndsWithCancelled()
+    {
+        var grain = Grain("g-cancel");
+        await grain.StartAsync(Spec());
+        runner.Release(GenerationEventKind.Plan);
+        await Collect(grain.WatchAsync(0), 2);
+        await grain.CancelAsync("user pressed stop");
+        await runner.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        var events = await Collect(grain.WatchAsync(0), 3);
+        Assert.Equal(GenerationEventKind.Cancelled, events[^1].Kind);
+        Assert.Equal("user pressed stop", events[^1].Text);
+        Assert.Equal(GenerationState.Cancelled, (await grain.GetStatusAsync()).State);
+    }
+
+    [Fact]
+    public async Task Deadline_CancelsTheRun()
+    {
+        var grain = Grain("g-deadline");
+        await grain.StartAsync(Spec(deadline: TimeSpan.FromMilliseconds(300)));
+        await runner.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        var events = await Collect(grain.WatchAsync(0), 2);
+        Assert.Equal(GenerationEventKind.Cancelled, events[^1].Kind);
+        Assert.Equal("deadline exceeded", events[^1].Text);
+    }
+
+    [Fact]
+    public async Task ClientDisconnect_DoesNotCancel()
+    {
+        var grain = Grain("g-disconnect");
+        await grain.StartAsync(Spec());
+        runner.Release(GenerationEventKind.Plan);
+        await Collect(grain.WatchAsync(0), 1); // stop watching early
+        runner.Release(GenerationEventKind.Segmentation);
+        runner.Release(GenerationEventKind.Completed);
+        var events = await Collect(grain.WatchAsync(0), 4);
+        Assert.Equal(GenerationEventKind.Completed, events[^1].Kind);
+        Assert.False(runner.Cancelled.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task State_SurvivesDeactivation_AndTheLogReplays()
+    {
+        var grain = Grain("g-persist");
+        await grain.StartAsync(Spec());
+        runner.Release(GenerationEventKind.Plan);
+        runner.Release(GenerationEventKind.Completed);
+        await Collect(grain.WatchAsync(0), 3);
+        await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var status = await grain.GetStatusAsync();
+        Assert.Equal(GenerationState.Completed, status.State);
+        Assert.Equal(3, status.LastSeq);
+        Assert.Equal([GenerationEventKind.Accepted, GenerationEventKind.Plan, GenerationEventKind.Completed],
+            (await Collect(grain.WatchAsync(0), 3)).Select(e => e.Kind));
+    }
+}
