@@ -7,5 +7,6 @@ var root = new RootCommand("TtmCluster: Through-The-Mask image-to-video, trained
     TrainCommand.Create(),
     BenchCommand.Create(),
     GenerateCommand.Create(),
+    ServeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -38,9 +38,25 @@ public sealed class PipelineGenerationRunner(TtmPipeline pipeline, IArtifactStor
             OutputDirectory = store.PathOf($"{generationId}/outputs"),
         };
 
-        await foreach (var e in pipeline.RunAsync(request, cancellationToken))
+        await using var events = pipeline.RunAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
         {
-            switch (e)
+            // The pipeline refuses bad input before its first event; that is the caller's error, not the server's.
+            string? refused = null;
+            try
+            {
+                if (!await events.MoveNextAsync()) yield break;
+            }
+            catch (Exception e) when (e is InvalidRequestException or InvalidImageException)
+            {
+                refused = e.Message;
+            }
+            if (refused is not null)
+            {
+                yield return new GenerationEvent(0, default, GenerationEventKind.Failed, Text: refused, Stage: "Plan", Code: "invalid_argument");
+                yield break;
+            }
+            switch (events.Current)
             {
                 case PlanReady p:
                     yield return Event(GenerationEventKind.Plan, text: JsonSerializer.Serialize(p.Plan, Json));

@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Ttm.Gateway;
+using Ttm.Silo;
+
+namespace Ttm.Cli;
+
+/// <summary>The embedded mode: one process hosting a silo (localhost clustering, in-memory storage) and the gRPC gateway.</summary>
+public static class EmbeddedServer
+{
+    public static WebApplication Build(int port, IDictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder();
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.UseOrleans(silo => silo.UseLocalhostClustering().AddMemoryGrainStorage("generations"));
+        builder.Services.AddTtmGeneration(builder.Configuration);
+        builder.Services.AddTtmGateway(builder.Configuration);
+        var app = builder.Build();
+        app.MapTtmGateway();
+        return app;
+    }
+}

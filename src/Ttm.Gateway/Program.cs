@@ -1,0 +1,8 @@
+using Ttm.Gateway;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.UseOrleansClient(client => client.UseLocalhostClustering());
+builder.Services.AddTtmGateway(builder.Configuration);
+var app = builder.Build();
+app.MapTtmGateway();
+app.Run();
