@@ -9,4 +9,5 @@ var root = new RootCommand("TtmCluster: Through-The-Mask image-to-video, trained
     GenerateCommand.Create(),
     ServeCommand.Create(),
 };
+foreach (var command in RemoteCommands.Create()) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();

@@ -25,13 +25,25 @@ static class GenerateCommand
         var llmEndpoint = new Option<Uri?>("--llm-endpoint") { Description = "Plan with an OpenAI-compatible server, e.g. http://localhost:11434/v1" };
         var llmModel = new Option<string>("--llm-model") { Description = "Model name for --llm-endpoint", DefaultValueFactory = _ => "llama3.1:8b-instruct" };
         var gguf = new Option<FileInfo?>("--gguf") { Description = "Plan with a GGUF model in-process (LLamaSharp)" };
+        var remote = new Option<string?>("--server") { Description = "Generate through a gateway (e.g. http://127.0.0.1:5080) instead of in-process" };
         var command = new Command("generate", "Image + sentence → video, in-process, streaming every partial result")
         {
-            image, prompt, output, seed, steps, previewEvery, size, formats, models, llmEndpoint, llmModel, gguf,
+            image, prompt, output, seed, steps, previewEvery, size, formats, models, llmEndpoint, llmModel, gguf, remote,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var outputDirectory = result.GetValue(output)!.FullName;
+            if (result.GetValue(remote) is { } address)
+                return await RemoteCommands.Guard(async () =>
+                {
+                    using var call = RemoteCommands.Client(address).Generate(new Protos.V1.GenerateRequest
+                    {
+                        Image = Google.Protobuf.ByteString.CopyFrom(await File.ReadAllBytesAsync(result.GetValue(image)!.FullName, cancellationToken)),
+                        Prompt = result.GetValue(prompt)!, Seed = result.GetValue(seed), MotionSteps = result.GetValue(steps), VideoSteps = result.GetValue(steps),
+                        PreviewEvery = result.GetValue(previewEvery), PreviewSize = result.GetValue(size),
+                    }, cancellationToken: cancellationToken);
+                    return await RemoteProgress.Render(call.ResponseStream, outputDirectory, cancellationToken);
+                });
             var request = new PipelineRequest
             {
                 Image = await File.ReadAllBytesAsync(result.GetValue(image)!.FullName, cancellationToken),

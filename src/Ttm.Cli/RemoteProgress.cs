@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Ttm.Protos.V1;
+
+namespace Ttm.Cli;
+
+/// <summary>The live progress display for a generation watched through the gateway; writes previews and the video like the in-process run.</summary>
+static class RemoteProgress
+{
+    public static async Task<int> Render(IAsyncStreamReader<GenerationEvent> events, string outputDirectory, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var previews = Path.Combine(outputDirectory, "previews");
+        Directory.CreateDirectory(previews);
+        using var video = new MemoryStream();
+        await foreach (var e in events.ReadAllAsync(cancellationToken))
+        {
+            string at = $"[{clock.Elapsed.TotalSeconds,6:F1}s] #{e.Seq}";
+            switch (e.EventCase)
+            {
+                case GenerationEvent.EventOneofCase.Accepted:
+                    Console.WriteLine($"{at} accepted as {e.GenerationId} (watch it with ./ttm watch {e.GenerationId})");
+                    break;
+                case GenerationEvent.EventOneofCase.Plan:
+                    Console.WriteLine($"{at} plan ({e.Plan.Planner}): {e.Plan.MotionPrompt}");
+                    foreach (var o in e.Plan.Objects) Console.WriteLine($"          · {o.Name}: {o.LocalPrompt}");
+                    break;
+                case GenerationEvent.EventOneofCase.Segmentation:
+                    await File.WriteAllBytesAsync(Path.Combine(previews, "segmentation.png"), e.Segmentation.MaskPng.ToByteArray(), cancellationToken);
+                    foreach (var o in e.Segmentation.Objects) Console.WriteLine($"{at} segment {o.Name}: {o.Method} ({o.Detail}), {o.Area} px");
+                    break;
+                case GenerationEvent.EventOneofCase.MotionPreview or GenerationEvent.EventOneofCase.VideoPreview:
+                    var (stage, preview) = e.MotionPreview is not null ? ("motion", e.MotionPreview) : ("video", e.VideoPreview);
+                    var file = Path.Combine(previews, $"{stage}-{preview.Step:D3}.png");
+                    await File.WriteAllBytesAsync(file, preview.FramesPng.ToByteArray(), cancellationToken);
+                    Console.WriteLine($"{at} {stage,-6} step {preview.Step}/{preview.Steps} preview → {Path.GetRelativePath(outputDirectory, file)}");
+                    break;
+                case GenerationEvent.EventOneofCase.MotionDone:
+                    await File.WriteAllBytesAsync(Path.Combine(outputDirectory, "trajectory.png"), e.MotionDone.FramesPng.ToByteArray(), cancellationToken);
+                    Console.WriteLine($"{at} motion trajectory done");
+                    break;
+                case GenerationEvent.EventOneofCase.VideoChunk:
+                    video.Write(e.VideoChunk.Data.Span);
+                    Console.WriteLine($"{at} video chunk {e.VideoChunk.Index} ({e.VideoChunk.Data.Length} bytes){(e.VideoChunk.Last ? ", last" : "")}");
+                    break;
+                case GenerationEvent.EventOneofCase.Completed:
+                    var mp4 = Path.Combine(outputDirectory, "video.mp4");
+                    await File.WriteAllBytesAsync(mp4, video.ToArray(), cancellationToken);
+                    Console.WriteLine($"{at} completed: " + string.Join(", ", e.Completed.Seconds.Select(kv => $"{kv.Key} {kv.Value:F2} s")));
+                    Console.WriteLine($"          video: {mp4}");
+                    return 0;
+                case GenerationEvent.EventOneofCase.Failed:
+                    Console.Error.WriteLine($"{at} failed in {e.Failed.Stage} ({e.Failed.Code}): {e.Failed.Message}");
+                    return 1;
+                case GenerationEvent.EventOneofCase.Cancelled:
+                    Console.Error.WriteLine($"{at} cancelled: {e.Cancelled.Reason}");
+                    return 1;
+            }
+        }
+        return 1;
+    }
+}
