@@ -17,6 +17,7 @@ static class BenchCommand
         bench.Subcommands.Add(Quality());
         bench.Subcommands.Add(Forward());
         bench.Subcommands.Add(PipelineBenchmark.Create());
+        bench.Subcommands.Add(OverheadBenchmark.Create());
         return bench;
     }
 
