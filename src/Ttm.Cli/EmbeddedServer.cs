@@ -11,11 +11,15 @@ namespace Ttm.Cli;
 /// <summary>The embedded mode: one process hosting a silo (localhost clustering, in-memory storage) and the gRPC gateway.</summary>
 public static class EmbeddedServer
 {
-    public static WebApplication Build(int port, IDictionary<string, string?>? settings = null)
+    public static WebApplication Build(int port, IDictionary<string, string?>? settings = null, bool anyAddress = false)
     {
         var builder = WebApplication.CreateBuilder();
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (anyAddress) kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2);
+            else kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2);
+        });
         builder.UseOrleans(silo => silo.UseLocalhostClustering().AddMemoryGrainStorage("generations"));
         builder.Services.AddTtmGeneration(builder.Configuration);
         builder.Services.AddTtmGateway(builder.Configuration);

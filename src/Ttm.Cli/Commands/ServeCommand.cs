@@ -9,11 +9,12 @@ static class ServeCommand
     public static Command Create()
     {
         var port = new Option<int>("--port") { DefaultValueFactory = _ => 5080 };
-        var command = new Command("serve", "Run the embedded cluster (one silo) and the gRPC gateway on localhost") { port };
+        var any = new Option<bool>("--any-address") { Description = "Listen on every interface, not only loopback (containers)" };
+        var command = new Command("serve", "Run the embedded cluster (one silo) and the gRPC gateway") { port, any };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var app = EmbeddedServer.Build(result.GetValue(port));
-            Console.WriteLine($"serving ttm.v1.GenerationService on http://127.0.0.1:{result.GetValue(port)} (h2c, reflection and health on)");
+            var app = EmbeddedServer.Build(result.GetValue(port), anyAddress: result.GetValue(any));
+            Console.WriteLine($"serving ttm.v1.GenerationService on port {result.GetValue(port)} (h2c, reflection and health on)");
             await app.StartAsync(cancellationToken);
             await app.WaitForShutdownAsync(cancellationToken);
         });
