@@ -90,9 +90,17 @@ public sealed class StageTrainer : IDisposable
         var windowClock = Stopwatch.StartNew();
         double lastLoss = double.NaN;
         model.train();
+        var stopFile = Path.Combine(options.RunDirectory, "STOP");
         while (step < options.Steps && !cancellationToken.IsCancellationRequested
                && (options.TimeLimitSeconds is null || clock.Elapsed.TotalSeconds < options.TimeLimitSeconds))
         {
+            if (File.Exists(stopFile))
+            {
+                // `touch RUN/STOP` ends a background run cleanly at the next step, with a checkpoint.
+                File.Delete(stopFile);
+                log.WriteLine($"stop requested at step {step}");
+                break;
+            }
             lastLoss = TrainStep();
             step++;
             windowLoss += lastLoss;
