@@ -79,13 +79,15 @@ public sealed partial class GenerationGrain(
         var numbered = e with { Seq = state.State.Events.Count + 1, At = DateTimeOffset.UtcNow };
         state.State.Events.Add(numbered);
         state.State.State = Next(state.State.State, numbered);
-        await state.WriteStateAsync();
+        // Fan out before the storage write yields the turn: a Watch interleaving during the write finds this
+        // event in its snapshot and was not yet registered here, so it gets it exactly once.
         foreach (var watcher in watchers) watcher.Writer.TryWrite(numbered);
         if (IsTerminal(state.State.State))
         {
             foreach (var watcher in watchers) watcher.Writer.TryComplete();
             watchers.Clear();
         }
+        await state.WriteStateAsync();
     }
 
     static GenerationState Next(GenerationState current, GenerationEvent e) => e.Kind switch
@@ -113,10 +115,19 @@ public sealed partial class GenerationGrain(
         }
         try
         {
-            foreach (var e in backlog) yield return e;
+            long last = afterSeq;
+            foreach (var e in backlog)
+            {
+                last = e.Seq;
+                yield return e;
+            }
             if (live is null) yield break;
             await foreach (var e in live.Reader.ReadAllAsync(cancellationToken))
-                if (e.Seq > afterSeq) yield return e;
+                if (e.Seq > last)
+                {
+                    last = e.Seq;
+                    yield return e;
+                }
         }
         finally
         {

@@ -136,7 +136,10 @@ public sealed class GenerationGrainTests : IAsyncLifetime
         runner.Release(GenerationEventKind.Plan);
         runner.Release(GenerationEventKind.Completed);
         await Collect(grain.WatchAsync(0), 3);
-        await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+        await management.ForceActivationCollection(TimeSpan.Zero);
+        var live = (await management.GetSimpleGrainStatistics()).Where(s => s.GrainType.Contains(nameof(GenerationGrain))).Sum(s => s.ActivationCount);
+        Assert.Equal(0, live); // the grain really was deactivated
         var status = await grain.GetStatusAsync();
         Assert.Equal(GenerationState.Completed, status.State);
         Assert.Equal(3, status.LastSeq);
