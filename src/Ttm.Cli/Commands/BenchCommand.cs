@@ -51,13 +51,15 @@ static class BenchCommand
         var visual = new Option<float>("--guidance-visual") { DefaultValueFactory = _ => GuidanceScales.Default.Visual };
         var text = new Option<float>("--guidance-text") { DefaultValueFactory = _ => GuidanceScales.Default.Text };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the JSON here" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
         var sheets = new Option<DirectoryInfo>("--sheets") { Description = "Where contact sheets go", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "bench")) };
         var command = new Command("quality", "Direction accuracy, endpoint error, mask IoU, PSNR, SSIM, appearance consistency per split")
         {
-            cases, variants, models, motion, video, perSplit, steps, visual, text, json, sheets,
+            cases, variants, models, motion, video, perSplit, steps, visual, text, json, sheets, threads,
         };
         command.SetAction((result, cancellationToken) =>
         {
+            if (result.GetValue(threads) is int n) TorchSharp.torch.set_num_threads(n);
             var suite = result.GetValue(cases) is { } folder
                 ? Directory.GetDirectories(folder.FullName).Order().Select(BenchCase.Read).ToList()
                 : QualityBenchmark.Shapes128(result.GetValue(perSplit));
