@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Ttm.Gateway;
 using Ttm.Silo;
 
@@ -15,6 +16,8 @@ public static class EmbeddedServer
     {
         var builder = WebApplication.CreateBuilder();
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+        // Per-request framework logs would drown the CLI's own output (and a benchmark's JSON).
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Orleans", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             if (anyAddress) kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2);
