@@ -17,7 +17,8 @@ public static class EmbeddedServer
         var builder = WebApplication.CreateBuilder();
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         // Per-request framework logs would drown the CLI's own output (and a benchmark's JSON).
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Orleans", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
+        builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace); // stdout stays the command's own
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             if (anyAddress) kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2);
