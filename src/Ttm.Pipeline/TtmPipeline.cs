@@ -37,10 +37,15 @@ public sealed class TtmPipeline(PipelineModels models)
         var seconds = new Dictionary<PipelineStage, double> { [PipelineStage.Plan] = clock.Elapsed.TotalSeconds };
         yield return new PlanReady(plan);
 
-        var events = Channel.CreateUnbounded<PipelineEvent>(new UnboundedChannelOptions { SingleReader = true });
+        // A small buffer: the generation runs at most a few events ahead of its reader, and nothing is
+        // handed out after cancellation (the producer stops at its next step).
+        var events = Channel.CreateBounded<PipelineEvent>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         var work = Task.Run(() => Generate(request, image, plan, seconds, events.Writer, cancellationToken), cancellationToken);
         await foreach (var e in events.Reader.ReadAllAsync(cancellationToken))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             yield return e;
+        }
         await work;
     }
 
@@ -112,8 +117,14 @@ public sealed class TtmPipeline(PipelineModels models)
         }
         catch (Exception e)
         {
-            events.TryWrite(new Failed(stage, e.Message));
-            events.Complete();
+            try
+            {
+                await events.WriteAsync(new Failed(stage, e.Message), cancellationToken);
+            }
+            finally
+            {
+                events.Complete();
+            }
         }
     }
 

@@ -59,7 +59,7 @@ public sealed class TtmPipelineTests(PipelineFixture fixture) : IDisposable
     public async Task Cancelling_DuringTheMotionStage_StopsWithinOneStep()
     {
         using var cts = new CancellationTokenSource();
-        var request = PipelineFixture.Request(PipelineFixture.Sample, "The red square moves right.", output, steps: 12) with { PreviewEvery = 1 };
+        var request = PipelineFixture.Request(PipelineFixture.Sample, "The red square moves right.", output, steps: 40) with { PreviewEvery = 1 };
         int previewsAfterCancel = 0;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
