@@ -19,6 +19,7 @@ public sealed partial class GenerationGrain(
 {
     readonly List<Channel<GenerationEvent>> watchers = [];
     CancellationTokenSource? run;
+    string? cancelReason; // set by CancelAsync; a cancellation without it was the deadline
 
     string Id => this.GetPrimaryKeyString();
 
@@ -60,7 +61,7 @@ public sealed partial class GenerationGrain(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await Append(new GenerationEvent(0, default, GenerationEventKind.Cancelled,
-                Text: spec.Deadline is not null && run?.IsCancellationRequested == true && cancelReason is null ? "deadline exceeded" : cancelReason ?? "cancelled",
+                Text: cancelReason ?? (spec.Deadline is not null ? "deadline exceeded" : "cancelled"),
                 Stage: state.State.State.ToString()));
         }
         catch (Exception e)
@@ -136,8 +137,6 @@ public sealed partial class GenerationGrain(
     }
 
     public Task<GenerationStatus> GetStatusAsync() => Task.FromResult(Status());
-
-    string? cancelReason;
 
     public Task<GenerationStatus> CancelAsync(string reason)
     {
