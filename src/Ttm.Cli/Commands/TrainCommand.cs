@@ -18,6 +18,7 @@ static class TrainCommand
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4 };
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 200 };
+        var decay = new Option<int>("--decay-steps") { Description = "Cosine-decay the learning rate to a tenth over the last this-many steps (0: constant)", DefaultValueFactory = _ => 0 };
         var prediction = new Option<Prediction>("--prediction") { Description = "Sample or Velocity", DefaultValueFactory = _ => Prediction.Sample };
         var single = new Option<double>("--single-fraction") { Description = "Share of single-object cases (1 = single-object curriculum)", DefaultValueFactory = _ => 0.4 };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1 };
@@ -28,7 +29,7 @@ static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the network (default: all cores)" };
         var command = new Command("train", "Train one stage on the shapes world")
         {
-            stage, variant, run, size, steps, batch, lr, warmup, prediction, single, seed, minutes, checkpoint, logEvery, threads, init,
+            stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -43,6 +44,7 @@ static class TrainCommand
                 BatchSize = result.GetValue(batch),
                 LearningRate = result.GetValue(lr),
                 WarmupSteps = result.GetValue(warmup),
+                DecaySteps = result.GetValue(decay),
                 Prediction = result.GetValue(prediction),
                 SingleFraction = result.GetValue(single),
                 Seed = result.GetValue(seed),

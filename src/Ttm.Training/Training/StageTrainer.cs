@@ -135,7 +135,14 @@ public sealed class StageTrainer : IDisposable
         return state;
     }
 
-    double CurrentLearningRate() => options.LearningRate * Math.Min(1.0, (step + 1) / (double)Math.Max(1, options.WarmupSteps));
+    double CurrentLearningRate()
+    {
+        double warmup = Math.Min(1.0, (step + 1) / (double)Math.Max(1, options.WarmupSteps));
+        int decayStart = options.Steps - options.DecaySteps;
+        if (options.DecaySteps <= 0 || step < decayStart) return options.LearningRate * warmup;
+        double progress = Math.Min(1.0, (step - decayStart) / (double)options.DecaySteps);
+        return options.LearningRate * warmup * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+    }
 
     /// <summary>One optimiser step on a fresh batch; the batch depends only on (seed, step), so a resumed run sees the same data.</summary>
     public double TrainStep()

@@ -15,6 +15,8 @@ public sealed record TrainingOptions
     public int BatchSize { get; init; } = 16;
     public double LearningRate { get; init; } = 5e-4;
     public int WarmupSteps { get; init; } = 200;
+    /// <summary>Cosine decay of the learning rate to a tenth over the last this-many steps before <see cref="Steps"/> (0: constant).</summary>
+    public int DecaySteps { get; init; }
     public double WeightDecay { get; init; } = 0.01;
     public double EmaDecay { get; init; } = 0.999;
     /// <summary>Probability of dropping the text group only, the visual group only, and both (two-group CFG).</summary>
