@@ -1,16 +1,25 @@
 using Ttm.Models;
+using Ttm.Models.Sampling;
 using Ttm.Models.Text;
 using Ttm.Models.Weights;
+using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Planning;
 using Ttm.Pipeline.Segmentation;
 
 namespace Ttm.Pipeline;
 
-/// <summary>Everything a pipeline needs loaded once per process: both networks, the text encoder, the segmenter and the planner.</summary>
-public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner) : IDisposable
+/// <summary>
+/// Everything a pipeline needs loaded once per process: both networks (with their samplers), the text encoder,
+/// the segmenter, the planner, and the device worker that runs every step of the networks and the segmenter.
+/// </summary>
+public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner,
+    DeviceWorker? device = null) : IDisposable
 {
     public VideoDit Motion { get; } = motion;
     public VideoDit Video { get; } = video;
+    public FlowSampler MotionSampler { get; } = new(motion);
+    public FlowSampler VideoSampler { get; } = new(video);
+    public DeviceWorker Device { get; } = device ?? new DeviceWorker();
     public ITextEncoder Text { get; } = text;
     public SamSegmenter Segmenter { get; } = segmenter;
     public IPromptPlanner Planner { get; } = planner;
@@ -19,7 +28,7 @@ public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder
     /// Loads models/&lt;size&gt;/motion and models/&lt;size&gt;/video-ttm, and the segmenter: encoder.onnx + sam.onnx in
     /// <paramref name="segmenterDirectory"/>, or the two files named by TTM_SAM_ENCODER / TTM_SAM_DECODER (a SAM2 export).
     /// </summary>
-    public static PipelineModels Load(string modelsDirectory, string segmenterDirectory, IPromptPlanner? planner = null)
+    public static PipelineModels Load(string modelsDirectory, string segmenterDirectory, IPromptPlanner? planner = null, DeviceWorker? device = null)
     {
         var encoderFile = Environment.GetEnvironmentVariable("TTM_SAM_ENCODER") is { Length: > 0 } e ? e : Path.Combine(segmenterDirectory, "encoder.onnx");
         var decoderFile = Environment.GetEnvironmentVariable("TTM_SAM_DECODER") is { Length: > 0 } d ? d : Path.Combine(segmenterDirectory, "sam.onnx");
@@ -28,7 +37,7 @@ public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder
         motion.eval();
         video.eval();
         var segmenter = new SamSegmenter(encoderFile, decoderFile);
-        return new PipelineModels(motion, video, MiniLmTextEncoder.Shared, segmenter, planner ?? new RulePromptPlanner());
+        return new PipelineModels(motion, video, MiniLmTextEncoder.Shared, segmenter, planner ?? new RulePromptPlanner(), device);
     }
 
     /// <summary>
@@ -53,6 +62,7 @@ public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder
 
     public void Dispose()
     {
+        Device.Dispose();
         Motion.Dispose();
         Video.Dispose();
         Segmenter.Dispose();

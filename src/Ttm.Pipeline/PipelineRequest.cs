@@ -12,6 +12,8 @@ public sealed record PipelineRequest
 {
     public required byte[] Image { get; init; }
     public required string Prompt { get; init; }
+    /// <summary>Who asked: the device queue serves tenants in turn.</summary>
+    public string Tenant { get; init; } = "default";
     public long Seed { get; init; }
     public int MotionSteps { get; init; } = 16;
     public int VideoSteps { get; init; } = 16;

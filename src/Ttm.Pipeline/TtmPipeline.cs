@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Ttm.Models;
 using Ttm.Models.Sampling;
+using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
@@ -65,9 +66,10 @@ public sealed class TtmPipeline(PipelineModels models)
             var cropped = ImageInput.Crop(image, cropX, cropY, cropW, cropH);
             float shrink = Math.Min(1f, SamSegmenter.InputSize / (float)Math.Max(cropW, cropH));
             var segmentable = ImageInput.Resize(cropped, Math.Max(1, (int)(cropW * shrink)), Math.Max(1, (int)(cropH * shrink)));
-            var embedding = models.Segmenter.Embed(segmentable);
             var hints = request.Hints.Select(h => h is null ? null : Rescale(h, cropX, cropY, shrink)).ToList();
-            var grounded = new Grounding(models.Segmenter).Ground(segmentable, embedding, plan.Objects, hints);
+            var grounded = await models.Device.RunAsync(
+                () => new Grounding(models.Segmenter).Ground(segmentable, models.Segmenter.Embed(segmentable), plan.Objects, hints),
+                request.Tenant, cancellationToken);
             var labels = FirstFrameMasks.ToModelGrid(grounded.Select(g => g.Mask).ToList(), config.Width, config.Height);
             var firstMasks = VideoTensors.PaintFirstMasks(labels, config.Width, config.Height); // (1, 3, H, W)
             var firstFrame = VideoTensors.FromRgb(ImageInput.FitTo(image, config.Width, config.Height).Pixels, config.Width, config.Height); // (1, 3, H, W)
@@ -80,7 +82,7 @@ public sealed class TtmPipeline(PipelineModels models)
             stage = PipelineStage.Motion;
             clock.Restart();
             using var motionConditions = StageConditions.ForMotion(firstMasks, firstFrame, models.Text.Encode(plan.MotionPrompt), models.Motion.Config.Frames);
-            using var trajectory = await Denoise(new FlowSampler(models.Motion), motionConditions,
+            using var trajectory = await Denoise(models.MotionSampler, motionConditions,
                 new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed), PipelineStage.Motion, request, scale, events, cancellationToken);
             var trajectoryFrames = Frames(trajectory);
             await events.WriteAsync(new MotionDone(trajectoryFrames.Upscale(scale)), cancellationToken);
@@ -91,7 +93,7 @@ public sealed class TtmPipeline(PipelineModels models)
             clock.Restart();
             using var videoConditions = StageConditions.ForVideo(config, firstFrame, trajectory, models.Text.Encode(plan.Prompt),
                 plan.Objects.Select(o => models.Text.Encode(o.LocalPrompt)).ToList());
-            using var video = await Denoise(new FlowSampler(models.Video), videoConditions,
+            using var video = await Denoise(models.VideoSampler, videoConditions,
                 new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed), PipelineStage.Video, request, scale, events, cancellationToken);
             var videoFrames = Frames(video);
             seconds[PipelineStage.Video] = clock.Elapsed.TotalSeconds;
@@ -128,15 +130,19 @@ public sealed class TtmPipeline(PipelineModels models)
         }
     }
 
-    /// <summary>Runs one stage's sampler, emitting the clean estimate every <see cref="PipelineRequest.PreviewEvery"/> steps.</summary>
-    static async Task<Tensor> Denoise(FlowSampler sampler, StageConditions conditions, SamplingOptions options, PipelineStage stage,
+    /// <summary>
+    /// Runs one stage: each step is handed to the device worker (where it may share a forward pass with other
+    /// generations' steps); the clean estimate goes out every <see cref="PipelineRequest.PreviewEvery"/> steps.
+    /// </summary>
+    async Task<Tensor> Denoise(FlowSampler sampler, StageConditions conditions, SamplingOptions options, PipelineStage stage,
         PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, CancellationToken cancellationToken)
     {
+        using var active = ActiveGeneration.Enter(stage, request.Tenant);
         using var state = sampler.Start(conditions, options);
         while (!state.IsDone)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var step = sampler.Advance([state])[0];
+            using var step = await models.Device.StepAsync(sampler, state, request.Tenant, cancellationToken);
             if (request.PreviewEvery > 0 && (step.Step % request.PreviewEvery == 0) && step.Step < options.Steps)
                 await events.WriteAsync(new StagePreview(stage, step.Step, options.Steps, Frames(step.CleanEstimate).Upscale(scale)), cancellationToken);
         }

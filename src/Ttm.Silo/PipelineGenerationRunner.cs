@@ -24,6 +24,7 @@ public sealed class PipelineGenerationRunner(TtmPipeline pipeline, IArtifactStor
         {
             Image = await store.GetAsync(spec.ImageKey, cancellationToken),
             Prompt = spec.Prompt,
+            Tenant = spec.Tenant,
             Seed = spec.Seed,
             MotionSteps = spec.MotionSteps,
             VideoSteps = spec.VideoSteps,

@@ -1,0 +1,44 @@
+using Ttm.Models.Sampling;
+
+namespace Ttm.Pipeline.Devices;
+
+/// <summary>One unit of work waiting for a device: a denoising step (batchable) or an opaque job (segmentation).</summary>
+abstract class DeviceWork(string tenant)
+{
+    public string Tenant { get; } = tenant;
+    public long EnqueuedTicks { get; } = Environment.TickCount64;
+    public abstract void Fail(Exception error);
+    public abstract void Cancel();
+}
+
+/// <summary>"Evaluate the model for my next step": joins a batch with other steps on the same sampler's model.</summary>
+sealed class StepWork(FlowSampler sampler, SamplingRequest request, string tenant) : DeviceWork(tenant)
+{
+    public FlowSampler Sampler { get; } = sampler;
+    public SamplingRequest Request { get; } = request;
+    public TaskCompletionSource<StepResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool CanJoin(StepWork other) => ReferenceEquals(Sampler.Model, other.Sampler.Model);
+    public override void Fail(Exception error) => Completion.TrySetException(error);
+    public override void Cancel() => Completion.TrySetCanceled();
+}
+
+/// <summary>Device work that does not batch (the segmenter's encoder and decoder), run alone on the device thread.</summary>
+sealed class JobWork<T>(Func<T> job, string tenant) : DeviceWork(tenant), IJobWork
+{
+    public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Run()
+    {
+        try { Completion.TrySetResult(job()); }
+        catch (Exception e) { Completion.TrySetException(e); }
+    }
+
+    public override void Fail(Exception error) => Completion.TrySetException(error);
+    public override void Cancel() => Completion.TrySetCanceled();
+}
+
+interface IJobWork
+{
+    void Run();
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using Ttm.Models.Sampling;
+
+namespace Ttm.Pipeline.Devices;
+
+/// <summary>What a device worker is doing now, for the ops view.</summary>
+public sealed record DeviceSnapshot(string Name, int QueueDepth, IReadOnlyDictionary<string, int> QueuedByTenant, int MaxBatch,
+    long Batches, long Steps, double MeanBatchSize, double LastStepSeconds);
+
+/// <summary>
+/// The one owner of a device's compute: a dedicated thread that takes work from a tenant-fair queue and runs it.
+/// Denoising steps of different generations on the same model (different prompts, masks, step indices, guidance)
+/// are evaluated in one forward pass of up to <see cref="MaxBatch"/> requests; requests join and leave between
+/// steps (continuous batching). Callers only await: no caller thread ever runs tensor work.
+/// </summary>
+public sealed class DeviceWorker : IDisposable
+{
+    readonly object gate = new();
+    readonly FairQueue queue = new();
+    readonly Thread thread;
+    readonly int? threads;
+    bool stopping;
+    int maxBatch;
+    long batches, steps;
+    double lastStepSeconds;
+
+    /// <param name="name">e.g. "cpu:0" or "cuda:0"</param>
+    /// <param name="maxBatch">most requests per forward pass; 1 turns batching off</param>
+    /// <param name="threads">torch intra-op threads for the device thread (CPU devices; null leaves the default)</param>
+    public DeviceWorker(string name = "cpu:0", int maxBatch = 8, int? threads = null)
+    {
+        Name = name;
+        MaxBatch = maxBatch;
+        this.threads = threads;
+        thread = new Thread(Loop) { IsBackground = true, Name = $"device {name}" };
+        thread.Start();
+        DeviceMetrics.Track(this);
+    }
+
+    public string Name { get; }
+
+    public int MaxBatch
+    {
+        get => Volatile.Read(ref maxBatch);
+        set => Volatile.Write(ref maxBatch, value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "A batch holds at least one request."));
+    }
+
+    public int QueueDepth
+    {
+        get { lock (gate) return queue.Count; }
+    }
+
+    /// <summary>Queues one denoising step of <paramref name="request"/>; the result comes back when its batch ran.</summary>
+    public Task<StepResult> StepAsync(FlowSampler sampler, SamplingRequest request, string tenant, CancellationToken cancellationToken = default)
+    {
+        var work = new StepWork(sampler, request, tenant);
+        Enqueue(work, cancellationToken);
+        return work.Completion.Task;
+    }
+
+    /// <summary>Runs non-batchable device work (segmentation) on the device thread, in the tenant's turn.</summary>
+    public Task<T> RunAsync<T>(Func<T> job, string tenant, CancellationToken cancellationToken = default)
+    {
+        var work = new JobWork<T>(job, tenant);
+        Enqueue(work, cancellationToken);
+        return work.Completion.Task;
+    }
+
+    public DeviceSnapshot Snapshot()
+    {
+        lock (gate)
+            return new DeviceSnapshot(Name, queue.Count, queue.CountByTenant(), MaxBatch, batches, steps,
+                batches == 0 ? 0 : steps / (double)batches, lastStepSeconds);
+    }
+
+    void Enqueue(DeviceWork work, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(stopping, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            queue.Add(work);
+            Monitor.Pulse(gate);
+        }
+        if (cancellationToken.CanBeCanceled)
+            cancellationToken.Register(() =>
+            {
+                // Still waiting: leave the queue. Already running: the step completes and the caller drops it.
+                lock (gate)
+                    if (!queue.Remove(work)) return;
+                work.Cancel();
+            });
+    }
+
+    void Loop()
+    {
+        if (threads is int n) TorchSharp.torch.set_num_threads(n);
+        while (true)
+        {
+            List<DeviceWork> batch;
+            lock (gate)
+            {
+                while (queue.Count == 0 && !stopping) Monitor.Wait(gate);
+                if (stopping) break;
+                batch = queue.TakeBatch(MaxBatch);
+            }
+            foreach (var work in batch)
+                DeviceMetrics.QueueSeconds.Record((Environment.TickCount64 - work.EnqueuedTicks) / 1000.0);
+            if (batch[0] is IJobWork job) job.Run();
+            else RunSteps(batch.Cast<StepWork>().ToList());
+        }
+        lock (gate)
+            foreach (var work in queue.Drain())
+                work.Fail(new ObjectDisposedException(Name, "The device worker stopped before this work ran."));
+    }
+
+    void RunSteps(List<StepWork> batch)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var results = batch[0].Sampler.Advance(batch.Select(w => w.Request).ToList());
+            for (int i = 0; i < batch.Count; i++)
+                if (!batch[i].Completion.TrySetResult(results[i])) results[i].Dispose();
+        }
+        catch (Exception e)
+        {
+            foreach (var work in batch) work.Fail(e);
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        DeviceMetrics.BatchSize.Record(batch.Count, new KeyValuePair<string, object?>("device", Name));
+        DeviceMetrics.StepSeconds.Record(seconds, new KeyValuePair<string, object?>("device", Name));
+        foreach (var work in batch)
+            DeviceMetrics.Steps.Add(1, new("tenant", work.Tenant), new("model", work.Sampler.Model.Config.Stage.ToString()));
+        lock (gate)
+        {
+            batches++;
+            steps += batch.Count;
+            lastStepSeconds = seconds;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            if (stopping) return;
+            stopping = true;
+            Monitor.PulseAll(gate);
+        }
+        thread.Join();
+        DeviceMetrics.Untrack(this);
+    }
+}

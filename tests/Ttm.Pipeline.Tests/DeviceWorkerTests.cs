@@ -1,0 +1,142 @@
+using Ttm.Models;
+using Ttm.Models.Sampling;
+using Ttm.Pipeline.Devices;
+using static TorchSharp.torch;
+
+namespace Ttm.Pipeline.Tests;
+
+/// <summary>The device worker over the shipped stage-1 network: batching, fairness, cancellation, failures.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class DeviceWorkerTests(PipelineFixture fixture)
+{
+    FlowSampler Sampler => fixture.Models.MotionSampler;
+
+    StageConditions Conditions(int seed, string prompt)
+    {
+        var c = fixture.Models.Motion.Config;
+        using var generator = new Generator((ulong)seed);
+        using var masks = rand([1, 3, c.Height, c.Width], generator: generator) * 2 - 1;
+        using var frame = rand([1, 3, c.Height, c.Width], generator: generator) * 2 - 1;
+        return StageConditions.ForMotion(masks, frame, fixture.Models.Text.Encode(prompt), c.Frames);
+    }
+
+    /// <summary>Keeps the device thread busy (from the moment this returns) until the gate is released, so work queues up behind it.</summary>
+    static (Task Blocker, ManualResetEventSlim Gate) Occupy(DeviceWorker worker)
+    {
+        var gate = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        var blocker = worker.RunAsync(() =>
+        {
+            started.Set();
+            return gate.Wait(TimeSpan.FromSeconds(30));
+        }, "ops");
+        started.Wait();
+        return (blocker, gate);
+    }
+
+    static async Task<Tensor> RunThrough(DeviceWorker worker, FlowSampler sampler, SamplingRequest request, string tenant)
+    {
+        while (!request.IsDone)
+            using (await worker.StepAsync(sampler, request, tenant)) { }
+        return request.State.clone();
+    }
+
+    [Fact]
+    public async Task ConcurrentGenerations_ShareForwardPasses_AndEachEqualsItsSoloSample()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 8);
+        using var c1 = Conditions(1, "the red square moves left");
+        using var c2 = Conditions(2, "the blue circle moves up while the green star stays still");
+        using var c3 = Conditions(3, "the white triangle slides down");
+        var options = new[] { new SamplingOptions(5, GuidanceScales.Default, 1), new SamplingOptions(3, new GuidanceScales(1f, 1f), 2), new SamplingOptions(4, new GuidanceScales(2f, 4f), 3) };
+        var conditions = new[] { c1, c2, c3 };
+        var alone = conditions.Select((c, i) => Sampler.Sample(c, options[i])).ToList();
+
+        var requests = conditions.Select((c, i) => Sampler.Start(c, options[i])).ToList();
+        var (blocker, gate) = Occupy(worker);
+        var runs = requests.Select((r, i) => Task.Run(() => RunThrough(worker, Sampler, r, $"tenant-{i}"))).ToList();
+        while (worker.QueueDepth < 3) await Task.Delay(5);
+        gate.Set();
+        await blocker;
+        var batched = await Task.WhenAll(runs);
+
+        for (int i = 0; i < 3; i++)
+            Assert.True(allclose(alone[i], batched[i], rtol: 1e-4, atol: 1e-5), $"generation {i} differs by {(alone[i] - batched[i]).abs().max().item<float>()}");
+        var snapshot = worker.Snapshot();
+        Assert.Equal(5 + 3 + 4, snapshot.Steps);
+        Assert.True(snapshot.Batches < snapshot.Steps, $"{snapshot.Steps} steps took {snapshot.Batches} forward passes: nothing was batched");
+        foreach (var t in alone.Concat(batched)) t.Dispose();
+        foreach (var r in requests) r.Dispose();
+    }
+
+    [Fact]
+    public async Task AFloodFromOneTenant_DoesNotStarveAnother()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 1);
+        using var conditions = Conditions(4, "the red square moves right");
+        var order = new List<string>();
+        var (blocker, gate) = Occupy(worker);
+        var requests = Enumerable.Range(0, 7).Select(i => Sampler.Start(conditions, new SamplingOptions(2, GuidanceScales.Default, i))).ToList();
+        var steps = new List<Task>();
+        for (int i = 0; i < 6; i++) // the flood: six generations of one tenant, queued first
+            steps.Add(Record(worker.StepAsync(Sampler, requests[i], "flood"), "flood", order));
+        steps.Add(Record(worker.StepAsync(Sampler, requests[6], "small"), "small", order));
+        gate.Set();
+        await blocker;
+        await Task.WhenAll(steps);
+
+        Assert.Equal(1, order.IndexOf("small")); // served right after the flood's first step, not after all six
+        foreach (var r in requests) r.Dispose();
+    }
+
+    static async Task Record(Task<StepResult> step, string tenant, List<string> order)
+    {
+        using var result = await step;
+        lock (order) order.Add(tenant);
+    }
+
+    [Fact]
+    public async Task AStepCancelledWhileQueued_LeavesTheQueue_AndTheWorkerKeepsServing()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 4);
+        using var conditions = Conditions(5, "the red square moves right");
+        using var request = Sampler.Start(conditions, new SamplingOptions(2, GuidanceScales.Default, 5));
+        var (blocker, gate) = Occupy(worker);
+        using var cancel = new CancellationTokenSource();
+        var step = worker.StepAsync(Sampler, request, "a", cancel.Token);
+        Assert.Equal(1, worker.QueueDepth);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => step);
+        Assert.Equal(0, worker.QueueDepth);
+        Assert.Equal(0, request.Step); // never ran
+        gate.Set();
+        await blocker;
+
+        using var next = await worker.StepAsync(Sampler, request, "a");
+        Assert.Equal(1, next.Step);
+    }
+
+    [Fact]
+    public async Task AFailingJob_FailsOnlyItsCaller_OnTheDeviceThread()
+    {
+        using var worker = new DeviceWorker("gpu-test");
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.RunAsync<int>(() => throw new InvalidOperationException("segmenter broke"), "a"));
+        Assert.Equal("segmenter broke", failure.Message);
+        Assert.Equal("device gpu-test", await worker.RunAsync(() => Thread.CurrentThread.Name, "a"));
+    }
+
+    [Fact]
+    public async Task Disposing_FailsWhatIsStillQueued()
+    {
+        var worker = new DeviceWorker("test");
+        var (blocker, gate) = Occupy(worker);
+        var queued = worker.RunAsync(() => 1, "a");
+        var disposing = Task.Run(worker.Dispose);
+        await Task.Delay(50);
+        gate.Set();
+        await disposing;
+        await blocker;
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => queued);
+        Assert.Throws<ObjectDisposedException>(() => { _ = worker.RunAsync(() => 2, "a"); }); // refused at once, not queued
+    }
+}
