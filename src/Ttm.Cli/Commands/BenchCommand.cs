@@ -18,6 +18,7 @@ static class BenchCommand
         bench.Subcommands.Add(Forward());
         bench.Subcommands.Add(PipelineBenchmark.Create());
         bench.Subcommands.Add(OverheadBenchmark.Create());
+        bench.Subcommands.Add(ServingBenchmark.Create());
         return bench;
     }
 

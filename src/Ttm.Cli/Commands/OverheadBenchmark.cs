@@ -83,7 +83,7 @@ static class OverheadBenchmark
         return command;
     }
 
-    static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
