@@ -12,7 +12,9 @@ namespace Ttm.Cli;
 /// <summary>The embedded mode: one process hosting a silo (localhost clustering, in-memory storage) and the gRPC gateway.</summary>
 public static class EmbeddedServer
 {
-    public static WebApplication Build(int port, IDictionary<string, string?>? settings = null, bool anyAddress = false)
+    /// <param name="port">gRPC (HTTP/2 without TLS)</param>
+    /// <param name="opsPort">HTTP/1.1 for Prometheus (/metrics) and the dashboard (/dashboard); none when null</param>
+    public static WebApplication Build(int port, IDictionary<string, string?>? settings = null, bool anyAddress = false, int? opsPort = null)
     {
         var builder = WebApplication.CreateBuilder();
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
@@ -21,8 +23,13 @@ public static class EmbeddedServer
         builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace); // stdout stays the command's own
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            if (anyAddress) kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2);
-            else kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2);
+            void Listen(int p, HttpProtocols protocols)
+            {
+                if (anyAddress) kestrel.ListenAnyIP(p, listen => listen.Protocols = protocols);
+                else kestrel.ListenLocalhost(p, listen => listen.Protocols = protocols);
+            }
+            Listen(port, HttpProtocols.Http2);
+            if (opsPort is int ops) Listen(ops, HttpProtocols.Http1);
         });
         builder.UseOrleans(silo => silo.UseLocalhostClustering().AddMemoryGrainStorage("generations").AddTtmSilo(builder.Configuration));
         builder.Services.AddTtmGateway(builder.Configuration);

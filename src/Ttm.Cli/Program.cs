@@ -8,6 +8,7 @@ var root = new RootCommand("TtmCluster: Through-The-Mask image-to-video, trained
     BenchCommand.Create(),
     GenerateCommand.Create(),
     ServeCommand.Create(),
+    OpsCommand.Create(),
 };
 foreach (var command in RemoteCommands.Create()) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();

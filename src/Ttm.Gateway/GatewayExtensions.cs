@@ -1,3 +1,7 @@
+using Microsoft.AspNetCore.Authentication;
+using OpenTelemetry.Metrics;
+using Orleans.Dashboard;
+using Ttm.Gateway.Ops;
 using Ttm.Grains;
 
 namespace Ttm.Gateway;
@@ -11,6 +15,14 @@ public static class GatewayExtensions
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck("generation", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         services.AddSingleton<IArtifactStore>(_ => new DirectoryArtifactStore(configuration["Ttm:Artifacts"] ?? Path.Combine("artifacts", "store")));
+
+        // Operations: Basic-authenticated operators; metrics (the silo adds its meters when co-hosted) for Prometheus.
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, OpsAuthentication>(OpsAuthentication.SchemeName, null);
+        services.AddAuthorizationBuilder().AddPolicy(OpsAuthentication.Policy, policy =>
+            policy.AddAuthenticationSchemes(OpsAuthentication.SchemeName).RequireAuthenticatedUser());
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans")
+            .AddPrometheusExporter());
         return services;
     }
 
@@ -19,6 +31,11 @@ public static class GatewayExtensions
         app.MapGrpcService<GenerationService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGrpcService<OpsService>();
+        app.MapOrleansDashboard("/dashboard").RequireAuthorization(OpsAuthentication.Policy);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 }

@@ -1,7 +1,8 @@
+using Orleans.Dashboard;
 using Ttm.Gateway;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.UseOrleansClient(client => client.UseLocalhostClustering());
+builder.UseOrleansClient(client => client.UseLocalhostClustering().AddDashboard());
 builder.Services.AddTtmGateway(builder.Configuration);
 var app = builder.Build();
 app.MapTtmGateway();

