@@ -5,6 +5,7 @@ public interface IArtifactStore
 {
     Task PutAsync(string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
     Task<byte[]> GetAsync(string key, CancellationToken cancellationToken);
+    bool Exists(string key);
     /// <summary>A local path for a key, for tools that write files themselves (the encoder).</summary>
     string PathOf(string key);
     /// <summary>The key of a local path inside the store.</summary>
@@ -37,6 +38,8 @@ public sealed class DirectoryArtifactStore(string root) : IArtifactStore
         await File.WriteAllBytesAsync(path + ".tmp", bytes, cancellationToken);
         File.Move(path + ".tmp", path, overwrite: true);
     }
+
+    public bool Exists(string key) => File.Exists(PathOf(key));
 
     public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken)
     {

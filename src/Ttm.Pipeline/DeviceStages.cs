@@ -70,15 +70,33 @@ public sealed class DeviceStages(PipelineModels models)
         PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, CancellationToken cancellationToken)
     {
         using var active = models.Device.Enter(stage.ToString().ToLowerInvariant(), request.Tenant);
-        using var state = sampler.Start(conditions, options);
+        using var state = await StartOrResume(sampler, conditions, options, stage, request, cancellationToken);
         while (!state.IsDone)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var step = await models.Device.StepAsync(sampler, state, request.Tenant, cancellationToken);
             if (request.PreviewEvery > 0 && (step.Step % request.PreviewEvery == 0) && step.Step < options.Steps)
                 await events.WriteAsync(new StagePreview(stage, step.Step, options.Steps, Frames(step.CleanEstimate).Upscale(scale)), cancellationToken);
+            if (request.Checkpoints is { } checkpoints && request.CheckpointEvery > 0 && (step.Step % request.CheckpointEvery == 0 || state.IsDone))
+                await checkpoints.SaveAsync(stage, new StageCheckpoint(step.Step, state.State.cpu().data<float>().ToArray()), cancellationToken);
         }
         return state.State.clamp(-1f, 1f).DetachFromDisposeScope();
+    }
+
+    /// <summary>From seeded noise, or from this generation's latest checkpoint of the stage when there is one.</summary>
+    static async Task<SamplingRequest> StartOrResume(FlowSampler sampler, StageConditions conditions, SamplingOptions options, PipelineStage stage,
+        PipelineRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Checkpoints is { } checkpoints && await checkpoints.LoadAsync(stage, cancellationToken) is { } saved)
+        {
+            var c = sampler.Model.Config;
+            long size = 3L * c.Frames * c.Height * c.Width;
+            if (saved.Latent.Length != size) // torch would quietly take a prefix of a longer array
+                throw new InvalidDataException($"The {stage} checkpoint holds {saved.Latent.Length} values; this model's latent has shape (1, 3, {c.Frames}, {c.Height}, {c.Width}) = {size}.");
+            using var latent = tensor(saved.Latent, [1, 3, c.Frames, c.Height, c.Width]);
+            return sampler.Resume(conditions, options, saved.Step, latent);
+        }
+        return sampler.Start(conditions, options);
     }
 
     static ObjectHint Rescale(ObjectHint hint, int offsetX, int offsetY, float scale) => new(

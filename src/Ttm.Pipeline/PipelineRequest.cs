@@ -26,6 +26,9 @@ public sealed record PipelineRequest
     public IReadOnlyList<VideoFormat> Formats { get; init; } = [VideoFormat.Mp4];
     /// <summary>Optional per-object hints in the order the prompt mentions the objects, in the uploaded image's pixels.</summary>
     public IReadOnlyList<ObjectHint?> Hints { get; init; } = [];
+    /// <summary>Save each denoising stage's latent every this many steps (0: never), when <see cref="Checkpoints"/> is set.</summary>
+    public int CheckpointEvery { get; init; } = 4;
+    public IStageCheckpoints? Checkpoints { get; init; }
     /// <summary>Folder the artifacts are written to.</summary>
     public required string OutputDirectory { get; init; }
 
@@ -43,6 +46,7 @@ public sealed record PipelineRequest
             if (steps < 1 || steps > MaxSteps)
                 throw new InvalidRequestException($"The {name} stage needs between 1 and {MaxSteps} steps, not {steps}.");
         if (PreviewEvery < 0) throw new InvalidRequestException("The preview interval cannot be negative.");
+        if (CheckpointEvery < 0) throw new InvalidRequestException("The checkpoint interval cannot be negative.");
         if (DisplaySize < 16 || DisplaySize > 1024)
             throw new InvalidRequestException($"The display size must lie in 16..1024 pixels, not {DisplaySize}.");
         if (Formats.Count == 0) throw new InvalidRequestException("Ask for at least one output format.");

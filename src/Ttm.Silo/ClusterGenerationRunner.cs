@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
+using Orleans.Runtime;
 using Ttm.Grains;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Encoding;
@@ -43,13 +44,34 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
         var seconds = new Dictionary<string, double> { ["plan"] = clock.Elapsed.TotalSeconds };
         yield return Event(GenerationEventKind.Plan, text: JsonSerializer.Serialize(plan, Json));
 
-        // 2. Segment, Image-to-Motion, Motion-to-Video (an accelerator silo).
+        // 2. Segment, Image-to-Motion, Motion-to-Video (an accelerator silo). If that silo is lost, the stages run
+        //    again on another one from their checkpoints; events already passed on are not repeated.
         RenderedFrames? frames = null;
-        await foreach (var update in grains.GetGrain<IDeviceStagesGrain>(generationId).RunAsync(spec, JsonSerializer.Serialize(plan), cancellationToken)
-                           .WithCancellation(cancellationToken))
+        var passed = new HashSet<(GenerationEventKind, int)>();
+        for (int attempt = 1; frames is null; attempt++)
         {
-            if (update.Event is { } e) yield return e;
-            frames = update.Result ?? frames;
+            await using var updates = grains.GetGrain<IDeviceStagesGrain>(generationId)
+                .RunAsync(spec, JsonSerializer.Serialize(plan), cancellationToken).GetAsyncEnumerator(cancellationToken);
+            bool lost = false, failed = false;
+            while (true)
+            {
+                try
+                {
+                    if (!await updates.MoveNextAsync()) break;
+                }
+                catch (Exception error) when (IsSiloLoss(error) && attempt < DeviceAttempts)
+                {
+                    lost = true;
+                    break;
+                }
+                if (updates.Current.Event is { } e && passed.Add((e.Kind, e.Step)))
+                {
+                    failed |= e.Kind == GenerationEventKind.Failed;
+                    yield return e;
+                }
+                frames = updates.Current.Result ?? frames;
+            }
+            if (!lost || failed) break;
         }
         if (frames is null) yield break; // the device stages reported their failure
         foreach (var (stage, s) in frames.Seconds) seconds[stage] = s;
@@ -74,6 +96,10 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
             Artifacts: artifacts.ToDictionary(kv => kv.Key, kv => store.KeyOf(kv.Value)),
             Seconds: seconds, Text: $"device stages ran on {frames.Silo} ({frames.Device})");
     }
+
+    const int DeviceAttempts = 3;
+
+    static bool IsSiloLoss(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException;
 
     static GenerationEvent Event(GenerationEventKind kind, string? text = null, string? artifact = null, int step = 0, bool last = false) =>
         new(0, default, kind, Text: text, Step: step, ArtifactKey: artifact, IsLast: last);

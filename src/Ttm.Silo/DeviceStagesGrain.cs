@@ -25,7 +25,11 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
     {
         string id = this.GetPrimaryKeyString();
         var plan = JsonSerializer.Deserialize<PromptPlan>(planJson) ?? throw new ArgumentException("The plan is empty.", nameof(planJson));
-        var request = spec.ToRequest(await store.GetAsync(spec.ImageKey, cancellationToken), store.PathOf($"{id}/outputs"));
+        // Checkpoints in the shared store: a run again for this generation (its silo was lost) continues from them.
+        var request = spec.ToRequest(await store.GetAsync(spec.ImageKey, cancellationToken), store.PathOf($"{id}/outputs")) with
+        {
+            Checkpoints = new ArtifactStageCheckpoints(store, id),
+        };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var events = Channel.CreateBounded<PipelineEvent>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         var stage = PipelineStage.Segment;

@@ -21,6 +21,19 @@ public sealed class FlowSampler(VideoDit model)
         return new SamplingRequest(conditions, options, noise.to(DeviceOf(Model), copy: true));
     }
 
+    /// <summary>Continues a request from a checkpoint: x_t after <paramref name="step"/> steps of the same options.</summary>
+    /// <param name="state">(1, 3, T, H, W) the latent saved at that step</param>
+    public SamplingRequest Resume(StageConditions conditions, SamplingOptions options, int step, Tensor state)
+    {
+        if (step < 0 || step > options.Steps)
+            throw new ArgumentOutOfRangeException(nameof(step), $"A checkpoint at step {step} does not belong to a {options.Steps}-step run.");
+        var c = Model.Config;
+        long[] expected = [1, 3, c.Frames, c.Height, c.Width];
+        if (!state.shape.SequenceEqual(expected))
+            throw new ArgumentException($"A checkpoint of shape ({string.Join(", ", state.shape)}) does not fit this model's ({string.Join(", ", expected)}).", nameof(state));
+        return new SamplingRequest(conditions, options, state.to(DeviceOf(Model), copy: true)) { Step = step };
+    }
+
     /// <summary>Advances each request by one Euler step in a single batched forward pass.</summary>
     /// <returns>per request, the clean estimate after this step (for streamed previews); caller disposes</returns>
     public IReadOnlyList<StepResult> Advance(IReadOnlyList<SamplingRequest> requests)

@@ -1,0 +1,15 @@
+namespace Ttm.Pipeline;
+
+/// <summary>A denoising stage's state after some steps: enough to continue it elsewhere with the same result.</summary>
+public sealed record StageCheckpoint(int Step, float[] Latent);
+
+/// <summary>
+/// Where a generation's stage checkpoints live (the artifact store in the cluster). The device stages save one
+/// every <see cref="PipelineRequest.CheckpointEvery"/> steps and, when run again for the same generation, continue
+/// from the latest instead of step 0.
+/// </summary>
+public interface IStageCheckpoints
+{
+    Task SaveAsync(PipelineStage stage, StageCheckpoint checkpoint, CancellationToken cancellationToken);
+    Task<StageCheckpoint?> LoadAsync(PipelineStage stage, CancellationToken cancellationToken);
+}
