@@ -25,11 +25,12 @@ static class TrainCommand
         var minutes = new Option<double?>("--minutes") { Description = "Stop (with a checkpoint) after this long; run again to resume" };
         var checkpoint = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 250 };
         var logEvery = new Option<int>("--log-every") { DefaultValueFactory = _ => 25 };
+        var foreground = new Option<double>("--foreground-weight") { Description = "Extra loss weight on pixels objects cover in any frame (0: none)", DefaultValueFactory = _ => 0 };
         var init = new Option<DirectoryInfo?>("--init-from") { Description = "Start a new run from these weights (e.g. models/tiny/motion)" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the network (default: all cores)" };
         var command = new Command("train", "Train one stage on the shapes world")
         {
-            stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init,
+            stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init, foreground,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -52,6 +53,7 @@ static class TrainCommand
                 CheckpointEvery = result.GetValue(checkpoint),
                 LogEvery = result.GetValue(logEvery),
                 InitialWeights = result.GetValue(init)?.FullName,
+                ForegroundWeight = result.GetValue(foreground),
             };
             using var trainer = new StageTrainer(options, MiniLmTextEncoder.Shared, Console.Out);
             var state = trainer.Run("./ttm " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), cancellationToken);

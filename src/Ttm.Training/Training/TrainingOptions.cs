@@ -18,6 +18,11 @@ public sealed record TrainingOptions
     /// <summary>Cosine decay of the learning rate to a tenth over the last this-many steps before <see cref="Steps"/> (0: constant).</summary>
     public int DecaySteps { get; init; }
     public double WeightDecay { get; init; } = 0.01;
+    /// <summary>
+    /// Extra loss weight on the pixels any object covers in any frame (stage 1: the trajectory's non-black pixels),
+    /// so the few moving pixels are not outvoted by the static background; 0 weighs every pixel alike.
+    /// </summary>
+    public double ForegroundWeight { get; init; }
     public double EmaDecay { get; init; } = 0.999;
     /// <summary>Probability of dropping the text group only, the visual group only, and both (two-group CFG).</summary>
     public double DropText { get; init; } = 0.1;
