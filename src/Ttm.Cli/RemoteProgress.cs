@@ -19,7 +19,7 @@ static class RemoteProgress
             switch (e.EventCase)
             {
                 case GenerationEvent.EventOneofCase.Accepted:
-                    Console.WriteLine($"{at} accepted as {e.GenerationId} (watch it with ./ttm watch {e.GenerationId})");
+                    Console.WriteLine($"{at} accepted as {e.GenerationId} with {e.Accepted.QueuePosition} other generation(s) on the devices (watch it with ./ttm watch {e.GenerationId})");
                     break;
                 case GenerationEvent.EventOneofCase.Plan:
                     Console.WriteLine($"{at} plan ({e.Plan.Planner}): {e.Plan.MotionPrompt}");

@@ -114,7 +114,7 @@ public sealed class GenerationService(IClusterClient cluster, IArtifactStore sto
         switch (e.Kind)
         {
             case GenerationEventKind.Accepted:
-                message.Accepted = new Accepted();
+                message.Accepted = new Accepted { QueuePosition = e.Step };
                 break;
             case GenerationEventKind.Plan:
                 message.Plan = PlanMessage(e.Text);

@@ -43,7 +43,9 @@ public sealed partial class GenerationGrain(
         state.State.Spec = spec;
         state.State.CreatedAt = DateTimeOffset.UtcNow;
         state.State.State = GenerationState.Queued;
-        await Append(new GenerationEvent(0, default, GenerationEventKind.Accepted));
+        // How many generations it will share the devices with (as last reported; batching admits it at once).
+        var cluster = await GrainFactory.GetGrain<IOpsMonitorGrain>(0).GetAsync();
+        await Append(new GenerationEvent(0, default, GenerationEventKind.Accepted, Step: cluster.GenerationsInFlight));
         run = spec.Deadline is { } deadline ? new CancellationTokenSource(deadline) : new CancellationTokenSource();
         DelayDeactivation(TimeSpan.FromHours(6));
         _ = Run(spec, run.Token);
