@@ -92,7 +92,8 @@ static class ServingBenchmark
                 cores = Environment.ProcessorCount,
                 throughput,
                 overhead_ratio = Math.Round(alone.Select(t => t.Seconds).Average() / local.Average(), 3),
-                first_preview_seconds = new
+                first_preview_seconds = MeanOrNull(alone.SelectMany(t => new[] { t.MotionPreview, t.VideoPreview })),
+                first_preview_seconds_by_stage = new
                 {
                     motion = MeanOrNull(alone.Select(t => t.MotionPreview)),
                     video = MeanOrNull(alone.Select(t => t.VideoPreview)),
