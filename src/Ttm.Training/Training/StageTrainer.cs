@@ -182,7 +182,7 @@ public sealed class StageTrainer : IDisposable
         DataSeconds += dataClock.Elapsed.TotalSeconds;
         var prediction = model.forward(batch);
         var target = config.Prediction == Prediction.Sample ? data : data - noise;
-        var loss = options.ForegroundWeight > 0 ? WeightedLoss(prediction, target, data) : nn.functional.mse_loss(prediction, target);
+        var loss = options.ForegroundWeight > 0 ? ForegroundWeightedLoss(prediction, target, data, options.ForegroundWeight) : nn.functional.mse_loss(prediction, target);
 
         optimizer.zero_grad();
         loss.backward();
@@ -194,11 +194,12 @@ public sealed class StageTrainer : IDisposable
         return loss.item<float>();
     }
 
+    /// <summary>Mean squared error with the pixels objects cover in any frame weighted 1 + <paramref name="foregroundWeight"/>.</summary>
     /// <param name="data">(B, 3, T, H, W) the clean sample; its non-black pixels in any frame are the foreground</param>
-    Tensor WeightedLoss(Tensor prediction, Tensor target, Tensor data)
+    public static Tensor ForegroundWeightedLoss(Tensor prediction, Tensor target, Tensor data, double foregroundWeight)
     {
         var foreground = (data > -0.5f).any(1, keepdim: true).any(2, keepdim: true).to(ScalarType.Float32); // (B, 1, 1, H, W)
-        var weight = 1f + (float)options.ForegroundWeight * foreground;
+        var weight = 1f + (float)foregroundWeight * foreground;
         var squared = (prediction - target).pow(2) * weight; // (B, 3, T, H, W)
         return squared.sum() / (weight.expand_as(squared).sum());
     }
