@@ -96,7 +96,7 @@ public sealed class GenerationGrainTests : IAsyncLifetime
         runner.Release(GenerationEventKind.Plan);
         await Collect(grain.WatchAsync(0), 2);
         await grain.CancelAsync("user pressed stop");
-        await runner.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await runner.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var events = await Collect(grain.WatchAsync(0), 3);
         Assert.Equal(GenerationEventKind.Cancelled, events[^1].Kind);
         Assert.Equal("user pressed stop", events[^1].Text);
@@ -108,7 +108,7 @@ public sealed class GenerationGrainTests : IAsyncLifetime
     {
         var grain = Grain("g-deadline");
         await grain.StartAsync(Spec(deadline: TimeSpan.FromMilliseconds(300)));
-        await runner.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await runner.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var events = await Collect(grain.WatchAsync(0), 2);
         Assert.Equal(GenerationEventKind.Cancelled, events[^1].Kind);
         Assert.Equal("deadline exceeded", events[^1].Text);
