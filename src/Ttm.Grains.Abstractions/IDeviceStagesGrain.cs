@@ -17,7 +17,7 @@ public sealed record DeviceStageUpdate(
     [property: Id(0)] GenerationEvent? Event,
     [property: Id(1)] RenderedFrames? Result);
 
-/// <summary>The video x̂ and trajectory ŝ as RGB24 frames at display size, where they were made, and how long each stage took.</summary>
+/// <summary>The video x̂ and trajectory ŝ as RGB24 frames at display size, the grounded objects (JSON), where they were made, and how long each stage took.</summary>
 [GenerateSerializer, Immutable, Alias("ttm.rendered-frames.v1")]
 public sealed record RenderedFrames(
     [property: Id(0)] int Frames,

@@ -11,12 +11,12 @@ using static TorchSharp.torch;
 namespace Ttm.Pipeline;
 
 /// <summary>The device stages' result at display size: the video x̂, the trajectory ŝ, and how each object was found.</summary>
-public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IReadOnlyList<GroundedObject> Objects);
+public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IReadOnlyList<ObjectSummary> Objects);
 
 /// <summary>
 /// The stages that need the accelerator: segment s(0) → Image-to-Motion ŝ → Motion-to-Video x̂, every network
 /// step and the segmenter run on the models' device worker. Emits SegmentationReady, StagePreview and MotionDone;
-/// <paramref name="enter"/> hears which stage runs (for failure reports and timings).
+/// the clock follows the stages (for failure reports and timings).
 /// No dispose scope spans an await here: scopes are per thread, and a continuation's thread may meanwhile run
 /// another generation, whose tensors would land in this one's scope and die with it. Tensors kept across awaits
 /// are disposed by <c>using</c>; each synchronous piece of tensor work has its own scope.
@@ -24,13 +24,13 @@ public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IR
 public sealed class DeviceStages(PipelineModels models)
 {
     public async Task<RenderedVideo> RunAsync(PipelineRequest request, RgbImage image, PromptPlan plan, ChannelWriter<PipelineEvent> events,
-        Action<PipelineStage> enter, CancellationToken cancellationToken)
+        StageClock clock, CancellationToken cancellationToken)
     {
         var config = models.Video.Config;
         int scale = Math.Max(1, request.DisplaySize / Math.Max(config.Width, config.Height));
 
         // Segment s(0) on the cropped upload, grounded to the plan's objects.
-        enter(PipelineStage.Segment);
+        clock.Enter(PipelineStage.Segment);
         var (cropX, cropY, cropW, cropH) = ImageInput.CropBox(image.Width, image.Height, config.Width, config.Height);
         var cropped = ImageInput.Crop(image, cropX, cropY, cropW, cropH);
         float shrink = Math.Min(1f, SamSegmenter.InputSize / (float)Math.Max(cropW, cropH));
@@ -47,7 +47,7 @@ public sealed class DeviceStages(PipelineModels models)
         await events.WriteAsync(new SegmentationReady(VideoEncoder.Png(maskFrames.Upscale(scale), 0), grounded), cancellationToken);
 
         // Image-to-Motion: the mask trajectory ŝ.
-        enter(PipelineStage.Motion);
+        clock.Enter(PipelineStage.Motion);
         using var motionConditions = StageConditions.ForMotion(firstMasks, firstFrame, models.Text.Encode(plan.MotionPrompt), models.Motion.Config.Frames);
         using var trajectory = await Denoise(models.MotionSampler, motionConditions,
             new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed), PipelineStage.Motion, request, scale, events, cancellationToken);
@@ -55,12 +55,12 @@ public sealed class DeviceStages(PipelineModels models)
         await events.WriteAsync(new MotionDone(trajectoryFrames), cancellationToken);
 
         // Motion-to-Video: the frames x̂.
-        enter(PipelineStage.Video);
+        clock.Enter(PipelineStage.Video);
         using var videoConditions = StageConditions.ForVideo(config, firstFrame, trajectory, models.Text.Encode(plan.Prompt),
             plan.Objects.Select(o => models.Text.Encode(o.LocalPrompt)).ToList());
         using var video = await Denoise(models.VideoSampler, videoConditions,
             new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed), PipelineStage.Video, request, scale, events, cancellationToken);
-        return new RenderedVideo(Frames(video).Upscale(scale), trajectoryFrames, grounded);
+        return new RenderedVideo(Frames(video).Upscale(scale), trajectoryFrames, grounded.Select(ObjectSummary.Of).ToList());
     }
 
     /// <returns>s(0) painted with the palette (1, 3, H, W), x(0) (1, 3, H, W), and s(0) as a frame</returns>

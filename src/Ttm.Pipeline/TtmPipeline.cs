@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Ttm.Pipeline.Encoding;
@@ -21,15 +20,15 @@ public sealed class TtmPipeline(PipelineModels models)
 
     public async IAsyncEnumerable<PipelineEvent> RunAsync(PipelineRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
+        var clock = new StageClock(PipelineStage.Plan);
         var (image, plan) = await PrepareAsync(request, models.Planner, models.Video.Config.MaxObjects, cancellationToken);
-        var seconds = new Dictionary<PipelineStage, double> { [PipelineStage.Plan] = clock.Elapsed.TotalSeconds };
+        clock.Enter(PipelineStage.Segment);
         yield return new PlanReady(plan);
 
         // A small buffer: the generation runs at most a few events ahead of its reader, and nothing is
         // handed out after cancellation (the producer stops at its next step).
         var events = Channel.CreateBounded<PipelineEvent>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
-        var work = Task.Run(() => Generate(request, image, plan, seconds, events.Writer, cancellationToken), cancellationToken);
+        var work = Task.Run(() => Generate(request, image, plan, clock, events.Writer, cancellationToken), cancellationToken);
         await foreach (var e in events.Reader.ReadAllAsync(cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -53,24 +52,15 @@ public sealed class TtmPipeline(PipelineModels models)
         return (image, plan);
     }
 
-    async Task Generate(PipelineRequest request, RgbImage image, PromptPlan plan, Dictionary<PipelineStage, double> seconds,
+    async Task Generate(PipelineRequest request, RgbImage image, PromptPlan plan, StageClock clock,
         ChannelWriter<PipelineEvent> events, CancellationToken cancellationToken)
     {
-        var stage = PipelineStage.Segment;
-        var clock = Stopwatch.StartNew();
-        void Enter(PipelineStage next)
-        {
-            if (next != stage) seconds[stage] = clock.Elapsed.TotalSeconds;
-            stage = next;
-            clock.Restart();
-        }
         try
         {
-            var rendered = await new DeviceStages(models).RunAsync(request, image, plan, events, Enter, cancellationToken);
-            Enter(PipelineStage.Encode);
-            var artifacts = await outputs.WriteAsync(request, plan, rendered, seconds, events, cancellationToken);
-            seconds[PipelineStage.Encode] = clock.Elapsed.TotalSeconds;
-            await events.WriteAsync(new Completed(artifacts, seconds), cancellationToken);
+            var rendered = await new DeviceStages(models).RunAsync(request, image, plan, events, clock, cancellationToken);
+            clock.Enter(PipelineStage.Encode);
+            var artifacts = await outputs.WriteAsync(request, plan, rendered, clock.Seconds(), events, cancellationToken);
+            await events.WriteAsync(new Completed(artifacts, clock.Seconds()), cancellationToken);
             events.Complete();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -81,7 +71,7 @@ public sealed class TtmPipeline(PipelineModels models)
         {
             try
             {
-                await events.WriteAsync(new Failed(stage, e.Message), cancellationToken);
+                await events.WriteAsync(new Failed(clock.Current, e.Message), cancellationToken);
             }
             finally
             {

@@ -7,6 +7,7 @@ using Ttm.Pipeline;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
+using Ttm.Pipeline.Segmentation;
 
 namespace Ttm.Silo;
 
@@ -79,7 +80,8 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
         // 3. Encode (any silo), off the grain's turns.
         clock.Restart();
         var rendered = new RenderedVideo(new VideoFrames(frames.Frames, frames.Width, frames.Height, frames.Video),
-            new VideoFrames(frames.Frames, frames.Width, frames.Height, frames.Trajectory), []);
+            new VideoFrames(frames.Frames, frames.Width, frames.Height, frames.Trajectory),
+            JsonSerializer.Deserialize<List<ObjectSummary>>(frames.ObjectsJson) ?? []);
         var chunks = Channel.CreateUnbounded<PipelineEvent>();
         var stageSeconds = seconds.ToDictionary(kv => Enum.Parse<PipelineStage>(kv.Key, ignoreCase: true), kv => kv.Value);
         var written = Task.Run(() => outputs.WriteAsync(request, plan, rendered, stageSeconds, chunks.Writer, cancellationToken), cancellationToken)

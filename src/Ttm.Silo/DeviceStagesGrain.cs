@@ -7,6 +7,7 @@ using Ttm.Pipeline;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
+using Ttm.Pipeline.Segmentation;
 using Ttm.Silo.Placement;
 
 namespace Ttm.Silo;
@@ -32,21 +33,13 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
         };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var events = Channel.CreateBounded<PipelineEvent>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
-        var stage = PipelineStage.Segment;
-        var seconds = new Dictionary<string, double>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        void Enter(PipelineStage next)
-        {
-            if (next != stage) seconds[Name(stage)] = clock.Elapsed.TotalSeconds;
-            stage = next;
-            clock.Restart();
-        }
+        var clock = new StageClock(PipelineStage.Segment);
         var work = Task.Run(async () =>
         {
             try
             {
                 var image = ImageInput.Decode(request.Image);
-                return await new DeviceStages(models).RunAsync(request, image, plan, events.Writer, Enter, stop.Token);
+                return await new DeviceStages(models).RunAsync(request, image, plan, events.Writer, clock, stop.Token);
             }
             finally
             {
@@ -71,14 +64,13 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
             }
             if (rendered is null)
             {
-                yield return new DeviceStageUpdate(new GenerationEvent(0, default, GenerationEventKind.Failed, Text: failure, Stage: stage.ToString(), Code: "internal"), null);
+                yield return new DeviceStageUpdate(new GenerationEvent(0, default, GenerationEventKind.Failed, Text: failure, Stage: clock.Current.ToString(), Code: "internal"), null);
                 yield break;
             }
-            seconds[Name(stage)] = clock.Elapsed.TotalSeconds;
             yield return new DeviceStageUpdate(null, new RenderedFrames(rendered.Video.Frames, rendered.Video.Width, rendered.Video.Height,
                 rendered.Video.Pixels, rendered.Trajectory.Pixels,
-                JsonSerializer.Serialize(rendered.Objects.Select(o => new { o.Name, o.Method, o.Detail, area = o.Mask?.Area ?? 0 }), Json),
-                seconds, silo.SiloAddress.ToString(), role.Device));
+                JsonSerializer.Serialize(rendered.Objects),
+                clock.Seconds().ToDictionary(kv => Name(kv.Key), kv => kv.Value), silo.SiloAddress.ToString(), role.Device));
         }
         finally
         {
@@ -95,7 +87,7 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
                 var maskKey = $"{id}/segmentation.png";
                 await store.PutAsync(maskKey, s.MaskPng, cancellationToken);
                 return Event(GenerationEventKind.Segmentation, artifact: maskKey,
-                    text: JsonSerializer.Serialize(s.Objects.Select(o => new { o.Name, o.Method, o.Detail, area = o.Mask?.Area ?? 0 }), Json));
+                    text: JsonSerializer.Serialize(s.Objects.Select(ObjectSummary.Of), Json));
             case StagePreview p:
                 var previewKey = $"{id}/previews/{Name(p.Stage)}-{p.Step:D3}.png";
                 await store.PutAsync(previewKey, VideoEncoder.Png(p.Frames.Strip(), 0), cancellationToken);

@@ -29,7 +29,7 @@ public sealed class DeviceStagesTests(PipelineFixture fixture)
             with { CheckpointEvery = 2, Checkpoints = checkpoints, Seed = seed, Tenant = $"tenant-{seed % 2}" };
         var plan = await new RulePromptPlanner().PlanAsync(request.Prompt, CancellationToken.None);
         var events = Channel.CreateUnbounded<PipelineEvent>();
-        var video = await new DeviceStages(fixture.Models).RunAsync(request, ImageInput.Decode(request.Image), plan, events.Writer, _ => { }, CancellationToken.None);
+        var video = await new DeviceStages(fixture.Models).RunAsync(request, ImageInput.Decode(request.Image), plan, events.Writer, new StageClock(PipelineStage.Segment), CancellationToken.None);
         events.Writer.Complete();
         return (video, await events.Reader.ReadAllAsync().ToListAsync());
     }

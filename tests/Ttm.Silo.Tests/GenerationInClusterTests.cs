@@ -45,5 +45,9 @@ public sealed class GenerationInClusterTests : IAsyncLifetime
         using var probe = Process.Start(new ProcessStartInfo("ffprobe", $"-v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 {mp4}") { RedirectStandardOutput = true })!;
         Assert.Equal("h264", (await probe.StandardOutput.ReadToEndAsync()).Trim());
         Assert.True(File.Exists(artifacts.PathOf(events[^1].Artifacts!["mp4"])));
+        // The summary, written on the encoding silo, names the objects the accelerator silo grounded.
+        using var summary = System.Text.Json.JsonDocument.Parse(await artifacts.GetAsync(events[^1].Artifacts!["summary"], CancellationToken.None));
+        Assert.Equal(["red square", "white square"], summary.RootElement.GetProperty("objects").EnumerateArray().Select(o => o.GetProperty("Name").GetString()));
+        Assert.All(summary.RootElement.GetProperty("objects").EnumerateArray(), o => Assert.True(o.GetProperty("Area").GetInt32() > 0));
     }
 }

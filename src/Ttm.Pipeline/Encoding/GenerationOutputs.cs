@@ -37,7 +37,7 @@ public sealed class GenerationOutputs(VideoEncoder encoder)
         artifacts["summary"] = summary;
         await File.WriteAllTextAsync(summary, JsonSerializer.Serialize(new
         {
-            prompt = plan.Prompt, plan, seed = request.Seed, objects = rendered.Objects.Select(g => new { g.Name, g.Method, g.Detail, area = g.Mask?.Area ?? 0 }),
+            prompt = plan.Prompt, plan, seed = request.Seed, objects = rendered.Objects,
             seconds = seconds.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => Math.Round(kv.Value, 3)), artifacts,
         }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         return artifacts;
