@@ -16,9 +16,11 @@ static class BenchCommand
         var bench = new Command("bench", "Benchmarks that print JSON");
         bench.Subcommands.Add(Quality());
         bench.Subcommands.Add(Forward());
+        bench.Subcommands.Add(Batching());
         bench.Subcommands.Add(PipelineBenchmark.Create());
         bench.Subcommands.Add(OverheadBenchmark.Create());
         bench.Subcommands.Add(ServingBenchmark.Create());
+        bench.Subcommands.Add(WorkerBenchmark.Create());
         return bench;
     }
 
@@ -36,6 +38,32 @@ static class BenchCommand
                 forward = ForwardBenchmark.Run(result.GetValue(size)!, result.GetValue(repeats)),
             }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower });
             Console.WriteLine(json);
+        });
+        return command;
+    }
+
+    static Command Batching()
+    {
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var size = new Option<string>("--size") { DefaultValueFactory = _ => "tiny" };
+        var requests = new Option<int[]>("--requests") { DefaultValueFactory = _ => [1, 2, 4, 8], AllowMultipleArgumentsPerToken = true };
+        var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 10 };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the JSON here" };
+        var command = new Command("batching", "One denoising step of k requests in one forward pass vs k passes, per stage, on a device") { device, size, requests, repeats, threads, json };
+        command.SetAction(result =>
+        {
+            if (result.GetValue(threads) is int n) TorchSharp.torch.set_num_threads(n);
+            var target = TorchDevices.Parse(result.GetValue(device)!);
+            var timings = BatchingBenchmark.Run(target, result.GetValue(size)!, result.GetValue(requests)!, result.GetValue(repeats));
+            var output = System.Text.Json.JsonSerializer.Serialize(new
+            {
+                device = target.ToString(),
+                threads = TorchSharp.torch.get_num_threads(),
+                steps = timings,
+            }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower });
+            Console.WriteLine(output);
+            if (result.GetValue(json) is { } file) File.WriteAllText(file.FullName, output);
         });
         return command;
     }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Ttm.Models;
 using Ttm.Models.Layers;
-using Ttm.Models.Text;
 using static TorchSharp.torch;
 
 namespace Ttm.Training.Benchmark;
@@ -34,7 +33,7 @@ public static class ForwardBenchmark
             try
             {
                 using var scope = NewDisposeScope();
-                var rows = Enumerable.Range(0, batch).Select(i => Conditions(config, i)).ToList();
+                var rows = Enumerable.Range(0, batch).Select(i => SyntheticConditions.For(config, i)).ToList();
                 var noisy = randn([batch, 3, config.Frames, config.Height, config.Width]);
                 var time = full([batch], 0.5f);
                 using var input = StageConditions.Collate(rows, noisy, time, config.TextWidth);
@@ -58,20 +57,5 @@ public static class ForwardBenchmark
             }
         }
         return timings;
-    }
-
-    /// <summary>Three square objects moving apart, with random prompt states of MiniLM's width.</summary>
-    static StageConditions Conditions(TtmConfig config, int seed)
-    {
-        var labels = zeros([1, config.Frames, config.Height, config.Width], ScalarType.Int64);
-        int side = config.Height / 5;
-        for (int l = 1; l <= 3; l++)
-        for (int t = 0; t < config.Frames; t++)
-            labels[0, t, TensorIndex.Slice((l - 1) * side + 1, l * side), TensorIndex.Slice(t, t + side)] = l;
-        var trajectory = TrajectoryPalette.Paint(labels);
-        var image = rand([1, 3, config.Height, config.Width]) * 2 - 1;
-        var random = new Random(seed);
-        TextEmbedding Text(int length) => new(Enumerable.Range(0, length * config.TextWidth).Select(_ => random.NextSingle()).ToArray(), length, config.TextWidth);
-        return StageConditions.ForVideo(config, image, trajectory, Text(20), [Text(9), Text(10), Text(8)]);
     }
 }
