@@ -92,7 +92,8 @@ public sealed class DeviceStages(PipelineModels models)
             if (request.Checkpoints is { } checkpoints && request.CheckpointEvery > 0 && (step.Step % request.CheckpointEvery == 0 || state.IsDone))
                 await checkpoints.SaveAsync(stage, new StageCheckpoint(step.Step, Values(state.State)), cancellationToken);
         }
-        return state.State.clamp(-1f, 1f);
+        using var scope = NewDisposeScope(); // no await below
+        return state.State.clamp(-1f, 1f).cpu().MoveToOuterDisposeScope(); // conditions and frames are made on the CPU
     }
 
     static float[] Values(Tensor tensor)

@@ -25,19 +25,31 @@ public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder
     public IPromptPlanner Planner { get; } = planner;
 
     /// <summary>
-    /// Loads models/&lt;size&gt;/motion and models/&lt;size&gt;/video-ttm, and the segmenter: encoder.onnx + sam.onnx in
-    /// <paramref name="segmenterDirectory"/>, or the two files named by TTM_SAM_ENCODER / TTM_SAM_DECODER (a SAM2 export).
+    /// Loads models/&lt;size&gt;/motion and models/&lt;size&gt;/video-ttm onto the device worker's device (cpu:0 when none is
+    /// given), and the segmenter: encoder.onnx + sam.onnx in <paramref name="segmenterDirectory"/>, or the two files
+    /// named by TTM_SAM_ENCODER / TTM_SAM_DECODER (a SAM2 export).
     /// </summary>
     public static PipelineModels Load(string modelsDirectory, string segmenterDirectory, IPromptPlanner? planner = null, DeviceWorker? device = null)
     {
         var encoderFile = Environment.GetEnvironmentVariable("TTM_SAM_ENCODER") is { Length: > 0 } e ? e : Path.Combine(segmenterDirectory, "encoder.onnx");
         var decoderFile = Environment.GetEnvironmentVariable("TTM_SAM_DECODER") is { Length: > 0 } d ? d : Path.Combine(segmenterDirectory, "sam.onnx");
-        var motion = ModelWeights.Load(Path.Combine(modelsDirectory, "motion"));
-        var video = ModelWeights.Load(Path.Combine(modelsDirectory, "video-ttm"));
-        motion.eval();
-        video.eval();
-        var segmenter = new SamSegmenter(encoderFile, decoderFile);
-        return new PipelineModels(motion, video, MiniLmTextEncoder.Shared, segmenter, planner ?? new RulePromptPlanner(), device);
+        bool ownsDevice = device is null;
+        device ??= new DeviceWorker(); // first: it decides which threads compute with how many cores
+        try
+        {
+            var target = TorchDevices.Parse(device.Name);
+            var motion = ModelWeights.Load(Path.Combine(modelsDirectory, "motion"), target);
+            var video = ModelWeights.Load(Path.Combine(modelsDirectory, "video-ttm"), target);
+            motion.eval();
+            video.eval();
+            var segmenter = new SamSegmenter(encoderFile, decoderFile);
+            return new PipelineModels(motion, video, MiniLmTextEncoder.Shared, segmenter, planner ?? new RulePromptPlanner(), device);
+        }
+        catch
+        {
+            if (ownsDevice) device.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

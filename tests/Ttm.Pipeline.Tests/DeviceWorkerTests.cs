@@ -117,6 +117,28 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task TheDeviceThread_ComputesWithItsCores_AndFreshThreadsWithOne()
+    {
+        using var worker = new DeviceWorker("test", threads: 2);
+        Assert.Equal(2, await worker.RunAsync(TorchSharp.torch.get_num_threads, "a"));
+        int elsewhere = 0;
+        var fresh = new Thread(() => elsewhere = TorchSharp.torch.get_num_threads());
+        fresh.Start();
+        fresh.Join();
+        Assert.Equal(1, elsewhere); // no second OpenMP team to outnumber the cores
+    }
+
+    [Theory]
+    [InlineData("cpu:0", 2)]
+    [InlineData("cuda:1", 32)]
+    public void DefaultMaxBatch_IsWhatPaysOnTheDevice(string device, int batch)
+    {
+        Assert.Equal(batch, DeviceWorker.DefaultMaxBatch(device));
+        using var worker = new DeviceWorker(device);
+        Assert.Equal(batch, worker.MaxBatch);
+    }
+
+    [Fact]
     public async Task AFailingJob_FailsOnlyItsCaller_OnTheDeviceThread()
     {
         using var worker = new DeviceWorker("gpu-test");

@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Ttm.Pipeline;
+using Ttm.Pipeline.Devices;
 
 namespace Ttm.Cli.Commands;
 
@@ -20,7 +21,7 @@ static class ServingBenchmark
     public static Command Create()
     {
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 16 };
-        var maxBatch = new Option<int>("--max-batch") { Description = "Largest batch when batching is on", DefaultValueFactory = _ => 8 };
+        var maxBatch = new Option<int?>("--max-batch") { Description = "Largest batch when batching is on (default: the device's, DeviceWorker.DefaultMaxBatch)" };
         var levels = new Option<int[]>("--concurrency") { DefaultValueFactory = _ => [1, 2, 4, 8], AllowMultipleArgumentsPerToken = true };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the JSON here" };
         var command = new Command("serving", "Throughput with batching on/off, overhead, time to first preview, peak memory; as JSON") { steps, maxBatch, levels, json };
@@ -33,6 +34,7 @@ static class ServingBenchmark
             var app = EmbeddedServer.Build(port, new Dictionary<string, string?> { ["Ttm:Artifacts"] = output });
             await app.StartAsync(cancellationToken);
             var device = app.Services.GetRequiredService<PipelineModels>().Device;
+            int batchOn = result.GetValue(maxBatch) ?? DeviceWorker.DefaultMaxBatch(device.Name);
             var client = RemoteCommands.Client($"http://127.0.0.1:{port}");
 
             async Task<Timing> Generate(long seed)
@@ -60,7 +62,7 @@ static class ServingBenchmark
             foreach (int concurrency in result.GetValue(levels)!)
                 foreach (bool batching in new[] { false, true })
                 {
-                    device.MaxBatch = batching ? result.GetValue(maxBatch) : 1;
+                    device.MaxBatch = batching ? batchOn : 1;
                     var clock = Stopwatch.StartNew();
                     var timings = await Task.WhenAll(Enumerable.Range(1, concurrency).Select(i => Generate(i)));
                     double seconds = clock.Elapsed.TotalSeconds;
@@ -91,6 +93,7 @@ static class ServingBenchmark
             var report = JsonSerializer.Serialize(new
             {
                 steps_per_stage = stepCount,
+                max_batch = batchOn,
                 cores = Environment.ProcessorCount,
                 throughput,
                 overhead_ratio = Math.Round(Median(alone.Select(t => t.Seconds)) / Median(local), 3),

@@ -22,7 +22,7 @@ static class WorkerBenchmark
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
         var size = new Option<string>("--size") { DefaultValueFactory = _ => "tiny" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 16 };
-        var maxBatch = new Option<int>("--max-batch") { Description = "Largest batch when batching is on", DefaultValueFactory = _ => 8 };
+        var maxBatch = new Option<int?>("--max-batch") { Description = "Largest batch when batching is on (default: the device's, DeviceWorker.DefaultMaxBatch)" };
         var levels = new Option<int[]>("--concurrency") { DefaultValueFactory = _ => [1, 2, 4, 8], AllowMultipleArgumentsPerToken = true };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the JSON here" };
         var command = new Command("worker", "Device-stage throughput through the device worker with batching off/on; as JSON") { device, size, steps, maxBatch, levels, json };
@@ -36,8 +36,10 @@ static class WorkerBenchmark
         return command;
     }
 
-    public static async Task<string> Run(TorchSharp.torch.Device device, string size, int steps, int maxBatch, IReadOnlyList<int> levels)
+    public static async Task<string> Run(TorchSharp.torch.Device device, string size, int steps, int? maxBatch, IReadOnlyList<int> levels)
     {
+        using var worker = new DeviceWorker(device.ToString(), maxBatch); // first: it decides which threads compute with how many cores
+        int batchOn = worker.MaxBatch;
         var samplers = new[] { ModelStage.Motion, ModelStage.Video }.Select(stage =>
         {
             var model = new VideoDit(TtmConfig.Named(size) with { Stage = stage, Variant = TtmVariant.Ttm });
@@ -45,13 +47,12 @@ static class WorkerBenchmark
             model.eval();
             return new FlowSampler(model);
         }).ToList();
-        using var worker = new DeviceWorker(device.ToString(), maxBatch);
         await Generate(worker, samplers, 0, steps); // warm-up
         var throughput = new List<object>();
         foreach (int concurrency in levels)
             foreach (bool batching in new[] { false, true })
             {
-                worker.MaxBatch = batching ? maxBatch : 1;
+                worker.MaxBatch = batching ? batchOn : 1;
                 var before = worker.Snapshot();
                 var clock = Stopwatch.StartNew();
                 await Task.WhenAll(Enumerable.Range(1, concurrency).Select(i => Task.Run(() => Generate(worker, samplers, i, steps))));
@@ -65,7 +66,7 @@ static class WorkerBenchmark
                 Console.Error.WriteLine($"concurrency {concurrency}, batching {(batching ? "on" : "off")}: {concurrency / seconds * 60:F1} generations/min");
             }
         samplers.ForEach(s => s.Model.Dispose());
-        return JsonSerializer.Serialize(new { device = device.ToString(), steps_per_stage = steps, max_batch = maxBatch, throughput },
+        return JsonSerializer.Serialize(new { device = device.ToString(), steps_per_stage = steps, max_batch = batchOn, throughput },
             new JsonSerializerOptions { WriteIndented = true });
     }
 
