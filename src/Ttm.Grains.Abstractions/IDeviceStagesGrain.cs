@@ -17,7 +17,10 @@ public sealed record DeviceStageUpdate(
     [property: Id(0)] GenerationEvent? Event,
     [property: Id(1)] RenderedFrames? Result);
 
-/// <summary>The video x̂ and trajectory ŝ as RGB24 frames at display size, the grounded objects (JSON), where they were made, and how long each stage took.</summary>
+/// <summary>
+/// The video x̂ and trajectory ŝ as RGB24 frames at display size, the grounded objects (JSON), where they were made,
+/// how long each stage took, and which stages continued from a checkpoint (e.g. "motion from step 8").
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ttm.rendered-frames.v1")]
 public sealed record RenderedFrames(
     [property: Id(0)] int Frames,
@@ -28,4 +31,5 @@ public sealed record RenderedFrames(
     [property: Id(5)] string ObjectsJson,
     [property: Id(6)] IReadOnlyDictionary<string, double> Seconds,
     [property: Id(7)] string Silo,
-    [property: Id(8)] string Device);
+    [property: Id(8)] string Device,
+    [property: Id(9)] IReadOnlyList<string> Resumed);

@@ -10,8 +10,14 @@ using static TorchSharp.torch;
 
 namespace Ttm.Pipeline;
 
-/// <summary>The device stages' result at display size: the video x̂, the trajectory ŝ, and how each object was found.</summary>
-public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IReadOnlyList<ObjectSummary> Objects);
+/// <summary>
+/// The device stages' result at display size: the video x̂, the trajectory ŝ, how each object was found, and which
+/// stages continued from a checkpoint rather than from noise (e.g. "motion from step 8").
+/// </summary>
+public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IReadOnlyList<ObjectSummary> Objects)
+{
+    public IReadOnlyList<string> Resumed { get; init; } = [];
+}
 
 /// <summary>
 /// The stages that need the accelerator: segment s(0) → Image-to-Motion ŝ → Motion-to-Video x̂, every network
@@ -47,10 +53,11 @@ public sealed class DeviceStages(PipelineModels models)
         await events.WriteAsync(new SegmentationReady(VideoEncoder.Png(maskFrames.Upscale(scale), 0), grounded), cancellationToken);
 
         // Image-to-Motion: the mask trajectory ŝ.
+        var resumed = new List<string>();
         clock.Enter(PipelineStage.Motion);
         using var motionConditions = StageConditions.ForMotion(firstMasks, firstFrame, models.Text.Encode(plan.MotionPrompt), models.Motion.Config.Frames);
         using var trajectory = await Denoise(models.MotionSampler, motionConditions,
-            new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed), PipelineStage.Motion, request, scale, events, cancellationToken);
+            new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed), PipelineStage.Motion, request, scale, events, resumed, cancellationToken);
         var trajectoryFrames = Frames(trajectory).Upscale(scale);
         await events.WriteAsync(new MotionDone(trajectoryFrames), cancellationToken);
 
@@ -59,8 +66,8 @@ public sealed class DeviceStages(PipelineModels models)
         using var videoConditions = StageConditions.ForVideo(config, firstFrame, trajectory, models.Text.Encode(plan.Prompt),
             plan.Objects.Select(o => models.Text.Encode(o.LocalPrompt)).ToList());
         using var video = await Denoise(models.VideoSampler, videoConditions,
-            new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed), PipelineStage.Video, request, scale, events, cancellationToken);
-        return new RenderedVideo(Frames(video).Upscale(scale), trajectoryFrames, grounded.Select(ObjectSummary.Of).ToList());
+            new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed), PipelineStage.Video, request, scale, events, resumed, cancellationToken);
+        return new RenderedVideo(Frames(video).Upscale(scale), trajectoryFrames, grounded.Select(ObjectSummary.Of).ToList()) { Resumed = resumed };
     }
 
     /// <returns>s(0) painted with the palette (1, 3, H, W), x(0) (1, 3, H, W), and s(0) as a frame</returns>
@@ -79,10 +86,11 @@ public sealed class DeviceStages(PipelineModels models)
     /// generations' steps); the clean estimate goes out every <see cref="PipelineRequest.PreviewEvery"/> steps.
     /// </summary>
     async Task<Tensor> Denoise(FlowSampler sampler, StageConditions conditions, SamplingOptions options, PipelineStage stage,
-        PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, CancellationToken cancellationToken)
+        PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, List<string> resumed, CancellationToken cancellationToken)
     {
         using var active = models.Device.Enter(stage.ToString().ToLowerInvariant(), request.Tenant);
         using var state = await StartOrResume(sampler, conditions, options, stage, request, cancellationToken);
+        if (state.Step > 0) resumed.Add($"{stage.ToString().ToLowerInvariant()} from step {state.Step}");
         while (!state.IsDone)
         {
             cancellationToken.ThrowIfCancellationRequested();

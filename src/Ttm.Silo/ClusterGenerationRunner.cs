@@ -96,7 +96,8 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
         seconds["encode"] = clock.Elapsed.TotalSeconds;
         yield return new GenerationEvent(0, default, GenerationEventKind.Completed,
             Artifacts: artifacts.ToDictionary(kv => kv.Key, kv => store.KeyOf(kv.Value)),
-            Seconds: seconds, Text: $"device stages ran on {frames.Silo} ({frames.Device})");
+            Seconds: seconds, Text: $"device stages ran on {frames.Silo} ({frames.Device})" +
+                (frames.Resumed.Count > 0 ? $"; continued from checkpoints: {string.Join(", ", frames.Resumed)}" : ""));
     }
 
     const int DeviceAttempts = 3;

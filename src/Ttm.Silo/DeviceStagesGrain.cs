@@ -70,7 +70,7 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
             yield return new DeviceStageUpdate(null, new RenderedFrames(rendered.Video.Frames, rendered.Video.Width, rendered.Video.Height,
                 rendered.Video.Pixels, rendered.Trajectory.Pixels,
                 JsonSerializer.Serialize(rendered.Objects),
-                clock.Seconds().ToDictionary(kv => Name(kv.Key), kv => kv.Value), silo.SiloAddress.ToString(), role.Device));
+                clock.Seconds().ToDictionary(kv => Name(kv.Key), kv => kv.Value), silo.SiloAddress.ToString(), role.Device, rendered.Resumed));
         }
         finally
         {

@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+using Xunit.Abstractions;
+using Ttm.Grains;
+using Ttm.Silo.Placement;
+
+namespace Ttm.Silo.Tests;
+
+/// <summary>
+/// An accelerator silo dies while it runs a generation's device stages: the generation's runner asks again,
+/// the stages continue on the other accelerator silo from their checkpoints in the shared store, and the
+/// watcher sees every event once and a completed generation.
+/// </summary>
+public sealed class SiloLossTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    readonly string store = Directory.CreateTempSubdirectory("ttm-store-").FullName;
+    InProcessTestCluster cluster = null!;
+
+    public async Task InitializeAsync() =>
+        cluster = await TestSilos.StartAsync(3, store, n => n == 1 ? SiloRole.Plain : SiloRole.Accelerator);
+
+    public async Task DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        Directory.Delete(store, recursive: true);
+    }
+
+    [Fact]
+    public async Task LosingTheAcceleratorMidStage_ContinuesOnAnother_WithoutRepeatingEvents()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var ids = Enumerable.Range(0, 3).Select(i => $"gen-loss-{i}").ToList();
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+            await cluster.Client.GetGrain<IGenerationGrain>(id).StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png",
+                "The red square moves right while the white square slides down slowly.", i, 24, 24, 1.5f, 3f, 1.5f, 3f, 4, 64, ["mp4"], [], $"digest-{i}", null));
+
+        // A generation whose device stages run on a silo that does not also hold its generation grain.
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+        string? chosen = null;
+        SiloAddress? victim = null;
+        while (chosen is null)
+        {
+            await Task.Delay(100, timeout.Token);
+            var activations = await management.GetDetailedGrainStatistics();
+            SiloAddress? Where(Type grain, string id) => // GrainType reads "Namespace.Class,Assembly"
+                activations.FirstOrDefault(a => a.GrainType.StartsWith(grain.FullName + ",") && a.GrainId.Key.ToString() == id)?.SiloAddress;
+            foreach (var id in ids)
+                if (Where(typeof(DeviceStagesGrain), id) is { } stages && Where(typeof(GenerationGrain), id) is { } owner && !stages.Equals(owner))
+                    (chosen, victim) = (id, stages);
+        }
+        var survivor = cluster.Silos.Single(s => !s.SiloAddress.Equals(victim) &&
+            cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<SiloRole>().IsAccelerator).SiloAddress;
+
+        // Kill the victim once stage 1 is under way (a checkpoint every 4 steps), then watch to the end.
+        var events = new List<GenerationEvent>();
+        bool killed = false;
+        await foreach (var e in cluster.Client.GetGrain<IGenerationGrain>(chosen).WatchAsync(0, timeout.Token).WithCancellation(timeout.Token))
+        {
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {e.Seq} {e.Kind} {e.Step} {e.Text}");
+            events.Add(e);
+            if (!killed && e.Kind == GenerationEventKind.MotionPreview && e.Step >= 8)
+            {
+                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killing {victim}, which runs {chosen}'s device stages");
+                await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(victim)));
+                killed = true;
+            }
+        }
+        var last = events[^1];
+        Assert.True(last.Kind == GenerationEventKind.Completed, $"{chosen} ended with {last.Kind}: {last.Text}");
+        Assert.True(killed, "the generation finished stage 1 before the test could kill its silo");
+        var resumed = Regex.Match(last.Text!, $@"^device stages ran on {Regex.Escape(survivor.ToString())} \(cpu:0\); continued from checkpoints: motion from step (\d+)(, video from step \d+)?$");
+        Assert.True(resumed.Success, last.Text);
+        Assert.InRange(int.Parse(resumed.Groups[1].Value), 8, 24); // not from noise: from the checkpoint the lost silo saved
+        var steps = events.Where(e => e.Kind is GenerationEventKind.MotionPreview or GenerationEventKind.VideoPreview).Select(e => (e.Kind, e.Step)).ToList();
+        Assert.Equal(steps.Distinct().Count(), steps.Count); // nothing passed on twice
+        Assert.Single(events, e => e.Kind == GenerationEventKind.MotionDone);
+        Assert.Single(events, e => e.Kind == GenerationEventKind.Segmentation);
+    }
+}
