@@ -1,30 +1,19 @@
 using System.Diagnostics;
-using Orleans.TestingHost;
 using Ttm.Grains;
 using Ttm.Silo.Placement;
 
 namespace Ttm.Silo.Tests;
 
-/// <summary>A real generation through a grain in an in-process cluster: the pipeline runner, the artifact store, the event log.</summary>
-public sealed class GenerationInClusterTests : IAsyncLifetime
+/// <summary>A real generation through a grain in an in-process Cluster: the pipeline runner, the artifact Store, the event log.</summary>
+public sealed class GenerationInClusterTests() : ClusterTest(1, _ => SiloRole.Accelerator)
 {
     static readonly string Root = Repository.Root;
-    readonly string store = Directory.CreateTempSubdirectory("ttm-store-").FullName;
-    InProcessTestCluster cluster = null!;
-
-    public async Task InitializeAsync() => cluster = await TestSilos.StartAsync(1, store, _ => SiloRole.Accelerator);
-
-    public async Task DisposeAsync()
-    {
-        await cluster.DisposeAsync();
-        Directory.Delete(store, recursive: true);
-    }
 
     [Fact]
     public async Task AGeneration_StreamsItsStagesThroughTheGrain_AndItsChunksAreStored()
     {
-        var artifacts = new DirectoryArtifactStore(store);
-        var grain = cluster.Client.GetGrain<IGenerationGrain>("gen-e2e");
+        var artifacts = new DirectoryArtifactStore(Store);
+        var grain = Cluster.Client.GetGrain<IGenerationGrain>("gen-e2e");
         await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right while the white square slides down slowly.",
             3, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], "digest", null));
 
@@ -40,7 +29,7 @@ public sealed class GenerationInClusterTests : IAsyncLifetime
         Assert.Contains(GenerationEventKind.MotionPreview, kinds);
         Assert.Contains(GenerationEventKind.VideoPreview, kinds);
         var chunks = events.Where(e => e.Kind == GenerationEventKind.VideoChunk).OrderBy(e => e.Step).ToList();
-        var mp4 = Path.Combine(store, "joined.mp4");
+        var mp4 = Path.Combine(Store, "joined.mp4");
         await File.WriteAllBytesAsync(mp4, (await Task.WhenAll(chunks.Select(c => artifacts.GetAsync(c.ArtifactKey!, CancellationToken.None)))).SelectMany(b => b).ToArray());
         using var probe = Process.Start(new ProcessStartInfo("ffprobe", $"-v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 {mp4}") { RedirectStandardOutput = true })!;
         Assert.Equal("h264", (await probe.StandardOutput.ReadToEndAsync()).Trim());

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 using Ttm.Grains;
 using Ttm.Silo.Placement;
 
@@ -9,65 +8,42 @@ namespace Ttm.Silo.Tests;
 /// Two silos in one process, one plain and one accelerator (both on the CPU here): generations started from the
 /// client complete, and their segmentation and denoising run only on the accelerator silo.
 /// </summary>
-public sealed class PlacementTests : IAsyncLifetime
+public sealed class PlacementTests() : ClusterTest(2, n => n == 1 ? SiloRole.Plain : SiloRole.Accelerator)
 {
-    readonly string store = Directory.CreateTempSubdirectory("ttm-store-").FullName;
-    InProcessTestCluster cluster = null!;
-
-    public async Task InitializeAsync() =>
-        cluster = await TestSilos.StartAsync(2, store, n => n == 1 ? SiloRole.Plain : SiloRole.Accelerator);
-
-    public async Task DisposeAsync()
-    {
-        await cluster.DisposeAsync();
-        Directory.Delete(store, recursive: true);
-    }
-
     [Fact]
     public async Task StageWork_LandsOnlyOnTheAcceleratorSilo_AndGenerationsComplete()
     {
-        var accelerator = cluster.Silos.Single(s => cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<SiloRole>().IsAccelerator).SiloAddress.ToString();
+        var accelerator = Cluster.Silos.Single(s => Cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<SiloRole>().IsAccelerator).SiloAddress.ToString();
         var ids = Enumerable.Range(0, 6).Select(i => $"gen-placement-{i}").ToList(); // enough that some generation grains sit on the plain silo
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
-            await cluster.Client.GetGrain<IGenerationGrain>(id).StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png",
+            await Cluster.Client.GetGrain<IGenerationGrain>(id).StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png",
                 "The red square moves right while the white square slides down slowly.", i, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 64, ["mp4"], [], $"digest-{i}", null));
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         foreach (var id in ids)
         {
             GenerationEvent? last = null;
-            await foreach (var e in cluster.Client.GetGrain<IGenerationGrain>(id).WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) last = e;
+            await foreach (var e in Cluster.Client.GetGrain<IGenerationGrain>(id).WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) last = e;
             Assert.True(last!.Kind == GenerationEventKind.Completed, $"{id} ended with {last.Kind}: {last.Text}");
             Assert.Equal($"device stages ran on {accelerator} (cpu:0)", last.Text);
         }
     }
 }
 
-/// <summary>A cluster with no accelerator silo: generations fail saying what is missing, and nothing loads a network.</summary>
-public sealed class NoAcceleratorTests : IAsyncLifetime
+/// <summary>A Cluster with no accelerator silo: generations fail saying what is missing, and nothing loads a network.</summary>
+public sealed class NoAcceleratorTests() : ClusterTest(1, _ => SiloRole.Plain)
 {
-    readonly string store = Directory.CreateTempSubdirectory("ttm-store-").FullName;
-    InProcessTestCluster cluster = null!;
-
-    public async Task InitializeAsync() => cluster = await TestSilos.StartAsync(1, store, _ => SiloRole.Plain);
-
-    public async Task DisposeAsync()
-    {
-        await cluster.DisposeAsync();
-        Directory.Delete(store, recursive: true);
-    }
-
     [Fact]
     public async Task AGeneration_FailsWithTheMissingRole()
     {
-        var grain = cluster.Client.GetGrain<IGenerationGrain>("gen-nowhere");
+        var grain = Cluster.Client.GetGrain<IGenerationGrain>("gen-nowhere");
         await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right.", 1, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 64, ["mp4"], [], "d", null));
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         GenerationEvent? last = null;
         await foreach (var e in grain.WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) last = e;
         Assert.Equal(GenerationEventKind.Failed, last!.Kind);
         Assert.Contains("ttm.role=accelerator", last.Text);
-        var silo = cluster.Silos.Single();
-        Assert.Null(cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<Telemetry.LoadedModels>().Models);
+        var silo = Cluster.Silos.Single();
+        Assert.Null(Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<Telemetry.LoadedModels>().Models);
     }
 }

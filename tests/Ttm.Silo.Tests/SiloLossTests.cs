@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
-using Orleans.TestingHost;
 using Xunit.Abstractions;
 using Ttm.Grains;
 using Ttm.Silo.Placement;
@@ -13,57 +12,46 @@ namespace Ttm.Silo.Tests;
 /// the stages continue on the other accelerator silo from their checkpoints in the shared store, and the
 /// watcher sees every event once and a completed generation.
 /// </summary>
-public sealed class SiloLossTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class SiloLossTests(ITestOutputHelper output) : ClusterTest(3, n => n == 1 ? SiloRole.Plain : SiloRole.Accelerator)
 {
-    readonly string store = Directory.CreateTempSubdirectory("ttm-store-").FullName;
-    InProcessTestCluster cluster = null!;
-
-    public async Task InitializeAsync() =>
-        cluster = await TestSilos.StartAsync(3, store, n => n == 1 ? SiloRole.Plain : SiloRole.Accelerator);
-
-    public async Task DisposeAsync()
-    {
-        await cluster.DisposeAsync();
-        Directory.Delete(store, recursive: true);
-    }
-
     [Fact]
     public async Task LosingTheAcceleratorMidStage_ContinuesOnAnother_WithoutRepeatingEvents()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var ids = Enumerable.Range(0, 3).Select(i => $"gen-loss-{i}").ToList();
-        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
-            await cluster.Client.GetGrain<IGenerationGrain>(id).StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png",
-                "The red square moves right while the white square slides down slowly.", i, 24, 24, 1.5f, 3f, 1.5f, 3f, 4, 64, ["mp4"], [], $"digest-{i}", null));
+        var management = Cluster.Client.GetGrain<IManagementGrain>(0);
+        async Task<SiloAddress?> Where(Type grain, string id) => // GrainType reads "Namespace.Class,Assembly"
+            (await management.GetDetailedGrainStatistics()).FirstOrDefault(a => a.GrainType.StartsWith(grain.FullName + ",") && a.GrainId.Key.ToString() == id)?.SiloAddress;
+        bool IsAccelerator(SiloAddress silo) => Cluster.GetSiloServiceProvider(silo).GetRequiredService<SiloRole>().IsAccelerator;
 
-        // A generation whose device stages run on a silo that does not also hold its generation grain.
-        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+        // A generation whose grain sits on the plain silo (placement is random; others are cancelled), so that
+        // its device stages run on an accelerator silo that holds nothing else of it.
         string? chosen = null;
-        SiloAddress? victim = null;
-        while (chosen is null)
+        for (int i = 0; chosen is null; i++)
         {
-            await Task.Delay(100, timeout.Token);
-            var activations = await management.GetDetailedGrainStatistics();
-            SiloAddress? Where(Type grain, string id) => // GrainType reads "Namespace.Class,Assembly"
-                activations.FirstOrDefault(a => a.GrainType.StartsWith(grain.FullName + ",") && a.GrainId.Key.ToString() == id)?.SiloAddress;
-            foreach (var id in ids)
-                if (Where(typeof(DeviceStagesGrain), id) is { } stages && Where(typeof(GenerationGrain), id) is { } owner && !stages.Equals(owner))
-                    (chosen, victim) = (id, stages);
+            Assert.True(i < 30, "30 generation grains in a row were placed on accelerator silos");
+            var id = $"gen-loss-{i}";
+            var grain = Cluster.Client.GetGrain<IGenerationGrain>(id);
+            await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png",
+                "The red square moves right while the white square slides down slowly.", i, 24, 24, 1.5f, 3f, 1.5f, 3f, 4, 64, ["mp4"], [], $"digest-{i}", null));
+            if (await Where(typeof(GenerationGrain), id) is { } owner && !IsAccelerator(owner)) chosen = id;
+            else await grain.CancelAsync("placed on an accelerator silo; the test needs one on the plain silo");
         }
-        var survivor = cluster.Silos.Single(s => !s.SiloAddress.Equals(victim) &&
-            cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<SiloRole>().IsAccelerator).SiloAddress;
+        SiloAddress? victim = null;
+        while ((victim = await Where(typeof(DeviceStagesGrain), chosen)) is null)
+            await Task.Delay(50, timeout.Token);
+        var survivor = Cluster.Silos.Single(s => !s.SiloAddress.Equals(victim) && IsAccelerator(s.SiloAddress)).SiloAddress;
 
         // Kill the victim once stage 1 is under way (a checkpoint every 4 steps), then watch to the end.
         var events = new List<GenerationEvent>();
         bool killed = false;
-        await foreach (var e in cluster.Client.GetGrain<IGenerationGrain>(chosen).WatchAsync(0, timeout.Token).WithCancellation(timeout.Token))
+        await foreach (var e in Cluster.Client.GetGrain<IGenerationGrain>(chosen).WatchAsync(0, timeout.Token).WithCancellation(timeout.Token))
         {
             output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {e.Seq} {e.Kind} {e.Step} {e.Text}");
             events.Add(e);
             if (!killed && e.Kind == GenerationEventKind.MotionPreview && e.Step >= 8)
             {
                 output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killing {victim}, which runs {chosen}'s device stages");
-                await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(victim)));
+                await Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.SiloAddress.Equals(victim)));
                 killed = true;
             }
         }

@@ -31,3 +31,18 @@ static class TestSilos
         return cluster;
     }
 }
+
+/// <summary>A test class with its own in-process cluster over a fresh artifact store: started before each test, removed after.</summary>
+public abstract class ClusterTest(int silos, Func<int, string> roleOf) : IAsyncLifetime
+{
+    protected string Store { get; } = Directory.CreateTempSubdirectory("ttm-store-").FullName;
+    protected InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await TestSilos.StartAsync(silos, Store, roleOf);
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        Directory.Delete(Store, recursive: true);
+    }
+}

