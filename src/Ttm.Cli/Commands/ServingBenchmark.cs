@@ -57,7 +57,9 @@ static class ServingBenchmark
                 return new Timing(clock.Elapsed.TotalSeconds, motionPreview - motionStart, videoPreview - videoStart);
             }
 
-            await Generate(0); // warm-up: first-call costs are not throughput
+            // Warm-up, one alone and two together: first-call costs (JIT, first batched passes) are not throughput.
+            await Generate(0);
+            await Task.WhenAll(Generate(1), Generate(2));
             var throughput = new List<object>();
             foreach (int concurrency in result.GetValue(levels)!)
                 foreach (bool batching in new[] { false, true })

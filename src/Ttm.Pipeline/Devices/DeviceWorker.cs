@@ -46,8 +46,8 @@ public sealed class DeviceWorker : IDisposable
 
     /// <summary>
     /// The batch that pays on each kind of device (<c>./ttm bench batching</c>): on an H100 one step of 32 requests
-    /// costs 3× one request's (10.8× the throughput); on 2 CPU cores a request's three guidance rows already fill
-    /// both cores, two requests gain 3-12 % and eight lose 10 % (activations leave the caches).
+    /// costs 2.5-3× one request's (11-13× the throughput); on 2 CPU cores a request's three guidance rows already
+    /// fill both cores, two requests gain 3-12 % and eight lose about 10 % (activations leave the caches).
     /// </summary>
     public static int DefaultMaxBatch(string deviceName) =>
         deviceName.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? 32 : 2;
