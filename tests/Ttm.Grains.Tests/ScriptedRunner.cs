@@ -21,10 +21,19 @@ public sealed class ScriptedRunner : IGenerationRunner
     {
         Interlocked.Increment(ref runs);
         using var registration = cancellationToken.Register(() => Cancelled.TrySetResult());
-        await foreach (var e in script.Reader.ReadAllAsync(cancellationToken))
+        try
         {
-            yield return e;
-            if (e.Kind is GenerationEventKind.Completed) yield break;
+            await foreach (var e in script.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return e;
+                if (e.Kind is GenerationEventKind.Completed) yield break;
+            }
+        }
+        finally
+        {
+            // The token's other callback (the channel's wait) can resume this iterator on the grain's scheduler,
+            // which disposes the registration above before the token reaches it: see cancellation here too.
+            if (cancellationToken.IsCancellationRequested) Cancelled.TrySetResult();
         }
     }
 }
