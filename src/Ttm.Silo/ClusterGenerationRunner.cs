@@ -102,7 +102,11 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
 
     const int DeviceAttempts = 3;
 
-    static bool IsSiloLoss(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException;
+    /// <summary>
+    /// The device stages' silo went away: killed (unavailable, messages rejected) or shut down (a rolling update or
+    /// scale-down deactivates the grain, and its stream ends with "enumeration aborted").
+    /// </summary>
+    static bool IsSiloLoss(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or EnumerationAbortedException;
 
     static GenerationEvent Event(GenerationEventKind kind, string? text = null, string? artifact = null, int step = 0, bool last = false) =>
         new(0, default, kind, Text: text, Step: step, ArtifactKey: artifact, IsLast: last);
