@@ -15,7 +15,7 @@ namespace Ttm.Cli.Commands;
 /// <see cref="DeviceWorker"/>, batching off (max batch 1) and on. Random weights of a named size. The share of
 /// a generation that batching can speed up, on any device; <c>bench serving</c> measures the whole server.
 /// </summary>
-static class WorkerBenchmark
+public static class WorkerBenchmark
 {
     public static Command Create()
     {
