@@ -26,9 +26,9 @@ static class Progress
                     foreach (var o in s.Objects) Console.WriteLine($"{at} segment {o.Name}: {o.Method} ({o.Detail}), {o.Mask?.Area ?? 0} px");
                     break;
                 case StagePreview p:
-                    var strip = Path.Combine(previews, $"{p.Stage.ToString().ToLowerInvariant()}-{p.Step:D3}.png");
+                    var strip = Path.Combine(previews, $"{p.Stage.Name()}-{p.Step:D3}.png");
                     await File.WriteAllBytesAsync(strip, VideoEncoder.Png(p.Frames.Strip(), 0), cancellationToken);
-                    Console.WriteLine($"{at} {p.Stage.ToString().ToLowerInvariant(),-6} step {p.Step}/{p.Steps} preview → {Path.GetRelativePath(outputDirectory, strip)}");
+                    Console.WriteLine($"{at} {p.Stage.Name(),-6} step {p.Step}/{p.Steps} preview → {Path.GetRelativePath(outputDirectory, strip)}");
                     break;
                 case MotionDone:
                     Console.WriteLine($"{at} motion trajectory done");
@@ -37,7 +37,7 @@ static class Progress
                     Console.WriteLine($"{at} video chunk {c.Index} ({c.Bytes.Length} bytes){(c.IsLast ? ", last" : "")}");
                     break;
                 case Completed c:
-                    Console.WriteLine($"{at} completed: " + string.Join(", ", c.Seconds.Select(kv => $"{kv.Key.ToString().ToLowerInvariant()} {kv.Value:F2} s")));
+                    Console.WriteLine($"{at} completed: " + string.Join(", ", c.Seconds.Select(kv => $"{kv.Key.Name()} {kv.Value:F2} s")));
                     foreach (var (kind, path) in c.Artifacts) Console.WriteLine($"          {kind}: {path}");
                     return 0;
                 case Failed f:

@@ -88,9 +88,9 @@ public sealed class DeviceStages(PipelineModels models)
     async Task<Tensor> Denoise(FlowSampler sampler, StageConditions conditions, SamplingOptions options, PipelineStage stage,
         PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, List<string> resumed, CancellationToken cancellationToken)
     {
-        using var active = models.Device.Enter(stage.ToString().ToLowerInvariant(), request.Tenant);
+        using var active = models.Device.Enter(stage.Name(), request.Tenant);
         using var state = await StartOrResume(sampler, conditions, options, stage, request, cancellationToken);
-        if (state.Step > 0) resumed.Add($"{stage.ToString().ToLowerInvariant()} from step {state.Step}");
+        if (state.Step > 0) resumed.Add($"{stage.Name()} from step {state.Step}");
         while (!state.IsDone)
         {
             cancellationToken.ThrowIfCancellationRequested();

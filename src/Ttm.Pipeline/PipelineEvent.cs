@@ -4,9 +4,6 @@ using Ttm.Pipeline.Segmentation;
 
 namespace Ttm.Pipeline;
 
-/// <summary>The stages of one generation, in order.</summary>
-public enum PipelineStage { Plan, Segment, Motion, Video, Encode }
-
 /// <summary>Everything the pipeline reports while it runs; each partial result as soon as it exists.</summary>
 public abstract record PipelineEvent;
 

@@ -9,7 +9,7 @@ namespace Ttm.Silo;
 /// </summary>
 public sealed class ArtifactStageCheckpoints(IArtifactStore store, string generationId) : IStageCheckpoints
 {
-    string Key(PipelineStage stage) => $"{generationId}/checkpoints/{stage.ToString().ToLowerInvariant()}.bin";
+    string Key(PipelineStage stage) => $"{generationId}/checkpoints/{stage.Name()}.bin";
 
     public Task SaveAsync(PipelineStage stage, StageCheckpoint checkpoint, CancellationToken cancellationToken)
     {

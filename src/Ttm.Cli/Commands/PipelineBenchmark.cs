@@ -36,7 +36,7 @@ static class PipelineBenchmark
                     if (e is Completed c) completed = c;
                     else if (e is Failed f) throw new InvalidOperationException($"generation failed in {f.Stage}: {f.Reason}");
                 if (r == 0) continue;
-                var seconds = completed!.Seconds.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value);
+                var seconds = completed!.Seconds.ToDictionary(kv => kv.Key.Name(), kv => kv.Value);
                 seconds["total"] = clock.Elapsed.TotalSeconds;
                 perRun.Add(seconds);
             }

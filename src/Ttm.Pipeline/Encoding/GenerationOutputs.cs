@@ -38,7 +38,7 @@ public sealed class GenerationOutputs(VideoEncoder encoder)
         await File.WriteAllTextAsync(summary, JsonSerializer.Serialize(new
         {
             prompt = plan.Prompt, plan, seed = request.Seed, objects = rendered.Objects,
-            seconds = seconds.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => Math.Round(kv.Value, 3)), artifacts,
+            seconds = seconds.ToDictionary(kv => kv.Key.Name(), kv => Math.Round(kv.Value, 3)), artifacts,
         }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         return artifacts;
     }

@@ -2,16 +2,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Ttm.Grains;
-using Ttm.Pipeline;
 using Ttm.Silo.Placement;
 
 namespace Ttm.Silo.Telemetry;
-
-/// <summary>The models this silo has loaded, once it has (an accelerator silo loads them on its first device work).</summary>
-public sealed class LoadedModels
-{
-    public PipelineModels? Models { get; set; }
-}
 
 /// <summary>
 /// Every <see cref="Interval"/> tells the ops monitor what this silo is: role and device, its GPUs by NVML,
