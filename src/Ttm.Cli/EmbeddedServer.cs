@@ -17,6 +17,7 @@ public static class EmbeddedServer
     public static WebApplication Build(int port, IDictionary<string, string?>? settings = null, bool anyAddress = false, int? opsPort = null)
     {
         var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(ModelLocations.Settings());
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         // Per-request framework logs would drown the CLI's own output (and a benchmark's JSON).
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Orleans", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
@@ -32,7 +33,7 @@ public static class EmbeddedServer
             if (opsPort is int ops) Listen(ops, HttpProtocols.Http1);
         });
         builder.UseOrleans(silo => silo.UseLocalhostClustering().AddMemoryGrainStorage("generations").AddTtmSilo(builder.Configuration));
-        builder.Services.AddTtmGateway(builder.Configuration);
+        builder.Services.AddTtmGateway();
         var app = builder.Build();
         app.MapTtmGateway();
         return app;

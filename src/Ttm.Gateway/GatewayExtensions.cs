@@ -9,12 +9,15 @@ namespace Ttm.Gateway;
 /// <summary>The gateway's wiring, shared by its own host and the embedded (silo + gateway) mode.</summary>
 public static class GatewayExtensions
 {
-    public static IServiceCollection AddTtmGateway(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddTtmGateway(this IServiceCollection services)
     {
-        services.AddGrpc(options => options.MaxReceiveMessageSize = GenerationRequestValidator.MaxImageBytes + 64 * 1024);
+        services.AddGrpc(options => options.MaxReceiveMessageSize = GenerationLimits.MaxImageBytes + 64 * 1024);
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck("generation", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
-        services.AddSingleton<IArtifactStore>(_ => new DirectoryArtifactStore(configuration["Ttm:Artifacts"] ?? Path.Combine("artifacts", "store")));
+        services.AddSingleton<EventMessages>();
+        services.AddArtifactStore();
+        services.AddOptions<OpsOptions>().BindConfiguration(OpsOptions.Section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.User), "Ttm:Ops:User cannot be empty.").ValidateOnStart();
 
         // Operations: Basic-authenticated operators; metrics (the silo adds its meters when co-hosted) for Prometheus.
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, OpsAuthentication>(OpsAuthentication.SchemeName, null);

@@ -3,7 +3,7 @@ using Ttm.Gateway;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseOrleansClient(client => client.UseLocalhostClustering().AddDashboard());
-builder.Services.AddTtmGateway(builder.Configuration);
+builder.Services.AddTtmGateway();
 var app = builder.Build();
 app.MapTtmGateway();
 app.Run();

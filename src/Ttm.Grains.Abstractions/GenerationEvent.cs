@@ -1,36 +1,71 @@
 namespace Ttm.Grains;
 
-/// <summary>Where a generation is in its life.</summary>
-public enum GenerationState { Queued, Planning, Segmenting, Motion, Video, Encoding, Completed, Failed, Cancelled }
-
-/// <summary>What kind of partial result an event carries.</summary>
-public enum GenerationEventKind { Accepted, Plan, Segmentation, MotionPreview, MotionDone, VideoPreview, VideoChunk, Completed, Failed, Cancelled }
-
 /// <summary>
 /// One entry of a generation's event log: numbered from 1 without gaps, so a watcher that saw up to seq N
-/// asks for the rest with Watch(N). Large payloads stay in the artifact store; <see cref="ArtifactKey"/> names them.
+/// asks for the rest with Watch(N). Large payloads stay in the artifact store; the updates name their keys.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ttm.generation-event.v1")]
 public sealed record GenerationEvent(
     [property: Id(0)] long Seq,
     [property: Id(1)] DateTimeOffset At,
-    [property: Id(2)] GenerationEventKind Kind,
-    [property: Id(3)] string? Text = null,                              // plan JSON, failure message, cancel reason
-    [property: Id(4)] int Step = 0,
-    [property: Id(5)] int Steps = 0,
-    [property: Id(6)] string? ArtifactKey = null,                       // preview PNG, chunk, mask image
-    [property: Id(7)] IReadOnlyDictionary<string, string>? Artifacts = null,
-    [property: Id(8)] IReadOnlyDictionary<string, double>? Seconds = null,
-    [property: Id(9)] string? Stage = null,
-    [property: Id(10)] string? Code = null,
-    [property: Id(11)] bool IsLast = false);
+    [property: Id(2)] GenerationUpdate Update);
 
-/// <summary>A generation at a glance.</summary>
-[GenerateSerializer, Immutable, Alias("ttm.generation-status.v1")]
-public sealed record GenerationStatus(
-    [property: Id(0)] string Id,
-    [property: Id(1)] GenerationState State,
-    [property: Id(2)] long LastSeq,
-    [property: Id(3)] string? Tenant,
-    [property: Id(4)] string? Prompt,
-    [property: Id(5)] DateTimeOffset? CreatedAt);
+/// <summary>What happened, one record per case of the proto's <c>GenerationEvent.event</c> oneof.</summary>
+[GenerateSerializer, Immutable, Alias("ttm.generation-update.v1")]
+public abstract record GenerationUpdate;
+
+/// <summary>Taken on; <paramref name="QueuePosition"/> generations were already on the devices (as last reported).</summary>
+[GenerateSerializer, Immutable, Alias("ttm.generation-accepted.v1")]
+public sealed record GenerationAccepted([property: Id(0)] int QueuePosition) : GenerationUpdate;
+
+[GenerateSerializer, Immutable, Alias("ttm.generation-planned.v1")]
+public sealed record GenerationPlanned([property: Id(0)] GenerationPlan Plan) : GenerationUpdate;
+
+/// <summary>s(0): the palette-painted first-frame masks (PNG) and how each object was found.</summary>
+[GenerateSerializer, Immutable, Alias("ttm.objects-segmented.v1")]
+public sealed record ObjectsSegmented(
+    [property: Id(0)] string MaskKey,
+    [property: Id(1)] IReadOnlyList<SegmentedObject> Objects) : GenerationUpdate;
+
+/// <summary>The trajectory's clean estimate after <paramref name="Step"/> of <paramref name="Steps"/> steps (frames side by side, PNG).</summary>
+[GenerateSerializer, Immutable, Alias("ttm.motion-previewed.v1")]
+public sealed record MotionPreviewed(
+    [property: Id(0)] int Step,
+    [property: Id(1)] int Steps,
+    [property: Id(2)] string FramesKey) : GenerationUpdate;
+
+/// <summary>The mask trajectory ŝ (frames side by side, PNG).</summary>
+[GenerateSerializer, Immutable, Alias("ttm.trajectory-finished.v1")]
+public sealed record TrajectoryFinished([property: Id(0)] string FramesKey) : GenerationUpdate;
+
+/// <summary>The video's clean estimate after <paramref name="Step"/> of <paramref name="Steps"/> steps (frames side by side, PNG).</summary>
+[GenerateSerializer, Immutable, Alias("ttm.video-previewed.v1")]
+public sealed record VideoPreviewed(
+    [property: Id(0)] int Step,
+    [property: Id(1)] int Steps,
+    [property: Id(2)] string FramesKey) : GenerationUpdate;
+
+/// <summary>A piece (≤ 1 MB) of the fragmented MP4; the pieces in index order concatenate to a playable file.</summary>
+[GenerateSerializer, Immutable, Alias("ttm.video-chunk-stored.v1")]
+public sealed record VideoChunkStored(
+    [property: Id(0)] int Index,
+    [property: Id(1)] string ChunkKey,
+    [property: Id(2)] bool IsLast) : GenerationUpdate;
+
+/// <summary>The artifacts (kind → store key), the seconds each stage took, and where the device stages ran.</summary>
+[GenerateSerializer, Immutable, Alias("ttm.generation-completed.v1")]
+public sealed record GenerationCompleted(
+    [property: Id(0)] IReadOnlyDictionary<string, string> Artifacts,
+    [property: Id(1)] IReadOnlyDictionary<GenerationStage, double> Seconds,
+    [property: Id(2)] string Note) : GenerationUpdate;
+
+[GenerateSerializer, Immutable, Alias("ttm.generation-failed.v1")]
+public sealed record GenerationFailed(
+    [property: Id(0)] GenerationStage Stage,
+    [property: Id(1)] FailureCode Code,
+    [property: Id(2)] string Message) : GenerationUpdate;
+
+[GenerateSerializer, Immutable, Alias("ttm.generation-cancelled.v1")]
+public sealed record GenerationCancelled(
+    [property: Id(0)] GenerationStage Stage,
+    [property: Id(1)] string Reason) : GenerationUpdate;

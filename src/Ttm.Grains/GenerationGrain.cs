@@ -23,14 +23,12 @@ public sealed partial class GenerationGrain(
 
     string Id => this.GetPrimaryKeyString();
 
-    static bool IsTerminal(GenerationState s) => s is GenerationState.Completed or GenerationState.Failed or GenerationState.Cancelled;
-
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // A run cannot survive its activation (the silo went away mid-run): say so rather than hang watchers.
-        if (state.State.Spec is not null && !IsTerminal(state.State.State))
-            await Append(new GenerationEvent(0, default, GenerationEventKind.Failed, Text: "the silo running this generation stopped before it finished; start a new generation",
-                Stage: state.State.State.ToString(), Code: "interrupted"));
+        if (state.State.Spec is not null && !state.State.State.IsTerminal())
+            await Append(new GenerationFailed(state.State.Stage, FailureCode.Interrupted,
+                "the silo running this generation stopped before it finished; start a new generation"));
     }
 
     public async Task<GenerationStatus> StartAsync(GenerationSpec spec)
@@ -45,7 +43,7 @@ public sealed partial class GenerationGrain(
         state.State.State = GenerationState.Queued;
         // How many generations it will share the devices with (as last reported; batching admits it at once).
         var cluster = await GrainFactory.GetGrain<IOpsMonitorGrain>(0).GetAsync();
-        await Append(new GenerationEvent(0, default, GenerationEventKind.Accepted, Step: cluster.GenerationsInFlight));
+        await Append(new GenerationAccepted(cluster.GenerationsInFlight));
         run = spec.Deadline is { } deadline ? new CancellationTokenSource(deadline) : new CancellationTokenSource();
         DelayDeactivation(TimeSpan.FromHours(6));
         _ = Run(spec, run.Token);
@@ -62,30 +60,28 @@ public sealed partial class GenerationGrain(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await Append(new GenerationEvent(0, default, GenerationEventKind.Cancelled,
-                Text: cancelReason ?? (spec.Deadline is not null ? "deadline exceeded" : "cancelled"),
-                Stage: state.State.State.ToString()));
+            await Append(new GenerationCancelled(state.State.Stage, cancelReason ?? (spec.Deadline is not null ? "deadline exceeded" : "cancelled")));
         }
         catch (Exception e)
         {
             LogFailed(logger, e, Id);
-            await Append(new GenerationEvent(0, default, GenerationEventKind.Failed, Text: e.Message, Stage: state.State.State.ToString(), Code: "internal"));
+            await Append(new GenerationFailed(state.State.Stage, FailureCode.Internal, e.Message));
         }
-        if (!IsTerminal(state.State.State))
-            await Append(new GenerationEvent(0, default, GenerationEventKind.Failed, Text: "the run ended without a result", Code: "internal"));
+        if (!state.State.State.IsTerminal())
+            await Append(new GenerationFailed(state.State.Stage, FailureCode.Internal, "the run ended without a result"));
         DelayDeactivation(TimeSpan.Zero);
     }
 
-    async Task Append(GenerationEvent e)
+    async Task Append(GenerationUpdate update)
     {
-        if (IsTerminal(state.State.State)) return; // nothing follows the end
-        var numbered = e with { Seq = state.State.Events.Count + 1, At = DateTimeOffset.UtcNow };
+        if (state.State.State.IsTerminal()) return; // nothing follows the end
+        var numbered = new GenerationEvent(state.State.Events.Count + 1, DateTimeOffset.UtcNow, update);
         state.State.Events.Add(numbered);
-        state.State.State = Next(state.State.State, numbered);
+        (state.State.State, state.State.Stage) = Next(state.State.State, state.State.Stage, update);
         // Fan out before the storage write yields the turn: a Watch interleaving during the write finds this
         // event in its snapshot and was not yet registered here, so it gets it exactly once.
         foreach (var watcher in watchers) watcher.Writer.TryWrite(numbered);
-        if (IsTerminal(state.State.State))
+        if (state.State.State.IsTerminal())
         {
             foreach (var watcher in watchers) watcher.Writer.TryComplete();
             watchers.Clear();
@@ -93,17 +89,18 @@ public sealed partial class GenerationGrain(
         await state.WriteStateAsync();
     }
 
-    static GenerationState Next(GenerationState current, GenerationEvent e) => e.Kind switch
+    /// <summary>The state and stage after an update: each stage's first update moves the generation into it.</summary>
+    static (GenerationState, GenerationStage) Next(GenerationState state, GenerationStage stage, GenerationUpdate update) => update switch
     {
-        GenerationEventKind.Accepted => GenerationState.Planning,
-        GenerationEventKind.Plan => GenerationState.Segmenting,
-        GenerationEventKind.Segmentation or GenerationEventKind.MotionPreview => GenerationState.Motion,
-        GenerationEventKind.MotionDone or GenerationEventKind.VideoPreview => GenerationState.Video,
-        GenerationEventKind.VideoChunk => GenerationState.Encoding,
-        GenerationEventKind.Completed => GenerationState.Completed,
-        GenerationEventKind.Failed => GenerationState.Failed,
-        GenerationEventKind.Cancelled => GenerationState.Cancelled,
-        _ => current,
+        GenerationAccepted => (GenerationState.Running, GenerationStage.Plan),
+        GenerationPlanned => (GenerationState.Running, GenerationStage.Segment),
+        ObjectsSegmented or MotionPreviewed => (GenerationState.Running, GenerationStage.Motion),
+        TrajectoryFinished or VideoPreviewed => (GenerationState.Running, GenerationStage.Video),
+        VideoChunkStored => (GenerationState.Running, GenerationStage.Encode),
+        GenerationCompleted => (GenerationState.Completed, stage),
+        GenerationFailed f => (GenerationState.Failed, f.Stage),
+        GenerationCancelled => (GenerationState.Cancelled, stage),
+        _ => (state, stage),
     };
 
     public async IAsyncEnumerable<GenerationEvent> WatchAsync(long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -111,7 +108,7 @@ public sealed partial class GenerationGrain(
         // Snapshot and registration in the same turn: nothing can be appended in between.
         var backlog = state.State.Events.Where(e => e.Seq > afterSeq).ToList();
         Channel<GenerationEvent>? live = null;
-        if (!IsTerminal(state.State.State))
+        if (!state.State.State.IsTerminal())
         {
             live = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true });
             watchers.Add(live);
@@ -142,7 +139,7 @@ public sealed partial class GenerationGrain(
 
     public Task<GenerationStatus> CancelAsync(string reason)
     {
-        if (run is not null && !IsTerminal(state.State.State))
+        if (run is not null && !state.State.State.IsTerminal())
         {
             cancelReason = string.IsNullOrWhiteSpace(reason) ? "cancelled by request" : reason;
             run.Cancel();
@@ -150,7 +147,8 @@ public sealed partial class GenerationGrain(
         return Task.FromResult(Status());
     }
 
-    GenerationStatus Status() => new(Id, state.State.State, state.State.Events.Count, state.State.Spec?.Tenant, state.State.Spec?.Prompt, state.State.CreatedAt);
+    GenerationStatus Status() => new(Id, state.State.State, state.State.Events.Count, state.State.Spec?.Tenant, state.State.Spec?.Prompt, state.State.CreatedAt,
+        state.State.Stage);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} started for tenant {Tenant}")]
     static partial void LogStarted(ILogger logger, string id, string tenant);

@@ -8,4 +8,5 @@ public sealed class GenerationGrainState
     [Id(1)] public GenerationState State { get; set; }
     [Id(2)] public List<GenerationEvent> Events { get; set; } = [];
     [Id(3)] public DateTimeOffset? CreatedAt { get; set; }
+    [Id(4)] public GenerationStage Stage { get; set; }
 }

@@ -2,9 +2,9 @@ namespace Ttm.Grains;
 
 /// <summary>
 /// The port through which a generation grain has its heavy work done (the silo implements it over the
-/// in-process pipeline). It yields events without Seq/At; the grain numbers and stores them.
+/// pipeline). It yields what happened; the grain numbers, stores and fans out each update.
 /// </summary>
 public interface IGenerationRunner
 {
-    IAsyncEnumerable<GenerationEvent> RunAsync(string generationId, GenerationSpec spec, CancellationToken cancellationToken);
+    IAsyncEnumerable<GenerationUpdate> RunAsync(string generationId, GenerationSpec spec, CancellationToken cancellationToken);
 }

@@ -93,6 +93,8 @@ public sealed class VideoDitBlock : nn.Module
     }
 
     public bool HasAddedSelf => addedSelf is not null;
+    /// <summary>The added masked self-attention (Eq. 3), in the first K blocks of stage 2.</summary>
+    public MaskedSelfAttention? AddedSelf => addedSelf;
     public bool HasAddedCross => addedCross is not null;
     public Parameter? AddedSelfGate => gateAddedSelf;
     public Parameter? AddedCrossGate => gateAddedCross;
@@ -103,14 +105,19 @@ public sealed class VideoDitBlock : nn.Module
     public Tensor forward(Tensor x, BlockContext context)
     {
         using var scope = NewDisposeScope();
+        // adaLN-Zero (DiT): shift, scale and gate of the self-attention and of the MLP, and of the temporal attention when factorized.
         var m = adaLN.forward(F.silu(context.Conditioning)).chunk(modulations, 1); // modulations × (B, D)
+        var (shiftAttn, scaleAttn, gateAttn, shiftMlp, scaleMlp, gateMlp) = (m[0], m[1], m[2], m[3], m[4], m[5]);
 
         // Self-attention: joint, or spatial within each frame.
         var span = factorized ? AttentionSpan.Spatial : AttentionSpan.Joint;
-        x = x + m[2].unsqueeze(1) * attn.forward(Modulate(norm1.forward(x), m[0], m[1]), context.Rope, span, context.Frames);
+        x = x + gateAttn.unsqueeze(1) * attn.forward(Modulate(norm1.forward(x), shiftAttn, scaleAttn), context.Rope, span, context.Frames);
         if (factorized)
-            x = x + m[8].unsqueeze(1) * temporalAttn!.forward(
-                Modulate(normTemporal!.forward(x), m[6], m[7]), context.Rope, AttentionSpan.Temporal, context.Frames);
+        {
+            var (shiftTemporal, scaleTemporal, gateTemporal) = (m[6], m[7], m[8]);
+            x = x + gateTemporal.unsqueeze(1) * temporalAttn!.forward(
+                Modulate(normTemporal!.forward(x), shiftTemporal, scaleTemporal), context.Rope, AttentionSpan.Temporal, context.Frames);
+        }
 
         // The added layers (stage 2, first K blocks).
         if (addedSelf is not null)
@@ -120,8 +127,8 @@ public sealed class VideoDitBlock : nn.Module
 
         // Cross-attention to the prompt, then the MLP.
         x = x + cross.forward(normCross.forward(x), context.Text, context.TextVisible);
-        var h = fc2.forward(F.gelu(fc1.forward(Modulate(norm2.forward(x), m[3], m[4]))));
-        x = x + m[5].unsqueeze(1) * h;
+        var h = fc2.forward(F.gelu(fc1.forward(Modulate(norm2.forward(x), shiftMlp, scaleMlp))));
+        x = x + gateMlp.unsqueeze(1) * h;
         return x.MoveToOuterDisposeScope(); // (B, N, D)
     }
 }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Ttm.Models;
+using Ttm.Models.Generation;
 using Ttm.Models.Sampling;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Encoding;
@@ -52,22 +53,56 @@ public sealed class DeviceStages(PipelineModels models)
         using var __ = firstFrame;
         await events.WriteAsync(new SegmentationReady(VideoEncoder.Png(maskFrames.Upscale(scale), 0), grounded), cancellationToken);
 
-        // Image-to-Motion: the mask trajectory ŝ.
-        var resumed = new List<string>();
+        // Image-to-Motion ŝ, then Motion-to-Video x̂: every step on the device worker, in this tenant's turn.
+        var motionStage = await Hooks(PipelineStage.Motion, request, scale, events, cancellationToken);
+        var videoStage = await Hooks(PipelineStage.Video, request, scale, events, cancellationToken);
+        var chain = new TwoStageChain(models.MotionSampler, models.VideoSampler, models.Text, new StageRunner(models.Device.StepperFor(request.Tenant)));
+        var input = new GenerationInput(firstFrame, firstMasks, plan.Prompt, plan.MotionPrompt, plan.Objects.Select(o => o.LocalPrompt).ToList(),
+            new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed), new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed));
+        VideoFrames? trajectoryFrames = null;
         clock.Enter(PipelineStage.Motion);
-        using var motionConditions = StageConditions.ForMotion(firstMasks, firstFrame, models.Text.Encode(plan.MotionPrompt), models.Motion.Config.Frames);
-        using var trajectory = await Denoise(models.MotionSampler, motionConditions,
-            new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed), PipelineStage.Motion, request, scale, events, resumed, cancellationToken);
-        var trajectoryFrames = Frames(trajectory).Upscale(scale);
-        await events.WriteAsync(new MotionDone(trajectoryFrames), cancellationToken);
+        var active = models.Device.Enter(PipelineStage.Motion.Name(), request.Tenant);
+        try
+        {
+            using var output = await chain.RunAsync(input, new ChainHooks
+            {
+                Motion = motionStage,
+                Video = videoStage,
+                OnTrajectory = async (trajectory, ct) =>
+                {
+                    trajectoryFrames = Frames(trajectory).Upscale(scale);
+                    await events.WriteAsync(new MotionDone(trajectoryFrames), ct);
+                    active.Dispose();
+                    clock.Enter(PipelineStage.Video);
+                    active = models.Device.Enter(PipelineStage.Video.Name(), request.Tenant);
+                },
+            }, cancellationToken);
+            var resumed = new[] { (PipelineStage.Motion, output.MotionResumedFrom), (PipelineStage.Video, output.VideoResumedFrom) }
+                .Where(r => r.Item2 > 0).Select(r => $"{r.Item1.Name()} from step {r.Item2}").ToList();
+            return new RenderedVideo(Frames(output.Video).Upscale(scale), trajectoryFrames!, grounded.Select(ObjectSummary.Of).ToList()) { Resumed = resumed };
+        }
+        finally
+        {
+            active.Dispose();
+        }
+    }
 
-        // Motion-to-Video: the frames x̂.
-        clock.Enter(PipelineStage.Video);
-        using var videoConditions = StageConditions.ForVideo(config, firstFrame, trajectory, models.Text.Encode(plan.Prompt),
-            plan.Objects.Select(o => models.Text.Encode(o.LocalPrompt)).ToList());
-        using var video = await Denoise(models.VideoSampler, videoConditions,
-            new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed), PipelineStage.Video, request, scale, events, resumed, cancellationToken);
-        return new RenderedVideo(Frames(video).Upscale(scale), trajectoryFrames, grounded.Select(ObjectSummary.Of).ToList()) { Resumed = resumed };
+    /// <summary>
+    /// A stage's previews (the clean estimate every <see cref="PipelineRequest.PreviewEvery"/> steps, as events) and
+    /// checkpoints (every <see cref="PipelineRequest.CheckpointEvery"/> steps, to this generation's store), and the
+    /// checkpoint it continues from when it ran before.
+    /// </summary>
+    async Task<StageHooks> Hooks(PipelineStage stage, PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, CancellationToken cancellationToken)
+    {
+        var checkpoints = request.Checkpoints;
+        return new StageHooks
+        {
+            ResumeFrom = checkpoints is null ? null : await checkpoints.LoadAsync(stage, cancellationToken),
+            PreviewEvery = request.PreviewEvery,
+            OnPreview = (step, ct) => events.WriteAsync(new StagePreview(stage, step.Step, step.Request.Options.Steps, Frames(step.CleanEstimate).Upscale(scale)), ct).AsTask(),
+            CheckpointEvery = checkpoints is null ? 0 : request.CheckpointEvery,
+            OnCheckpoint = checkpoints is null ? null : (checkpoint, ct) => checkpoints.SaveAsync(stage, checkpoint, ct),
+        };
     }
 
     /// <returns>s(0) painted with the palette (1, 3, H, W), x(0) (1, 3, H, W), and s(0) as a frame</returns>
@@ -79,51 +114,6 @@ public sealed class DeviceStages(PipelineModels models)
         var masks = VideoTensors.PaintFirstMasks(labels, config.Width, config.Height);
         var frame = VideoTensors.FromRgb(ImageInput.FitTo(image, config.Width, config.Height).Pixels, config.Width, config.Height);
         return (masks.MoveToOuterDisposeScope(), frame.MoveToOuterDisposeScope(), Frames(masks.unsqueeze(2)));
-    }
-
-    /// <summary>
-    /// Runs one stage: each step is handed to the device worker (where it may share a forward pass with other
-    /// generations' steps); the clean estimate goes out every <see cref="PipelineRequest.PreviewEvery"/> steps.
-    /// </summary>
-    async Task<Tensor> Denoise(FlowSampler sampler, StageConditions conditions, SamplingOptions options, PipelineStage stage,
-        PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, List<string> resumed, CancellationToken cancellationToken)
-    {
-        using var active = models.Device.Enter(stage.Name(), request.Tenant);
-        using var state = await StartOrResume(sampler, conditions, options, stage, request, cancellationToken);
-        if (state.Step > 0) resumed.Add($"{stage.Name()} from step {state.Step}");
-        while (!state.IsDone)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var step = await models.Device.StepAsync(sampler, state, request.Tenant, cancellationToken);
-            if (request.PreviewEvery > 0 && (step.Step % request.PreviewEvery == 0) && step.Step < options.Steps)
-                await events.WriteAsync(new StagePreview(stage, step.Step, options.Steps, Frames(step.CleanEstimate).Upscale(scale)), cancellationToken);
-            if (request.Checkpoints is { } checkpoints && request.CheckpointEvery > 0 && (step.Step % request.CheckpointEvery == 0 || state.IsDone))
-                await checkpoints.SaveAsync(stage, new StageCheckpoint(step.Step, Values(state.State)), cancellationToken);
-        }
-        using var scope = NewDisposeScope(); // no await below
-        return state.State.clamp(-1f, 1f).cpu().MoveToOuterDisposeScope(); // conditions and frames are made on the CPU
-    }
-
-    static float[] Values(Tensor tensor)
-    {
-        using var scope = NewDisposeScope();
-        return tensor.cpu().data<float>().ToArray();
-    }
-
-    /// <summary>From seeded noise, or from this generation's latest checkpoint of the stage when there is one.</summary>
-    static async Task<SamplingRequest> StartOrResume(FlowSampler sampler, StageConditions conditions, SamplingOptions options, PipelineStage stage,
-        PipelineRequest request, CancellationToken cancellationToken)
-    {
-        if (request.Checkpoints is { } checkpoints && await checkpoints.LoadAsync(stage, cancellationToken) is { } saved)
-        {
-            var c = sampler.Model.Config;
-            long size = 3L * c.Frames * c.Height * c.Width;
-            if (saved.Latent.Length != size) // torch would quietly take a prefix of a longer array
-                throw new InvalidDataException($"The {stage} checkpoint holds {saved.Latent.Length} values; this model's latent has shape (1, 3, {c.Frames}, {c.Height}, {c.Width}) = {size}.");
-            using var latent = tensor(saved.Latent, [1, 3, c.Frames, c.Height, c.Width]);
-            return sampler.Resume(conditions, options, saved.Step, latent);
-        }
-        return sampler.Start(conditions, options);
     }
 
     static ObjectHint Rescale(ObjectHint hint, int offsetX, int offsetY, float scale) => new(

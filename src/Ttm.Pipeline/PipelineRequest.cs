@@ -15,14 +15,16 @@ public sealed record PipelineRequest
     /// <summary>Who asked: the device queue serves tenants in turn.</summary>
     public string Tenant { get; init; } = "default";
     public long Seed { get; init; }
-    public int MotionSteps { get; init; } = 16;
-    public int VideoSteps { get; init; } = 16;
+    public int MotionSteps { get; init; } = SamplingOptions.Default.Steps;
+    public int VideoSteps { get; init; } = SamplingOptions.Default.Steps;
     public GuidanceScales MotionGuidance { get; init; } = GuidanceScales.Default;
     public GuidanceScales VideoGuidance { get; init; } = GuidanceScales.Default;
     /// <summary>A preview every this many denoising steps (0: none).</summary>
     public int PreviewEvery { get; init; } = 4;
     /// <summary>Longest side of previews and outputs in pixels (frames are upscaled to it).</summary>
     public int DisplaySize { get; init; } = 256;
+    public const int MinDisplaySize = 16;
+    public const int MaxDisplaySize = 1024;
     public IReadOnlyList<VideoFormat> Formats { get; init; } = [VideoFormat.Mp4];
     /// <summary>Optional per-object hints in the order the prompt mentions the objects, in the uploaded image's pixels.</summary>
     public IReadOnlyList<ObjectHint?> Hints { get; init; } = [];
@@ -32,6 +34,7 @@ public sealed record PipelineRequest
     /// <summary>Folder the artifacts are written to.</summary>
     public required string OutputDirectory { get; init; }
 
+    // The gateway's GenerationLimits state the same numbers (ContractsTests holds them equal).
     public const int MaxPromptCharacters = 2_000;
     public const int MaxSteps = 200;
 
@@ -47,8 +50,8 @@ public sealed record PipelineRequest
                 throw new InvalidRequestException($"The {name} stage needs between 1 and {MaxSteps} steps, not {steps}.");
         if (PreviewEvery < 0) throw new InvalidRequestException("The preview interval cannot be negative.");
         if (CheckpointEvery < 0) throw new InvalidRequestException("The checkpoint interval cannot be negative.");
-        if (DisplaySize < 16 || DisplaySize > 1024)
-            throw new InvalidRequestException($"The display size must lie in 16..1024 pixels, not {DisplaySize}.");
+        if (DisplaySize < MinDisplaySize || DisplaySize > MaxDisplaySize)
+            throw new InvalidRequestException($"The display size must lie in {MinDisplaySize}..{MaxDisplaySize} pixels, not {DisplaySize}.");
         if (Formats.Count == 0) throw new InvalidRequestException("Ask for at least one output format.");
     }
 }

@@ -1,7 +1,6 @@
-namespace Ttm.Pipeline;
+using Ttm.Models.Sampling;
 
-/// <summary>A denoising stage's state after some steps: enough to continue it elsewhere with the same result.</summary>
-public sealed record StageCheckpoint(int Step, float[] Latent);
+namespace Ttm.Pipeline;
 
 /// <summary>
 /// Where a generation's stage checkpoints live (the artifact store in the cluster). The device stages save one

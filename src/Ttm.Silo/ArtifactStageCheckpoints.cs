@@ -1,3 +1,4 @@
+using Ttm.Models.Sampling;
 using Ttm.Grains;
 using Ttm.Pipeline;
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Threading.Channels;
 using Orleans.Runtime;
 using Ttm.Grains;
@@ -18,11 +17,11 @@ namespace Ttm.Silo;
 /// </summary>
 public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore store, IPromptPlanner planner, ModelLimits limits) : IGenerationRunner
 {
-    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     readonly GenerationOutputs outputs = new(new VideoEncoder());
 
-    public async IAsyncEnumerable<GenerationEvent> RunAsync(string generationId, GenerationSpec spec, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<GenerationUpdate> RunAsync(string generationId, GenerationSpec spec, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var updates = new PipelineUpdates(store, generationId);
         var request = spec.ToRequest(await store.GetAsync(spec.ImageKey, cancellationToken), store.PathOf($"{generationId}/outputs"));
 
         // 1. Plan (any silo). Bad input is refused before any work: the caller's error, not the server's.
@@ -39,38 +38,38 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
         }
         if (plan is null)
         {
-            yield return new GenerationEvent(0, default, GenerationEventKind.Failed, Text: refused, Stage: "Plan", Code: "invalid_argument");
+            yield return new GenerationFailed(GenerationStage.Plan, FailureCode.InvalidArgument, refused ?? "The request was refused.");
             yield break;
         }
-        var seconds = new Dictionary<string, double> { ["plan"] = clock.Elapsed.TotalSeconds };
-        yield return Event(GenerationEventKind.Plan, text: JsonSerializer.Serialize(plan, Json));
+        var seconds = new Dictionary<GenerationStage, double> { [GenerationStage.Plan] = clock.Elapsed.TotalSeconds };
+        yield return await updates.StoreAsync(new PlanReady(plan), cancellationToken);
 
         // 2. Segment, Image-to-Motion, Motion-to-Video (an accelerator silo). If that silo is lost, the stages run
         //    again on another one from their checkpoints; events already passed on are not repeated.
         RenderedFrames? frames = null;
-        var passed = new HashSet<(GenerationEventKind, int)>();
+        var passed = new HashSet<(Type, int)>();
         for (int attempt = 1; frames is null; attempt++)
         {
-            await using var updates = grains.GetGrain<IDeviceStagesGrain>(generationId)
-                .RunAsync(spec, JsonSerializer.Serialize(plan), cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await using var stages = grains.GetGrain<IDeviceStagesGrain>(generationId)
+                .RunAsync(spec, plan.ToContract(), cancellationToken).GetAsyncEnumerator(cancellationToken);
             bool lost = false, failed = false;
             while (true)
             {
                 try
                 {
-                    if (!await updates.MoveNextAsync()) break;
+                    if (!await stages.MoveNextAsync()) break;
                 }
                 catch (Exception error) when (IsSiloLoss(error) && attempt < DeviceAttempts)
                 {
                     lost = true;
                     break;
                 }
-                if (updates.Current.Event is { } e && passed.Add((e.Kind, e.Step)))
+                if (stages.Current.Event is { } e && passed.Add(Once(e)))
                 {
-                    failed |= e.Kind == GenerationEventKind.Failed;
+                    failed |= e is GenerationFailed;
                     yield return e;
                 }
-                frames = updates.Current.Result ?? frames;
+                frames = stages.Current.Result ?? frames;
             }
             if (!lost || failed) break;
         }
@@ -81,36 +80,33 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
         clock.Restart();
         var rendered = new RenderedVideo(new VideoFrames(frames.Frames, frames.Width, frames.Height, frames.Video),
             new VideoFrames(frames.Frames, frames.Width, frames.Height, frames.Trajectory),
-            JsonSerializer.Deserialize<List<ObjectSummary>>(frames.ObjectsJson) ?? []);
+            frames.Objects.Select(o => o.ToPipeline()).ToList());
         var chunks = Channel.CreateUnbounded<PipelineEvent>();
-        var stageSeconds = seconds.ToDictionary(kv => Enum.Parse<PipelineStage>(kv.Key, ignoreCase: true), kv => kv.Value);
+        var stageSeconds = seconds.ToPipeline();
         var written = Task.Run(() => outputs.WriteAsync(request, plan, rendered, stageSeconds, chunks.Writer, cancellationToken), cancellationToken)
             .ContinueWith(t => { chunks.Writer.TryComplete(t.Exception?.InnerException); return t; }, TaskScheduler.Default).Unwrap();
         await foreach (var c in chunks.Reader.ReadAllAsync(cancellationToken).OfType<VideoChunk>())
-        {
-            var chunkKey = $"{generationId}/chunks/{c.Index:D4}.mp4";
-            await store.PutAsync(chunkKey, c.Bytes, cancellationToken);
-            yield return Event(GenerationEventKind.VideoChunk, artifact: chunkKey, step: c.Index, last: c.IsLast);
-        }
+            yield return await updates.StoreAsync(c, cancellationToken);
         var artifacts = await written;
-        seconds["encode"] = clock.Elapsed.TotalSeconds;
-        yield return new GenerationEvent(0, default, GenerationEventKind.Completed,
-            Artifacts: artifacts.ToDictionary(kv => kv.Key, kv => store.KeyOf(kv.Value)),
-            Seconds: seconds, Text: $"device stages ran on {frames.Silo} ({frames.Device})" +
-                (frames.Resumed.Count > 0 ? $"; continued from checkpoints: {string.Join(", ", frames.Resumed)}" : ""));
+        seconds[GenerationStage.Encode] = clock.Elapsed.TotalSeconds;
+        yield return new GenerationCompleted(artifacts.ToDictionary(kv => kv.Key, kv => store.KeyOf(kv.Value)), seconds,
+            $"device stages ran on {frames.Silo} ({frames.Device})" +
+            (frames.Resumed.Count > 0 ? $"; continued from checkpoints: {string.Join(", ", frames.Resumed)}" : ""));
     }
 
     const int DeviceAttempts = 3;
+
+    /// <summary>What makes a device-stage update the same one again when the stages run a second time: its kind, and a preview's step.</summary>
+    static (Type, int) Once(GenerationUpdate update) => update switch
+    {
+        MotionPreviewed p => (typeof(MotionPreviewed), p.Step),
+        VideoPreviewed p => (typeof(VideoPreviewed), p.Step),
+        _ => (update.GetType(), 0),
+    };
 
     /// <summary>
     /// The device stages' silo went away: killed (unavailable, messages rejected) or shut down (a rolling update or
     /// scale-down deactivates the grain, and its stream ends with "enumeration aborted").
     /// </summary>
     static bool IsSiloLoss(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or EnumerationAbortedException;
-
-    static GenerationEvent Event(GenerationEventKind kind, string? text = null, string? artifact = null, int step = 0, bool last = false) =>
-        new(0, default, kind, Text: text, Step: step, ArtifactKey: artifact, IsLast: last);
 }
-
-/// <summary>What the shipped video model accepts, read from its config.json without loading it (plain silos load no network).</summary>
-public sealed record ModelLimits(int MaxObjects);

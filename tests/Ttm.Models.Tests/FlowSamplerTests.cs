@@ -93,21 +93,30 @@ public sealed class FlowSamplerTests
     }
 
     [Fact]
-    public void Sample_HandsOutACleanEstimatePerStep_AndItsLastEqualsTheSample()
+    public void Sample_HandsOutACleanEstimatePerStep_AndItsLastCheckpointIsTheSample()
     {
         var (model, sampler) = Sampler();
         using var _ = model;
         using var conditions = TestWorld.Conditions(model.Config, 2, seed: 1);
         var steps = new List<int>();
         Tensor? last = null;
-        using var sample = sampler.Sample(conditions, new SamplingOptions(5, GuidanceScales.Default, 3), r =>
+        StageCheckpoint? final = null;
+        using var sample = sampler.Sample(conditions, new SamplingOptions(5, GuidanceScales.Default, 3), new StageHooks
         {
-            steps.Add(r.Step);
-            last?.Dispose();
-            last = r.CleanEstimate.clone();
+            PreviewEvery = 1,
+            OnPreview = (r, _) =>
+            {
+                steps.Add(r.Step);
+                last?.Dispose();
+                last = r.CleanEstimate.clone();
+                return Task.CompletedTask;
+            },
+            CheckpointEvery = 5,
+            OnCheckpoint = (c, _) => { final = c; return Task.CompletedTask; },
         });
-        Assert.Equal([1, 2, 3, 4, 5], steps);
-        Assert.True(allclose(last!, sample, rtol: 1e-4, atol: 1e-5)); // at t = 1 the Euler step lands on x̂
+        Assert.Equal([1, 2, 3, 4], steps); // no preview after the last step: its x̂ is the sample
+        Assert.Equal(5, final!.Step);
+        Assert.Equal(sample.data<float>().ToArray(), final.Latent);
         last!.Dispose();
     }
 
@@ -120,7 +129,7 @@ public sealed class FlowSamplerTests
         using var cts = new CancellationTokenSource();
         int steps = 0;
         Assert.Throws<OperationCanceledException>(() => sampler.Sample(conditions, new SamplingOptions(10, GuidanceScales.Default, 1),
-            _ => { if (++steps == 3) cts.Cancel(); }, cts.Token));
+            new StageHooks { PreviewEvery = 1, OnPreview = (_, _) => { if (++steps == 3) cts.Cancel(); return Task.CompletedTask; } }, cts.Token));
         Assert.Equal(3, steps);
     }
 
@@ -133,7 +142,7 @@ public sealed class FlowSamplerTests
         var options = new SamplingOptions(50, GuidanceScales.Default, 5);
         sampler.Sample(conditions, options with { Steps = 2 }).Dispose(); // warm up lazily created state
         long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        sampler.Sample(conditions, options, r => { }).Dispose();
+        sampler.Sample(conditions, options, new StageHooks { PreviewEvery = 1, OnPreview = (_, _) => Task.CompletedTask }).Dispose();
         long after = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Assert.True(after - before <= 0, $"{after - before} tensors outlived 50 sampler steps");
     }

@@ -1,3 +1,4 @@
+using Ttm.Models.Sampling;
 using System.Threading.Channels;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;

@@ -11,7 +11,9 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
 {
     FlowSampler Sampler => fixture.Models.MotionSampler;
 
-    StageConditions Conditions(int seed, string prompt)
+    StageConditions Conditions(int seed, string prompt) => Conditions(fixture, seed, prompt);
+
+    internal static StageConditions Conditions(PipelineFixture fixture, int seed, string prompt)
     {
         var c = fixture.Models.Motion.Config;
         using var generator = new Generator((ulong)seed);
@@ -21,7 +23,7 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     }
 
     /// <summary>Keeps the device thread busy (from the moment this returns) until the gate is released, so work queues up behind it.</summary>
-    static (Task Blocker, ManualResetEventSlim Gate) Occupy(DeviceWorker worker)
+    internal static (Task Blocker, ManualResetEventSlim Gate) Occupy(DeviceWorker worker)
     {
         var gate = new ManualResetEventSlim();
         using var started = new ManualResetEventSlim();
@@ -34,15 +36,8 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         return (blocker, gate);
     }
 
-    static async Task<Tensor> RunThrough(DeviceWorker worker, FlowSampler sampler, SamplingRequest request, string tenant)
-    {
-        while (!request.IsDone)
-            using (await worker.StepAsync(sampler, request, tenant)) { }
-        return request.State.clone();
-    }
-
     [Fact]
-    public async Task ConcurrentGenerations_ShareForwardPasses_AndEachEqualsItsSoloSample()
+    public async Task ConcurrentStageRuns_ShareForwardPasses_AndEachEqualsItsSoloSample()
     {
         using var worker = new DeviceWorker("test", maxBatch: 8);
         using var c1 = Conditions(1, "the red square moves left");
@@ -52,9 +47,10 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         var conditions = new[] { c1, c2, c3 };
         var alone = conditions.Select((c, i) => Sampler.Sample(c, options[i])).ToList();
 
-        var requests = conditions.Select((c, i) => Sampler.Start(c, options[i])).ToList();
+        // The one stage runner, every step through the worker (the served path).
         var (blocker, gate) = Occupy(worker);
-        var runs = requests.Select((r, i) => Task.Run(() => RunThrough(worker, Sampler, r, $"tenant-{i}"))).ToList();
+        var runs = conditions.Select((c, i) => Task.Run(async () =>
+            (await new StageRunner(worker.StepperFor($"tenant-{i}")).RunAsync(Sampler, c, options[i], StageHooks.None, CancellationToken.None)).Sample)).ToList();
         while (worker.QueueDepth < 3) await Task.Delay(5);
         gate.Set();
         await blocker;
@@ -66,7 +62,6 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         Assert.Equal(5 + 3 + 4, snapshot.Steps);
         Assert.True(snapshot.Batches < snapshot.Steps, $"{snapshot.Steps} steps took {snapshot.Batches} forward passes: nothing was batched");
         foreach (var t in alone.Concat(batched)) t.Dispose();
-        foreach (var r in requests) r.Dispose();
     }
 
     [Fact]

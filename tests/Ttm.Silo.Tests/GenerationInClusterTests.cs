@@ -22,20 +22,23 @@ public sealed class GenerationInClusterTests() : ClusterTest(1, _ => SiloRole.Ac
         await foreach (var e in grain.WatchAsync(0, timeout.Token).WithCancellation(timeout.Token))
             events.Add(e);
 
-        Assert.True(events[^1].Kind == GenerationEventKind.Completed, $"ended with {events[^1].Kind}: {events[^1].Text}");
-        var kinds = events.Select(e => e.Kind).ToList();
-        Assert.True(kinds.IndexOf(GenerationEventKind.Plan) < kinds.IndexOf(GenerationEventKind.Segmentation));
-        Assert.True(kinds.IndexOf(GenerationEventKind.MotionDone) < kinds.IndexOf(GenerationEventKind.VideoChunk));
-        Assert.Contains(GenerationEventKind.MotionPreview, kinds);
-        Assert.Contains(GenerationEventKind.VideoPreview, kinds);
-        var chunks = events.Where(e => e.Kind == GenerationEventKind.VideoChunk).OrderBy(e => e.Step).ToList();
+        var completed = Assert.IsType<GenerationCompleted>(events[^1].Update);
+        var kinds = events.Select(e => e.Update.GetType()).ToList();
+        Assert.True(kinds.IndexOf(typeof(GenerationPlanned)) < kinds.IndexOf(typeof(ObjectsSegmented)));
+        Assert.True(kinds.IndexOf(typeof(TrajectoryFinished)) < kinds.IndexOf(typeof(VideoChunkStored)));
+        Assert.Contains(typeof(MotionPreviewed), kinds);
+        Assert.Contains(typeof(VideoPreviewed), kinds);
+        Assert.Equal(["red square", "white square"], events.Select(e => e.Update).OfType<ObjectsSegmented>().Single().Objects.Select(o => o.Name));
+        Assert.Equal(["red square", "white square"], events.Select(e => e.Update).OfType<GenerationPlanned>().Single().Plan.Objects.Select(o => o.Name));
+        var chunks = events.Select(e => e.Update).OfType<VideoChunkStored>().OrderBy(c => c.Index).ToList();
         var mp4 = Path.Combine(Store, "joined.mp4");
-        await File.WriteAllBytesAsync(mp4, (await Task.WhenAll(chunks.Select(c => artifacts.GetAsync(c.ArtifactKey!, CancellationToken.None)))).SelectMany(b => b).ToArray());
+        await File.WriteAllBytesAsync(mp4, (await Task.WhenAll(chunks.Select(c => artifacts.GetAsync(c.ChunkKey, CancellationToken.None)))).SelectMany(b => b).ToArray());
         using var probe = Process.Start(new ProcessStartInfo("ffprobe", $"-v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 {mp4}") { RedirectStandardOutput = true })!;
         Assert.Equal("h264", (await probe.StandardOutput.ReadToEndAsync()).Trim());
-        Assert.True(File.Exists(artifacts.PathOf(events[^1].Artifacts!["mp4"])));
+        Assert.True(File.Exists(artifacts.PathOf(completed.Artifacts["mp4"])));
         // The summary, written on the encoding silo, names the objects the accelerator silo grounded.
-        using var summary = System.Text.Json.JsonDocument.Parse(await artifacts.GetAsync(events[^1].Artifacts!["summary"], CancellationToken.None));
+        using var summary = System.Text.Json.JsonDocument.Parse(await artifacts.GetAsync(completed.Artifacts["summary"], CancellationToken.None));
+        Assert.Equal([GenerationStage.Plan, GenerationStage.Segment, GenerationStage.Motion, GenerationStage.Video, GenerationStage.Encode], completed.Seconds.Keys.Order());
         Assert.Equal(["red square", "white square"], summary.RootElement.GetProperty("objects").EnumerateArray().Select(o => o.GetProperty("Name").GetString()));
         Assert.All(summary.RootElement.GetProperty("objects").EnumerateArray(), o => Assert.True(o.GetProperty("Area").GetInt32() > 0));
     }

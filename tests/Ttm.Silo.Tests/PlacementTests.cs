@@ -24,8 +24,8 @@ public sealed class PlacementTests() : ClusterTest(2, n => n == 1 ? SiloRole.Pla
         {
             GenerationEvent? last = null;
             await foreach (var e in Cluster.Client.GetGrain<IGenerationGrain>(id).WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) last = e;
-            Assert.True(last!.Kind == GenerationEventKind.Completed, $"{id} ended with {last.Kind}: {last.Text}");
-            Assert.Equal($"device stages ran on {accelerator} (cpu:0)", last.Text);
+            var completed = Assert.IsType<GenerationCompleted>(last!.Update);
+            Assert.Equal($"device stages ran on {accelerator} (cpu:0)", completed.Note);
         }
     }
 }
@@ -41,8 +41,8 @@ public sealed class NoAcceleratorTests() : ClusterTest(1, _ => SiloRole.Plain)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         GenerationEvent? last = null;
         await foreach (var e in grain.WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) last = e;
-        Assert.Equal(GenerationEventKind.Failed, last!.Kind);
-        Assert.Contains("ttm.role=accelerator", last.Text);
+        var failed = Assert.IsType<GenerationFailed>(last!.Update);
+        Assert.Contains("ttm.role=accelerator", failed.Message);
         var silo = Cluster.Silos.Single();
         Assert.Null(Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<Telemetry.LoadedModels>().Models);
     }

@@ -51,9 +51,9 @@ public sealed class SiloLossTests(ITestOutputHelper output) : ClusterTest(3, n =
         bool killed = false;
         await foreach (var e in Cluster.Client.GetGrain<IGenerationGrain>(chosen).WatchAsync(0, timeout.Token).WithCancellation(timeout.Token))
         {
-            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {e.Seq} {e.Kind} {e.Step} {e.Text}");
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {e.Seq} {e.Update}");
             events.Add(e);
-            if (!killed && e.Kind == GenerationEventKind.MotionPreview && e.Step >= 8)
+            if (!killed && e.Update is MotionPreviewed { Step: >= 8 })
             {
                 output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {(graceful ? "stopping" : "killing")} {victim}, which runs {chosen}'s device stages");
                 var handle = Cluster.Silos.Single(s => s.SiloAddress.Equals(victim));
@@ -62,15 +62,14 @@ public sealed class SiloLossTests(ITestOutputHelper output) : ClusterTest(3, n =
                 killed = true;
             }
         }
-        var last = events[^1];
-        Assert.True(last.Kind == GenerationEventKind.Completed, $"{chosen} ended with {last.Kind}: {last.Text}");
+        var last = Assert.IsType<GenerationCompleted>(events[^1].Update);
         Assert.True(killed, "the generation finished stage 1 before the test could kill its silo");
-        var resumed = Regex.Match(last.Text!, $@"^device stages ran on {Regex.Escape(survivor.ToString())} \(cpu:0\); continued from checkpoints: motion from step (\d+)(, video from step \d+)?$");
-        Assert.True(resumed.Success, last.Text);
+        var resumed = Regex.Match(last.Note, $@"^device stages ran on {Regex.Escape(survivor.ToString())} \(cpu:0\); continued from checkpoints: motion from step (\d+)(, video from step \d+)?$");
+        Assert.True(resumed.Success, last.Note);
         Assert.InRange(int.Parse(resumed.Groups[1].Value), 8, 24); // not from noise: from the checkpoint the lost silo saved
-        var steps = events.Where(e => e.Kind is GenerationEventKind.MotionPreview or GenerationEventKind.VideoPreview).Select(e => (e.Kind, e.Step)).ToList();
-        Assert.Equal(steps.Distinct().Count(), steps.Count); // nothing passed on twice
-        Assert.Single(events, e => e.Kind == GenerationEventKind.MotionDone);
-        Assert.Single(events, e => e.Kind == GenerationEventKind.Segmentation);
+        var previews = events.Select(e => e.Update).Where(u => u is MotionPreviewed or VideoPreviewed).ToList();
+        Assert.Equal(previews.Distinct().Count(), previews.Count); // nothing passed on twice (records compare by value)
+        Assert.Single(events, e => e.Update is TrajectoryFinished);
+        Assert.Single(events, e => e.Update is ObjectsSegmented);
     }
 }

@@ -2,6 +2,7 @@ using Ttm.Models.Generation;
 using Ttm.Models.Sampling;
 using Ttm.Models.Text;
 using Ttm.Models.Weights;
+using Ttm.Pipeline.Devices;
 using Ttm.Training.Benchmark;
 
 namespace Ttm.Training.Tests;
@@ -21,22 +22,25 @@ public sealed class ShippedModelQualityTests
         return directory?.FullName ?? throw new DirectoryNotFoundException("Could not find the repository root above the test binaries.");
     }
 
-    static QualityReport Run(string variant)
+    static async Task<QualityReport> Run(string variant)
     {
+        using var worker = new DeviceWorker(); // the served path: steps of concurrent cases batched by the device worker
         using var video = ModelWeights.Load(Path.Combine(Models, $"video-{variant}"));
         using var motion = variant == "ti2v" ? null : ModelWeights.Load(Path.Combine(Models, "motion"));
         video.eval();
         motion?.eval();
         var suite = QualityBenchmark.Shapes128(perSplit: 8);
         var options = SamplingOptions.Default;
-        var (cases, seconds) = new QualityBenchmark(new TwoStageGenerator(motion, video, MiniLmTextEncoder.Shared), options, options).Run(suite);
+        var chain = new TwoStageChain(motion is null ? null : new FlowSampler(motion), new FlowSampler(video), MiniLmTextEncoder.Shared,
+            new StageRunner(worker.StepperFor("test")));
+        var (cases, seconds) = await new QualityBenchmark(chain, options, options).RunAsync(suite);
         return QualityBenchmark.Report("Shapes-16", variant, cases, seconds);
     }
 
     [Fact]
-    public void ShippedTtm_OnSixteenHeldOutCases_StaysNearTheQualityBar()
+    public async Task ShippedTtm_OnSixteenHeldOutCases_StaysNearTheQualityBar()
     {
-        var report = Run("ttm");
+        var report = await Run("ttm");
         Assert.True(report.Single["direction_accuracy"] >= SingleDirection, $"single-object direction accuracy {report.Single["direction_accuracy"]:F3}");
         Assert.True(report.Multi["direction_accuracy"] >= MultiDirection, $"multi-object direction accuracy {report.Multi["direction_accuracy"]:F3}");
         Assert.True(report.Multi["mask_iou"] >= MaskIou, $"stage-1 mask IoU {report.Multi["mask_iou"]:F3}");

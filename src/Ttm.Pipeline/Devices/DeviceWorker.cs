@@ -71,6 +71,9 @@ public sealed class DeviceWorker : IDisposable
         return work.Completion.Task;
     }
 
+    /// <summary>This worker as the stage runner's stepper for <paramref name="tenant"/>'s generations.</summary>
+    public IDenoisingStepper StepperFor(string tenant) => new WorkerStepper(this, tenant);
+
     /// <summary>Runs non-batchable device work (segmentation) on the device thread, in the tenant's turn.</summary>
     public Task<T> RunAsync<T>(Func<T> job, string tenant, CancellationToken cancellationToken = default)
     {

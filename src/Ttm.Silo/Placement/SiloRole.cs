@@ -1,11 +1,9 @@
-using Microsoft.Extensions.Configuration;
-
 namespace Ttm.Silo.Placement;
 
 /// <summary>
 /// What a silo declares in its Orleans silo metadata: its role (accelerator silos run segmentation and both
 /// denoising stages; plain silos plan and encode), its device, and the models it can run. Configured as
-/// Ttm:Role (accelerator | plain; default accelerator) and Ttm:Device (default cpu:0). On a machine without a GPU
+/// Ttm:Role and Ttm:Device (<see cref="Options.SiloOptions"/>). On a machine without a GPU
 /// an accelerator silo runs the same code on the CPU device.
 /// </summary>
 public sealed record SiloRole(string Role, string Device, string Models)
@@ -18,13 +16,8 @@ public sealed record SiloRole(string Role, string Device, string Models)
 
     public bool IsAccelerator => Role == Accelerator;
 
-    public static SiloRole From(IConfiguration configuration)
-    {
-        var role = configuration["Ttm:Role"] ?? Accelerator;
-        if (role is not (Accelerator or Plain))
-            throw new InvalidOperationException($"Ttm:Role must be '{Accelerator}' or '{Plain}', not '{role}'.");
-        return new SiloRole(role, configuration["Ttm:Device"] ?? "cpu:0", role == Accelerator ? "motion,video-ttm,segmenter" : "");
-    }
+    public static SiloRole From(Options.SiloOptions options) =>
+        new(options.Role, options.Device, options.Role == Accelerator ? "motion,video-ttm,segmenter" : "");
 
     public Dictionary<string, string> Metadata() => new() { [RoleKey] = Role, [DeviceKey] = Device, [ModelsKey] = Models };
 }

@@ -29,8 +29,7 @@ public static class ForwardBenchmark
             var config = TtmConfig.Named(size) with { Stage = ModelStage.Video, Variant = variant };
             using var model = new VideoDit(config);
             model.eval();
-            MaskedSelfAttention.UseDenseReference = !grouped;
-            try
+            model.UseDenseMaskReference(!grouped);
             {
                 using var scope = NewDisposeScope();
                 var rows = Enumerable.Range(0, batch).Select(i => SyntheticConditions.For(config, i)).ToList();
@@ -50,10 +49,6 @@ public static class ForwardBenchmark
                 timings.Add(new Timing(size, batch, variant == TtmVariant.Ttm ? "masked layers on" : "masked layers off",
                     variant == TtmVariant.NoMask ? "none" : grouped ? "per-object groups" : "dense NxN mask", samples[samples.Count / 2]));
                 rows.ForEach(r => r.Dispose());
-            }
-            finally
-            {
-                MaskedSelfAttention.UseDenseReference = false;
             }
         }
         return timings;

@@ -13,9 +13,10 @@ public sealed record ScoredCase(BenchCase Case, float[]? Trajectory, int[]? Traj
 
 /// <summary>
 /// Scores the two networks on shapes-world cases: each case's true plan and first-frame masks go in, the
-/// generated video is compared with the truth (see <see cref="VideoMetrics"/>).
+/// generated video is compared with the truth (see <see cref="VideoMetrics"/>). Cases run as concurrent
+/// generations through the chain, so with the device worker's stepper their steps are batched as served.
 /// </summary>
-public sealed class QualityBenchmark(TwoStageGenerator generator, SamplingOptions motion, SamplingOptions video, int batch = 8)
+public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion, SamplingOptions video, int concurrency = 8)
 {
     /// <summary>Shapes-128's seeds sit far above every training seed (<see cref="StageTrainer.TrainingSeedLimit"/>).</summary>
     public const long SuiteSeed = 1L << 41;
@@ -29,31 +30,48 @@ public sealed class QualityBenchmark(TwoStageGenerator generator, SamplingOption
             .ToList();
     }
 
-    public (IReadOnlyList<ScoredCase> Cases, double Seconds) Run(IReadOnlyList<BenchCase> cases, TextWriter? progress = null, CancellationToken cancellationToken = default)
+    public async Task<(IReadOnlyList<ScoredCase> Cases, double Seconds)> RunAsync(IReadOnlyList<BenchCase> cases, TextWriter? progress = null,
+        CancellationToken cancellationToken = default)
     {
-        var scored = new List<ScoredCase>();
+        var scored = new ScoredCase[cases.Count];
         var clock = Stopwatch.StartNew();
-        for (int start = 0; start < cases.Count; start += batch)
+        using var slots = new SemaphoreSlim(concurrency);
+        int done = 0;
+        await Task.WhenAll(cases.Select(async (c, index) =>
         {
-            var chunk = cases.Skip(start).Take(batch).ToList();
-            using var scope = NewDisposeScope();
-            var inputs = chunk.Select((c, i) => Input(c, start + i)).ToList();
-            var outputs = generator.Generate(inputs, cancellationToken);
-            for (int i = 0; i < chunk.Count; i++)
-                scored.Add(Score(chunk[i], outputs[i]));
-            progress?.WriteLine($"  {Math.Min(start + batch, cases.Count)}/{cases.Count} cases, {clock.Elapsed.TotalSeconds:F0} s");
-        }
+            await slots.WaitAsync(cancellationToken);
+            try
+            {
+                await Task.Yield(); // off the caller's thread: each case's small tensor work runs on a pool thread
+                var (first, masks) = FirstFrame(c);
+                using var _ = first;
+                using var __ = masks;
+                var t = c.Truth;
+                var input = new GenerationInput(first, masks, t.Caption, t.MotionPrompt, t.Objects.Select(o => o.LocalPrompt).ToList(),
+                    motion with { Seed = index }, video with { Seed = index });
+                using var output = await chain.RunAsync(input, ChainHooks.None, cancellationToken);
+                using (NewDisposeScope()) scored[index] = Score(c, output);
+                int finished = Interlocked.Increment(ref done);
+                if (finished % concurrency == 0 || finished == cases.Count)
+                    progress?.WriteLine($"  {finished}/{cases.Count} cases, {clock.Elapsed.TotalSeconds:F0} s");
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
         return (scored, clock.Elapsed.TotalSeconds);
     }
 
-    GenerationInput Input(BenchCase c, int index)
+    /// <returns>x(0) (1, 3, H, W) in [-1, 1] and s(0) (1, 3, H, W) painted with the palette</returns>
+    static (Tensor First, Tensor Masks) FirstFrame(BenchCase c)
     {
+        using var scope = NewDisposeScope();
         var t = c.Truth;
         var first = tensor(c.FirstFrame, [1, t.Height, t.Width, 3]).permute(0, 3, 1, 2) * 2f - 1f; // (1, 3, H, W)
         var labels = tensor(c.FirstLabels.Select(l => (long)l).ToArray(), [1, 1, t.Height, t.Width]);
         var masks = TrajectoryPalette.Paint(labels).select(2, 0); // (1, 3, H, W)
-        return new GenerationInput(first.contiguous(), masks.contiguous(), t.Caption, t.MotionPrompt,
-            t.Objects.Select(o => o.LocalPrompt).ToList(), motion with { Seed = index }, video with { Seed = index });
+        return (first.contiguous().MoveToOuterDisposeScope(), masks.contiguous().MoveToOuterDisposeScope());
     }
 
     static ScoredCase Score(BenchCase c, GenerationOutput output)

@@ -1,0 +1,24 @@
+using Grpc.Core;
+using Ttm.Grains;
+
+namespace Ttm.Gateway;
+
+/// <summary>Every gRPC status the generation service answers with is decided here, with a message a person can act on.</summary>
+public static class GenerationErrors
+{
+    public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    public static RpcException NotFound(string id) =>
+        new(new Status(StatusCode.NotFound, $"No generation '{id}'. Ids come from the accepted event of Generate, or from List."));
+
+    /// <summary>A failure the caller caused is refused as a call error before anything streams; other failures are events in the stream.</summary>
+    public static RpcException? Refusal(GenerationUpdate update) =>
+        update is GenerationFailed { Code: FailureCode.InvalidArgument } f ? Invalid(f.Message) : null;
+
+    public static StatusCode StatusOf(FailureCode code) => code switch
+    {
+        FailureCode.InvalidArgument => StatusCode.InvalidArgument,
+        FailureCode.Interrupted => StatusCode.Aborted,
+        _ => StatusCode.Internal,
+    };
+}

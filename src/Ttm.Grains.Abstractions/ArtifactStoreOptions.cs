@@ -1,0 +1,9 @@
+namespace Ttm.Grains;
+
+/// <summary>Ttm:Artifacts: the folder of the <see cref="DirectoryArtifactStore"/>, shared by the gateway and every silo (a shared volume in a cluster).</summary>
+public sealed class ArtifactStoreOptions
+{
+    public const string Section = "Ttm";
+
+    public string Artifacts { get; set; } = Path.Combine("artifacts", "store");
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Ttm.Grains;
+
+public static class ArtifactStoreServices
+{
+    /// <summary>
+    /// The directory artifact store at <see cref="ArtifactStoreOptions.Artifacts"/> (Ttm:Artifacts), checked at start; from
+    /// <paramref name="configuration"/> where a silo has its own (in-process test clusters), else the host's.
+    /// </summary>
+    public static IServiceCollection AddArtifactStore(this IServiceCollection services, IConfiguration? configuration = null)
+    {
+        var options = services.AddOptions<ArtifactStoreOptions>();
+        (configuration is null ? options.BindConfiguration(ArtifactStoreOptions.Section) : options.Bind(configuration.GetSection(ArtifactStoreOptions.Section)))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Artifacts), "Ttm:Artifacts must name the artifact store's folder.")
+            .ValidateOnStart();
+        services.AddSingleton<IArtifactStore>(sp => new DirectoryArtifactStore(sp.GetRequiredService<IOptions<ArtifactStoreOptions>>().Value.Artifacts));
+        return services;
+    }
+}

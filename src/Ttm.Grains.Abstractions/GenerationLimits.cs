@@ -1,0 +1,21 @@
+namespace Ttm.Grains;
+
+/// <summary>
+/// Every request limit and default, in one place: the gateway's validator and defaults and the CLI's help read
+/// these; the proto's comments and the pipeline's own checks are held to them by tests.
+/// </summary>
+public static class GenerationLimits
+{
+    public const int MaxImageBytes = 32 * 1024 * 1024;
+    public const int MaxPromptCharacters = 2_000;
+    public const int MaxSteps = 200;
+    public const int DefaultSteps = 16;
+    public const float DefaultGuidanceVisual = 1.5f;
+    public const float DefaultGuidanceText = 3f;
+    public const int DefaultPreviewEvery = 4;
+    public const int MinDisplaySize = 16;
+    public const int MaxDisplaySize = 1024;
+    public const int DefaultDisplaySize = 256;
+    public const int DefaultListLimit = 50;
+    public const int MaxListLimit = 500;
+}

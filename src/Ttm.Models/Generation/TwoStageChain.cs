@@ -1,0 +1,51 @@
+using Ttm.Models.Sampling;
+using Ttm.Models.Text;
+using static TorchSharp.torch;
+
+namespace Ttm.Models.Generation;
+
+/// <summary>
+/// Image-to-Motion, then Motion-to-Video, for one generation, every stage through one <see cref="StageRunner"/>
+/// (the device worker's stepper where it is served). Without a motion network (TI2V) stage 2 runs unconditioned
+/// on a trajectory. Concurrent generations run as concurrent calls; their steps meet in the stepper.
+/// </summary>
+public sealed class TwoStageChain(FlowSampler? motion, FlowSampler video, ITextEncoder text, StageRunner runner)
+{
+    public async Task<GenerationOutput> RunAsync(GenerationInput input, ChainHooks hooks, CancellationToken cancellationToken)
+    {
+        Tensor? trajectory = null;
+        int motionFrom = 0;
+        try
+        {
+            // Stage 1, Image-to-Motion: [noisy ŝ ; s(0) ; x(0)] + c_motion → ŝ.
+            if (motion is not null)
+            {
+                using var conditions = StageConditions.ForMotion(input.FirstMasks, input.FirstFrame, text.Encode(input.MotionPrompt), motion.Model.Config.Frames);
+                using var sampled = await runner.RunAsync(motion, conditions, input.Motion, hooks.Motion, cancellationToken);
+                trajectory = Finish(sampled.Sample);
+                motionFrom = sampled.ResumedFrom;
+                if (hooks.OnTrajectory is { } done) await done(trajectory, cancellationToken);
+            }
+
+            // Stage 2, Motion-to-Video: [noisy x̂ ; x(0) ; ŝ] + c, c_local(1..L), masked attention from ŝ → x̂.
+            var config = video.Model.Config;
+            using var empty = trajectory is null ? full([1, 3, config.Frames, config.Height, config.Width], -1f) : null; // TI2V: no trajectory
+            using var videoConditions = StageConditions.ForVideo(config, input.FirstFrame, trajectory ?? empty!,
+                text.Encode(input.Prompt), input.LocalPrompts.Select(text.Encode).ToList());
+            using var frames = await runner.RunAsync(video, videoConditions, input.Video, hooks.Video, cancellationToken);
+            return new GenerationOutput(trajectory, Finish(frames.Sample), motionFrom, frames.ResumedFrom);
+        }
+        catch
+        {
+            trajectory?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>(1, 3, T, H, W) in [-1, 1] on the CPU, where conditions and frames are made.</summary>
+    static Tensor Finish(Tensor sample)
+    {
+        using var scope = NewDisposeScope();
+        return sample.clamp(-1f, 1f).cpu().MoveToOuterDisposeScope();
+    }
+}

