@@ -1,7 +1,7 @@
 using TorchSharp;
 using Ttm.Models;
 using Ttm.Models.Sampling;
-using Ttm.Training.Benchmark;
+using Ttm.Benchmarks;
 using static TorchSharp.torch;
 
 /// <summary>

@@ -1,7 +1,5 @@
-using System.Text.Json;
-using Ttm.Cli.Commands;
+using Ttm.Benchmarks;
 using Ttm.Models;
-using Ttm.Training.Benchmark;
 
 // device-bench batching|worker|agree DEVICE [MAX_BATCH [CONCURRENCY...]]: ./ttm bench batching / bench worker as JSON,
 // or whether a batched run of both stages on DEVICE ends where the CPU's does.
@@ -14,9 +12,8 @@ var device = TorchDevices.Parse(args[1]);
 if (args[0] == "agree")
     return DeviceAgreement.Check(device) ? 0 : 1;
 if (args[0] == "batching")
-    Console.WriteLine(JsonSerializer.Serialize(new { device = device.ToString(), steps = BatchingBenchmark.Run(device, "tiny", [1, 2, 4, 8, 16, 32], 20) },
-        new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+    Console.WriteLine(BenchmarkJson.Write(new { device = device.ToString(), steps = BatchingBenchmark.Run(device, "tiny", [1, 2, 4, 8, 16, 32], 20) }));
 else
-    Console.WriteLine(await WorkerBenchmark.Run(device, "tiny", 16, args.Length > 2 ? int.Parse(args[2]) : null,
-        args.Length > 3 ? args.Skip(3).Select(int.Parse).ToList() : [1, 2, 4, 8, 16]));
+    Console.WriteLine(BenchmarkJson.Write(await WorkerBenchmark.RunAsync(device, "tiny", 16, args.Length > 2 ? int.Parse(args[2]) : null,
+        args.Length > 3 ? args.Skip(3).Select(int.Parse).ToList() : [1, 2, 4, 8, 16], Console.Error)));
 return 0;

@@ -1,4 +1,4 @@
-using Ttm.Training.Benchmark;
+using Ttm.Benchmarks;
 using static TorchSharp.torch;
 
 namespace Ttm.Training.Tests;

@@ -4,7 +4,7 @@ using Ttm.Models;
 using Ttm.Models.Sampling;
 using static TorchSharp.torch;
 
-namespace Ttm.Training.Benchmark;
+namespace Ttm.Benchmarks;
 
 /// <summary>
 /// What continuous batching can win on a device: one denoising step (<see cref="FlowSampler.Advance"/>, three

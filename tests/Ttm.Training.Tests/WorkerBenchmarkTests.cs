@@ -1,15 +1,15 @@
 using System.Text.Json;
-using Ttm.Cli.Commands;
+using Ttm.Benchmarks;
 using static TorchSharp.torch;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.Training.Tests;
 
 public sealed class WorkerBenchmarkTests
 {
     [Fact]
     public async Task Run_ReportsEachLevelOffThenOn_WithTheBatchesItFormed()
     {
-        using var report = JsonDocument.Parse(await WorkerBenchmark.Run(CPU, "tiny", steps: 2, maxBatch: 4, levels: [3]));
+        using var report = JsonDocument.Parse(BenchmarkJson.Write(await WorkerBenchmark.RunAsync(CPU, "tiny", steps: 2, maxBatch: 4, levels: [3])));
         var root = report.RootElement;
         Assert.Equal(4, root.GetProperty("max_batch").GetInt32());
         var levels = root.GetProperty("throughput").EnumerateArray().ToList();

@@ -3,7 +3,7 @@ using Ttm.Models;
 using Ttm.Models.Layers;
 using static TorchSharp.torch;
 
-namespace Ttm.Training.Benchmark;
+namespace Ttm.Benchmarks;
 
 /// <summary>
 /// Times one forward pass of a stage-2 network (inference mode) at batch 1 and 8: masked layers on (TTM) vs

@@ -2,7 +2,7 @@ using Ttm.Models;
 using Ttm.Models.Text;
 using static TorchSharp.torch;
 
-namespace Ttm.Training.Benchmark;
+namespace Ttm.Benchmarks;
 
 /// <summary>
 /// Stage conditions for timing runs: square objects moving right (one per row band), a random first frame and

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using Ttm.Models;
+using Ttm.Models.Generation;
+using Ttm.Models.Sampling;
+using Ttm.Models.Text;
+using Ttm.Models.Weights;
+using Ttm.Pipeline.Devices;
+using Ttm.Training.Benchmark;
+
+namespace Ttm.Cli.Commands;
+
+/// <summary>
+/// <c>./ttm bench quality [--cases DIR] [--variant NAME]... [--json FILE]</c>: the served path (every step through a
+/// device worker, concurrent cases batched) scored on Shapes-128 or case folders.
+/// </summary>
+static class QualityCommand
+{
+    public static Command Create()
+    {
+        var cases = new Option<DirectoryInfo?>("--cases") { Description = "Folder of case folders (default: the Shapes-128 suite)" };
+        var variants = new Option<string[]>("--variant") { Description = "ttm, ti2v, no-mask, cross-only, self-only (repeat for Table 3)", DefaultValueFactory = _ => ["ttm"], AllowMultipleArgumentsPerToken = true };
+        var models = new Option<DirectoryInfo>("--models") { Description = "Folder with motion/ and video-<variant>/ model folders", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("models", "tiny")) };
+        var motion = new Option<DirectoryInfo?>("--motion") { Description = "Override: stage-1 model folder" };
+        var video = new Option<DirectoryInfo?>("--video") { Description = "Override: stage-2 model folder (single variant)" };
+        var perSplit = new Option<int>("--per-split") { Description = "Cases per split of the default suite", DefaultValueFactory = _ => 64 };
+        var steps = new Option<int>("--steps") { Description = "Euler steps per stage", DefaultValueFactory = _ => 16 };
+        var visual = new Option<float>("--guidance-visual") { DefaultValueFactory = _ => GuidanceScales.Default.Visual };
+        var text = new Option<float>("--guidance-text") { DefaultValueFactory = _ => GuidanceScales.Default.Text };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the JSON here" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
+        var sheets = new Option<DirectoryInfo>("--sheets") { Description = "Where contact sheets go", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "bench")) };
+        var command = new Command("quality", "Direction accuracy, endpoint error, mask IoU, PSNR, SSIM, appearance consistency per split")
+        {
+            cases, variants, models, motion, video, perSplit, steps, visual, text, json, sheets, threads,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            // The served path: every step through a device worker, concurrent cases batched as the server batches them.
+            using var worker = new DeviceWorker("cpu:0", threads: result.GetValue(threads));
+            var suite = result.GetValue(cases) is { } folder
+                ? Directory.GetDirectories(folder.FullName).Order().Select(BenchCase.Read).ToList()
+                : QualityBenchmark.Shapes128(result.GetValue(perSplit));
+            string suiteName = result.GetValue(cases) is { } f ? f.Name : $"Shapes-{suite.Count}";
+            var options = new SamplingOptions(result.GetValue(steps), new GuidanceScales(result.GetValue(visual), result.GetValue(text)), 0);
+            var root = result.GetValue(models)!.FullName;
+            var reports = new List<QualityReport>();
+            Directory.CreateDirectory(result.GetValue(sheets)!.FullName);
+            foreach (var variantName in result.GetValue(variants)!)
+            {
+                var variant = TrainCommand.ParseVariant(variantName);
+                var videoDirectory = result.GetValue(video)?.FullName ?? Path.Combine(root, $"video-{variantName}");
+                var motionDirectory = result.GetValue(motion)?.FullName ?? Path.Combine(root, "motion");
+                using var videoModel = ModelWeights.Load(videoDirectory);
+                if (videoModel.Config.Variant != variant)
+                    throw new InvalidDataException($"{videoDirectory} holds a {videoModel.Config.Variant} model, not {variant}.");
+                using var motionModel = variant == TtmVariant.Ti2v ? null : ModelWeights.Load(motionDirectory);
+                videoModel.eval();
+                motionModel?.eval();
+                var chain = new TwoStageChain(motionModel is null ? null : new FlowSampler(motionModel), new FlowSampler(videoModel),
+                    MiniLmTextEncoder.Shared, new StageRunner(worker.StepperFor("bench")));
+                Console.Error.WriteLine($"{variantName}: {suite.Count} cases, max batch {worker.MaxBatch}");
+                var (scored, seconds) = await new QualityBenchmark(chain, options, options).RunAsync(suite, Console.Error, cancellationToken);
+                reports.Add(QualityBenchmark.Report(suiteName, variantName, scored, seconds));
+                foreach (var (split, multi) in new[] { ("single", false), ("multi", true) })
+                    ContactSheet.Write(Path.Combine(result.GetValue(sheets)!.FullName, $"{variantName}-{split}.png"),
+                        scored.Where(s => s.Case.IsMulti == multi).Take(8).ToList());
+            }
+            var output = QualityReport.ToJson(reports);
+            Console.WriteLine(output);
+            if (result.GetValue(json) is { } file) File.WriteAllText(file.FullName, output);
+            Console.Error.WriteLine();
+            Console.Error.WriteLine(QualityReport.Table1(reports));
+            if (reports.Count > 1) Console.Error.WriteLine(QualityReport.Table3(reports));
+            return 0;
+        });
+        return command;
+    }
+}
