@@ -5,8 +5,9 @@ using Ttm.Benchmarks;
 using static TorchSharp.torch;
 
 /// <summary>
-/// The same weights, conditions and seeds, run as one batch of three requests for eight steps per stage on the
-/// CPU and on a device: the final latents must agree (the device's kernels differ, so within 1e-3).
+/// The same weights, conditions and seeds, three concurrent requests of eight steps per stage through the stage
+/// runner over a device worker that batches all three (the served path), on the CPU and on a device: the final
+/// latents must agree (the device's kernels differ, so within 1e-3).
 /// </summary>
 static class DeviceAgreement
 {
@@ -35,12 +36,16 @@ static class DeviceAgreement
     /// <returns>(3, 3, T, H, W) the three requests' latents after eight steps, on the model's device</returns>
     static Tensor Run(VideoDit model, TtmConfig config)
     {
-        using var scope = NewDisposeScope();
         var sampler = new FlowSampler(model);
+        using var worker = new Ttm.Pipeline.Devices.DeviceWorker(model.parameters().First().device.ToString(), maxBatch: 3);
         var conditions = Enumerable.Range(0, 3).Select(i => SyntheticConditions.For(config, i)).ToList();
-        var requests = conditions.Select((c, i) => sampler.Start(c, new SamplingOptions(8, GuidanceScales.Default, i))).ToList();
-        while (!requests[0].IsDone)
-            foreach (var result in sampler.Advance(requests)) result.Dispose();
-        return cat(requests.Select(r => r.State).ToList(), 0).MoveToOuterDisposeScope();
+        var runs = conditions.Select((c, i) => new StageRunner(worker.StepperFor($"tenant-{i}"))
+            .RunAsync(sampler, c, new SamplingOptions(8, GuidanceScales.Default, i), StageHooks.None, CancellationToken.None)).ToArray();
+        var results = Task.WhenAll(runs).GetAwaiter().GetResult();
+        using var scope = NewDisposeScope();
+        var end = cat(results.Select(r => r.Sample).ToList(), 0).MoveToOuterDisposeScope();
+        foreach (var r in results) r.Dispose();
+        conditions.ForEach(c => c.Dispose());
+        return end;
     }
 }

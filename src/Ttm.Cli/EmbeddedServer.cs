@@ -1,15 +1,16 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Ttm.Gateway;
+using Ttm.Gateway.Hosting;
 using Ttm.Silo;
+using Ttm.Silo.Hosting;
 
 namespace Ttm.Cli;
 
-/// <summary>The embedded mode: one process hosting a silo (localhost clustering, in-memory storage) and the gRPC gateway.</summary>
+/// <summary>The embedded mode: one process hosting a silo and the gRPC gateway (localhost clustering and memory storage unless Ttm:Cluster:Redis is set).</summary>
 public static class EmbeddedServer
 {
     /// <param name="port">gRPC (HTTP/2 without TLS)</param>
@@ -22,17 +23,8 @@ public static class EmbeddedServer
         // Per-request framework logs would drown the CLI's own output (and a benchmark's JSON).
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Orleans", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
         builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace); // stdout stays the command's own
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            void Listen(int p, HttpProtocols protocols)
-            {
-                if (anyAddress) kestrel.ListenAnyIP(p, listen => listen.Protocols = protocols);
-                else kestrel.ListenLocalhost(p, listen => listen.Protocols = protocols);
-            }
-            Listen(port, HttpProtocols.Http2);
-            if (opsPort is int ops) Listen(ops, HttpProtocols.Http1);
-        });
-        builder.UseOrleans(silo => silo.UseLocalhostClustering().AddMemoryGrainStorage("generations").AddTtmSilo(builder.Configuration));
+        builder.WebHost.ListenForGateway(port, opsPort, anyAddress);
+        builder.UseOrleans(silo => silo.UseTtmCluster(builder.Configuration).AddTtmSilo(builder.Configuration));
         builder.Services.AddTtmGateway();
         var app = builder.Build();
         app.MapTtmGateway();

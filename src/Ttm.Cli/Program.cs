@@ -10,5 +10,7 @@ var root = new RootCommand("TtmCluster: Through-The-Mask image-to-video, trained
     ServeCommand.Create(),
     OpsCommand.Create(),
 };
-foreach (var command in RemoteCommands.Create()) root.Subcommands.Add(command);
-return await root.Parse(args).InvokeAsync();
+foreach (var command in RemoteCommands.Create().Concat(HostCommands.Create())) root.Subcommands.Add(command);
+// SIGTERM and Ctrl-C cancel the running verb; a silo then drains (its stages checkpoint and continue elsewhere),
+// which takes longer than System.CommandLine's default two seconds of grace.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });

@@ -11,6 +11,9 @@ public static class GenerationErrors
     public static RpcException NotFound(string id) =>
         new(new Status(StatusCode.NotFound, $"No generation '{id}'. Ids come from the accepted event of Generate, or from List."));
 
+    public static RpcException RequestIdReused(string requestId) =>
+        new(new Status(StatusCode.AlreadyExists, $"request_id '{requestId}' already named another request of this tenant; use a new request id for a new request."));
+
     /// <summary>A failure the caller caused is refused as a call error before anything streams; other failures are events in the stream.</summary>
     public static RpcException? Refusal(GenerationUpdate update) =>
         update is GenerationFailed { Code: FailureCode.InvalidArgument } f ? Invalid(f.Message) : null;

@@ -25,6 +25,8 @@ public static class GenerationRequestValidator
         if (request.PreviewSize != 0 && (request.PreviewSize < MinDisplaySize || request.PreviewSize > MaxDisplaySize))
             throw GenerationErrors.Invalid($"preview_size must lie in {MinDisplaySize}..{MaxDisplaySize} pixels (0 for {DefaultDisplaySize}), not {request.PreviewSize}.");
         if (request.DeadlineSeconds < 0) throw GenerationErrors.Invalid("deadline_seconds cannot be negative.");
+        if (request.RequestId.Length > MaxRequestIdCharacters)
+            throw GenerationErrors.Invalid($"request_id has {request.RequestId.Length} characters; at most {MaxRequestIdCharacters} are accepted.");
     }
 
     /// <summary>A checked request as the generation's spec, every absent field at its default.</summary>

@@ -22,31 +22,27 @@ public sealed class GenerationService(IClusterClient cluster, IArtifactStore sto
     {
         GenerationRequestValidator.Validate(request);
         var tenant = Tenant(context);
-        var id = $"gen-{Guid.NewGuid():N}";
+        var id = GenerationIds.For(tenant, request.RequestId);
         var imageKey = $"{id}/input";
         await store.PutAsync(imageKey, request.Image.Memory, context.CancellationToken);
         var spec = GenerationRequestValidator.ToSpec(request, tenant, imageKey);
         var grain = cluster.GetGrain<IGenerationGrain>(id);
-        await grain.StartAsync(spec);
-        await cluster.GetGrain<IGenerationIndexGrain>(tenant).AddAsync(id);
+        try
+        {
+            await grain.StartAsync(spec); // the same request id and request again: the generation already there
+        }
+        catch (InvalidOperationException) when (request.RequestId.Length > 0)
+        {
+            throw GenerationErrors.RequestIdReused(request.RequestId);
+        }
+        await cluster.GetGrain<IGenerationIndexGrain>(tenant).AddAsync(id, (await grain.GetStatusAsync()).CreatedAt ?? DateTimeOffset.UtcNow);
 
-        // Hold the first events until the pipeline has accepted the input, so a bad upload is an error, not a stream.
-        var pending = new List<GrainEvent>();
-        bool accepted = false;
+        // Accepted (with the id) goes out at once; a request the pipeline then refuses ends the call with InvalidArgument.
         await foreach (var e in grain.WatchAsync(0, context.CancellationToken).WithCancellation(context.CancellationToken))
         {
-            if (!accepted)
-            {
-                if (GenerationErrors.Refusal(e.Update) is { } refused) throw refused;
-                pending.Add(e);
-                if (e.Update is GenerationAccepted) continue;
-                accepted = true;
-                foreach (var p in pending) await Send(responseStream, id, p, context.CancellationToken);
-                continue;
-            }
+            if (GenerationErrors.Refusal(e.Update) is { } refused) throw refused;
             await Send(responseStream, id, e, context.CancellationToken);
         }
-        foreach (var p in accepted ? [] : pending) await Send(responseStream, id, p, context.CancellationToken);
     }
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<GenerationEvent> responseStream, ServerCallContext context)
@@ -66,9 +62,19 @@ public sealed class GenerationService(IClusterClient cluster, IArtifactStore sto
     {
         if (request.Limit < 0 || request.Limit > GenerationLimits.MaxListLimit)
             throw GenerationErrors.Invalid($"limit must lie in 1..{GenerationLimits.MaxListLimit} (0 for {GenerationLimits.DefaultListLimit}), not {request.Limit}.");
-        var ids = await cluster.GetGrain<IGenerationIndexGrain>(Tenant(context)).ListAsync(request.Limit == 0 ? GenerationLimits.DefaultListLimit : request.Limit);
-        var response = new ListResponse();
-        foreach (var id in ids) response.Generations.Add(EventMessages.ToMessage(await cluster.GetGrain<IGenerationGrain>(id).GetStatusAsync()));
+        GenerationPage page;
+        try
+        {
+            page = await cluster.GetGrain<IGenerationIndexGrain>(Tenant(context))
+                .ListAsync(request.Limit == 0 ? GenerationLimits.DefaultListLimit : request.Limit, request.PageToken.Length == 0 ? null : request.PageToken);
+        }
+        catch (ArgumentException e)
+        {
+            throw GenerationErrors.Invalid(e.Message);
+        }
+        var response = new ListResponse { NextPageToken = page.NextPageToken ?? "" };
+        foreach (var status in await Task.WhenAll(page.Ids.Select(id => cluster.GetGrain<IGenerationGrain>(id).GetStatusAsync())))
+            response.Generations.Add(EventMessages.ToMessage(status));
         return response;
     }
 

@@ -1,9 +1,4 @@
-using Orleans.Dashboard;
-using Ttm.Gateway;
+using Ttm.Gateway.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.UseOrleansClient(client => client.UseLocalhostClustering().AddDashboard());
-builder.Services.AddTtmGateway();
-var app = builder.Build();
-app.MapTtmGateway();
-app.Run();
+// A gateway: ttm.v1 over the cluster named by Ttm:Cluster (the embedded default's localhost silo without Redis).
+await GatewayHost.Build(args).RunAsync();

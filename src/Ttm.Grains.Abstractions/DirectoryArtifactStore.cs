@@ -23,8 +23,17 @@ public sealed class DirectoryArtifactStore(string root) : IArtifactStore
     {
         var path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllBytesAsync(path + ".tmp", bytes, cancellationToken);
-        File.Move(path + ".tmp", path, overwrite: true);
+        // A temp file of its own per writer (processes on a shared volume too), then an atomic rename: readers see the old file or the new one, never half of either.
+        var temp = $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await File.WriteAllBytesAsync(temp, bytes, cancellationToken);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     public bool Exists(string key) => File.Exists(PathOf(key));

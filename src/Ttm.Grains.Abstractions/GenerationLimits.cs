@@ -18,4 +18,5 @@ public static class GenerationLimits
     public const int DefaultDisplaySize = 256;
     public const int DefaultListLimit = 50;
     public const int MaxListLimit = 500;
+    public const int MaxRequestIdCharacters = 128;
 }

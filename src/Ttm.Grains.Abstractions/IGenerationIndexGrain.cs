@@ -1,8 +1,16 @@
 namespace Ttm.Grains;
 
-/// <summary>A tenant's generations, newest first (keyed by tenant).</summary>
+/// <summary>A tenant's generations, newest first (keyed by tenant), a page at a time.</summary>
 public interface IGenerationIndexGrain : IGrainWithStringKey
 {
-    Task AddAsync(string generationId);
-    Task<IReadOnlyList<string>> ListAsync(int limit);
+    Task AddAsync(string generationId, DateTimeOffset createdAt);
+
+    /// <param name="pageToken">null for the newest; else the <see cref="GenerationPage.NextPageToken"/> of the page before</param>
+    Task<GenerationPage> ListAsync(int limit, string? pageToken);
 }
+
+/// <summary>One page of a tenant's generation ids, newest first; no <see cref="NextPageToken"/> after the last.</summary>
+[GenerateSerializer, Immutable, Alias("ttm.generation-page.v1")]
+public sealed record GenerationPage(
+    [property: Id(0)] IReadOnlyList<string> Ids,
+    [property: Id(1)] string? NextPageToken);

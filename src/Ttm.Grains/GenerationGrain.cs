@@ -6,29 +6,44 @@ using Orleans.Runtime;
 namespace Ttm.Grains;
 
 /// <summary>
-/// One activation per generation. It runs the request exactly once through <see cref="IGenerationRunner"/>,
-/// numbers every partial result, persists the log, and fans events out to watchers. A watcher gets the log
-/// after its sequence number and then live events with no gap and no duplicate: both the snapshot and the
-/// registration happen in one grain turn, and appends happen in grain turns too. Cancel by request or deadline;
-/// a watcher that leaves does not cancel the run.
+/// One activation per generation. It drives the request through <see cref="IGenerationRunner"/>, numbers every
+/// partial result, stores it in the generation's durable <see cref="IGenerationEventLog"/> and only then fans it
+/// out to watchers. A watcher gets the log after its sequence number and then live events with no gap and no
+/// duplicate. When the silo holding the activation goes away, the next call or the grain's reminder activates it
+/// elsewhere and it drives the run again: the stages continue from their checkpoints, and updates the log already
+/// holds are not logged twice. Cancel by request or deadline; a watcher that leaves does not cancel the run.
 /// </summary>
 public sealed partial class GenerationGrain(
     [PersistentState("generation", "generations")] IPersistentState<GenerationGrainState> state,
     IGenerationRunner runner,
-    ILogger<GenerationGrain> logger) : Grain, IGenerationGrain
+    IGenerationEventLog log,
+    ILogger<GenerationGrain> logger) : Grain, IGenerationGrain, IRemindable
 {
+    const string DriveReminder = "drive";
+
     readonly List<Channel<GenerationEvent>> watchers = [];
+    readonly HashSet<(Type, int)> logged = []; // what the log holds, so a run driven again does not log it twice
     CancellationTokenSource? run;
     string? cancelReason; // set by CancelAsync; a cancellation without it was the deadline
+    long lastSeq;
 
     string Id => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // A run cannot survive its activation (the silo went away mid-run): say so rather than hang watchers.
-        if (state.State.Spec is not null && !state.State.State.IsTerminal())
-            await Append(new GenerationFailed(state.State.Stage, FailureCode.Interrupted,
-                "the silo running this generation stopped before it finished; start a new generation"));
+        // The log is the truth of what happened: its last seq is the next one's predecessor, whatever the grain state says.
+        lastSeq = await log.LastSeqAsync(Id);
+        foreach (var e in await log.ReadAsync(Id, 0, lastSeq))
+        {
+            logged.Add(Once(e.Update));
+            (state.State.State, state.State.Stage) = Next(state.State.State, state.State.Stage, e.Update);
+        }
+        // A run whose silo went away mid-run is driven again here, continuing from its stage checkpoints.
+        if (state.State.Spec is { } spec && !state.State.State.IsTerminal())
+        {
+            LogDrivenAgain(logger, Id, state.State.Stage.Name(), lastSeq);
+            Drive(spec);
+        }
     }
 
     public async Task<GenerationStatus> StartAsync(GenerationSpec spec)
@@ -41,22 +56,33 @@ public sealed partial class GenerationGrain(
         state.State.Spec = spec;
         state.State.CreatedAt = DateTimeOffset.UtcNow;
         state.State.State = GenerationState.Queued;
+        await state.WriteStateAsync();
+        // Until it ends, a reminder brings the generation back if its silo dies with nobody watching.
+        await this.RegisterOrUpdateReminder(DriveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         // How many generations it will share the devices with (as last reported; batching admits it at once).
         var cluster = await GrainFactory.GetGrain<IOpsMonitorGrain>(0).GetAsync();
         await Append(new GenerationAccepted(cluster.GenerationsInFlight));
-        run = spec.Deadline is { } deadline ? new CancellationTokenSource(deadline) : new CancellationTokenSource();
-        DelayDeactivation(TimeSpan.FromHours(6));
-        _ = Run(spec, run.Token);
+        Drive(spec);
         LogStarted(logger, Id, spec.Tenant);
         return Status();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // being active is the point: OnActivateAsync drives
+
+    void Drive(GenerationSpec spec)
+    {
+        var left = spec.Deadline is { } deadline ? deadline - (DateTimeOffset.UtcNow - state.State.CreatedAt!.Value) : (TimeSpan?)null;
+        run = left is { } l ? new CancellationTokenSource(l > TimeSpan.Zero ? l : TimeSpan.Zero) : new CancellationTokenSource();
+        DelayDeactivation(TimeSpan.FromHours(6));
+        _ = Run(spec, run.Token);
     }
 
     async Task Run(GenerationSpec spec, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var e in runner.RunAsync(Id, spec, cancellationToken).WithCancellation(cancellationToken))
-                await Append(e);
+            await foreach (var update in runner.RunAsync(Id, spec, cancellationToken).WithCancellation(cancellationToken))
+                await Append(update);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -69,25 +95,38 @@ public sealed partial class GenerationGrain(
         }
         if (!state.State.State.IsTerminal())
             await Append(new GenerationFailed(state.State.Stage, FailureCode.Internal, "the run ended without a result"));
+        if (await this.GetReminder(DriveReminder) is { } reminder) await this.UnregisterReminder(reminder);
         DelayDeactivation(TimeSpan.Zero);
     }
 
+    /// <summary>Stores the update as the next event, then publishes it; an update the log already holds (a run driven again) is dropped.</summary>
     async Task Append(GenerationUpdate update)
     {
         if (state.State.State.IsTerminal()) return; // nothing follows the end
-        var numbered = new GenerationEvent(state.State.Events.Count + 1, DateTimeOffset.UtcNow, update);
-        state.State.Events.Add(numbered);
+        if (!logged.Add(Once(update))) return;
+        var numbered = new GenerationEvent(lastSeq + 1, DateTimeOffset.UtcNow, update);
+        await log.AppendAsync(Id, numbered); // durable before anyone sees it
+        lastSeq = numbered.Seq;
+        var before = (state.State.State, state.State.Stage);
         (state.State.State, state.State.Stage) = Next(state.State.State, state.State.Stage, update);
-        // Fan out before the storage write yields the turn: a Watch interleaving during the write finds this
-        // event in its snapshot and was not yet registered here, so it gets it exactly once.
+        // A watcher registered while the append was stored reads the log only up to the seq before this one: it gets this one here.
         foreach (var watcher in watchers) watcher.Writer.TryWrite(numbered);
         if (state.State.State.IsTerminal())
         {
             foreach (var watcher in watchers) watcher.Writer.TryComplete();
             watchers.Clear();
         }
-        await state.WriteStateAsync();
+        if ((state.State.State, state.State.Stage) != before) await state.WriteStateAsync();
     }
+
+    /// <summary>What makes an update the same one again when a run is driven a second time: its kind, and a preview's step or a chunk's index.</summary>
+    static (Type, int) Once(GenerationUpdate update) => update switch
+    {
+        MotionPreviewed p => (typeof(MotionPreviewed), p.Step),
+        VideoPreviewed p => (typeof(VideoPreviewed), p.Step),
+        VideoChunkStored c => (typeof(VideoChunkStored), c.Index),
+        _ => (update.GetType(), 0),
+    };
 
     /// <summary>The state and stage after an update: each stage's first update moves the generation into it.</summary>
     static (GenerationState, GenerationStage) Next(GenerationState state, GenerationStage stage, GenerationUpdate update) => update switch
@@ -105,18 +144,18 @@ public sealed partial class GenerationGrain(
 
     public async IAsyncEnumerable<GenerationEvent> WatchAsync(long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        // Snapshot and registration in the same turn: nothing can be appended in between.
-        var backlog = state.State.Events.Where(e => e.Seq > afterSeq).ToList();
+        // Registration and the replay's upper bound in the same turn: what is appended later comes through the channel.
         Channel<GenerationEvent>? live = null;
         if (!state.State.State.IsTerminal())
         {
             live = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true });
             watchers.Add(live);
         }
+        long upTo = lastSeq;
         try
         {
             long last = afterSeq;
-            foreach (var e in backlog)
+            foreach (var e in await log.ReadAsync(Id, afterSeq, upTo))
             {
                 last = e.Seq;
                 yield return e;
@@ -147,11 +186,14 @@ public sealed partial class GenerationGrain(
         return Task.FromResult(Status());
     }
 
-    GenerationStatus Status() => new(Id, state.State.State, state.State.Events.Count, state.State.Spec?.Tenant, state.State.Spec?.Prompt, state.State.CreatedAt,
+    GenerationStatus Status() => new(Id, state.State.State, lastSeq, state.State.Spec?.Tenant, state.State.Spec?.Prompt, state.State.CreatedAt,
         state.State.Stage);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} started for tenant {Tenant}")]
     static partial void LogStarted(ILogger logger, string id, string tenant);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Generation {Id} is driven again from stage {Stage} after seq {Seq}: its silo went away mid-run")]
+    static partial void LogDrivenAgain(ILogger logger, string id, string stage, long seq);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Generation {Id} failed")]
     static partial void LogFailed(ILogger logger, Exception exception, string id);

@@ -1,17 +1,18 @@
-using Orleans.Runtime;
+using Orleans.Concurrency;
 
 namespace Ttm.Grains;
 
-/// <summary>Remembers which generations a tenant started, newest first.</summary>
-public sealed class GenerationIndexGrain(
-    [PersistentState("index", "generations")] IPersistentState<List<string>> ids) : Grain, IGenerationIndexGrain
+/// <summary>A tenant's generations, newest first, over the <see cref="IGenerationIndex"/>; it keeps nothing itself, so any silo can answer.</summary>
+[StatelessWorker]
+public sealed class GenerationIndexGrain(IGenerationIndex index) : Grain, IGenerationIndexGrain
 {
-    public async Task AddAsync(string generationId)
-    {
-        if (ids.State.Contains(generationId)) return;
-        ids.State.Insert(0, generationId);
-        await ids.WriteStateAsync();
-    }
+    string Tenant => this.GetPrimaryKeyString();
 
-    public Task<IReadOnlyList<string>> ListAsync(int limit) => Task.FromResult<IReadOnlyList<string>>(ids.State.Take(limit).ToList());
+    public Task AddAsync(string generationId, DateTimeOffset createdAt) => index.AddAsync(Tenant, generationId, createdAt);
+
+    public async Task<GenerationPage> ListAsync(int limit, string? pageToken)
+    {
+        var page = await index.PageAsync(Tenant, limit + 1, IndexEntry.Parse(pageToken)); // one more says whether a next page exists
+        return new GenerationPage(page.Take(limit).Select(e => e.GenerationId).ToList(), page.Count > limit ? page[limit - 1].Token : null);
+    }
 }

@@ -24,6 +24,21 @@ public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder
     public SamSegmenter Segmenter { get; } = segmenter;
     public IPromptPlanner Planner { get; } = planner;
 
+    /// <summary>Hex SHA-256 of each network's config.json and weights as loaded: what a stage checkpoint must have been made with.</summary>
+    public string MotionDigest { get; init; } = "";
+    public string VideoDigest { get; init; } = "";
+
+    public string DigestOf(PipelineStage stage) => stage == PipelineStage.Motion ? MotionDigest : VideoDigest;
+
+    /// <summary>Hex SHA-256 over a model folder's config.json and model.safetensors.</summary>
+    public static string FolderDigest(string folder)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var file in new[] { "config.json", "model.safetensors" }.Select(f => Path.Combine(folder, f)).Where(File.Exists))
+            hash.AppendData(File.ReadAllBytes(file));
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
     /// <summary>
     /// Loads <see cref="ModelFiles.Models"/>/motion and /video-ttm onto the device worker's device (cpu:0 when none
     /// is given) and the segmenter's two ONNX files.
@@ -40,7 +55,11 @@ public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder
             motion.eval();
             video.eval();
             var segmenter = new SamSegmenter(files.SegmenterEncoder, files.SegmenterDecoder);
-            return new PipelineModels(motion, video, text, segmenter, planner, device);
+            return new PipelineModels(motion, video, text, segmenter, planner, device)
+            {
+                MotionDigest = FolderDigest(Path.Combine(files.Models, "motion")),
+                VideoDigest = FolderDigest(Path.Combine(files.Models, "video-ttm")),
+            };
         }
         catch
         {

@@ -16,6 +16,8 @@ namespace Ttm.Silo;
 [AcceleratorPlacement]
 public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore store, ILocalSiloDetails silo, SiloRole role) : Grain, IDeviceStagesGrain
 {
+    CancellationTokenSource? latest;
+
     public async IAsyncEnumerable<DeviceStageUpdate> RunAsync(GenerationSpec spec, GenerationPlan plan, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string id = this.GetPrimaryKeyString();
@@ -23,9 +25,12 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
         // Checkpoints in the shared store: a run again for this generation (its silo was lost) continues from them.
         var request = spec.ToRequest(await store.GetAsync(spec.ImageKey, cancellationToken), store.PathOf($"{id}/outputs")) with
         {
-            Checkpoints = new ArtifactStageCheckpoints(store, id),
+            Checkpoints = new ArtifactStageCheckpoints(store, id, stage => ArtifactStageCheckpoints.Fingerprint(models.DigestOf(stage), spec.Digest)),
         };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // The latest caller wins: a run asked for again (its generation's silo went away and the generation is driven
+        // again elsewhere) stops the one still working for the lost caller; both would write the same checkpoints.
+        Interlocked.Exchange(ref latest, stop)?.Cancel();
         var events = Channel.CreateBounded<PipelineEvent>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         var clock = new StageClock(PipelineStage.Segment);
         var work = Task.Run(async () =>
@@ -68,7 +73,8 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
         finally
         {
             stop.Cancel(); // the caller left (cancelled, deadline, failed): stop at the next step
-            DeactivateOnIdle();
+            Interlocked.CompareExchange(ref latest, null, stop);
+            if (latest is null) DeactivateOnIdle();
         }
     }
 }

@@ -11,6 +11,7 @@ using Ttm.Models.Weights;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Planning;
+using Ttm.Silo.Cluster;
 using Ttm.Silo.Options;
 using Ttm.Silo.Placement;
 using Ttm.Silo.Telemetry;
@@ -35,6 +36,7 @@ public static class GenerationServices
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateOnStart();
         services.AddArtifactStore(configuration);
+        services.AddGenerationEventLog(configuration);
         services.AddSingleton(role);
         services.AddSingleton<IPromptPlanner, RulePromptPlanner>();
         services.AddSingleton(sp => new ModelLimits(ModelWeights.ReadConfig(Path.Combine(sp.GetRequiredService<IOptions<SiloOptions>>().Value.ModelsFolder, "video-ttm")).MaxObjects));

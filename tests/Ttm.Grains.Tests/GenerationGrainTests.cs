@@ -6,6 +6,7 @@ namespace Ttm.Grains.Tests;
 public sealed class GenerationGrainTests : IAsyncLifetime
 {
     readonly ScriptedRunner runner = new();
+    readonly MemoryGenerationEventLog eventLog = new();
     InProcessTestCluster cluster = null!;
 
     public async Task InitializeAsync()
@@ -14,7 +15,9 @@ public sealed class GenerationGrainTests : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage("generations");
+            silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IGenerationRunner>(runner);
+            silo.Services.AddSingleton<IGenerationEventLog>(eventLog);
         });
         cluster = builder.Build();
         await cluster.DeployAsync();

@@ -13,8 +13,9 @@ public sealed class OpsMonitorGrainTests : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage("generations");
+            silo.AddMemoryGrainStorage("generations").UseInMemoryReminderService();
             silo.Services.AddSingleton<IGenerationRunner>(new ScriptedRunner());
+            silo.Services.AddSingleton<IGenerationEventLog, MemoryGenerationEventLog>();
         });
         cluster = builder.Build();
         await cluster.DeployAsync();

@@ -3,22 +3,38 @@ using System.Threading.Channels;
 
 namespace Ttm.Grains.Tests;
 
-/// <summary>A runner the test drives: each event it yields is one the test released; it counts runs and sees cancellation.</summary>
+/// <summary>
+/// A runner the test drives: each update it yields is one the test released to the latest run (a run driven again
+/// gets a script of its own, so a run left behind on a killed silo takes nothing from it); it counts runs and sees
+/// cancellation.
+/// </summary>
 public sealed class ScriptedRunner : IGenerationRunner
 {
-    readonly Channel<GenerationUpdate> script = Channel.CreateUnbounded<GenerationUpdate>();
+    readonly List<Channel<GenerationUpdate>> scripts = [Channel.CreateUnbounded<GenerationUpdate>()];
     int runs;
 
-    public int Runs => runs;
+    public int Runs => Volatile.Read(ref runs);
     public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void Release(GenerationUpdate update) => script.Writer.TryWrite(update);
+    public void Release(GenerationUpdate update)
+    {
+        lock (scripts) scripts[^1].Writer.TryWrite(update);
+    }
 
-    public void Finish() => script.Writer.TryComplete();
+    public void Finish()
+    {
+        lock (scripts) scripts[^1].Writer.TryComplete();
+    }
 
     public async IAsyncEnumerable<GenerationUpdate> RunAsync(string generationId, GenerationSpec spec, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref runs);
+        int run = Interlocked.Increment(ref runs);
+        Channel<GenerationUpdate> script;
+        lock (scripts)
+        {
+            while (scripts.Count < run) scripts.Add(Channel.CreateUnbounded<GenerationUpdate>());
+            script = scripts[run - 1];
+        }
         using var registration = cancellationToken.Register(() => Cancelled.TrySetResult());
         try
         {

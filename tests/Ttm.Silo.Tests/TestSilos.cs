@@ -14,7 +14,7 @@ static class TestSilos
         int configured = 0;
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage("generations");
+            silo.AddMemoryGrainStorage("generations").UseInMemoryReminderService();
             silo.AddTtmSilo(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Ttm:Role"] = roleOf(Interlocked.Increment(ref configured)),

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Ttm.Cli.Cluster;
+
+/// <summary>
+/// A whole cluster on this machine as separate processes: Redis (append-only, its own folder), accelerator and
+/// plain silos, and gateways, each on free loopback ports, each known by its PID. <c>./ttm cluster up</c> and the
+/// multi-process tests start it; disposing it stops exactly the processes it started.
+/// </summary>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    readonly List<HostProcess> processes = [];
+    readonly Dictionary<string, string> environment;
+    int silos;
+
+    public string Folder { get; }
+    public string Artifacts => Path.Combine(Folder, "store");
+    public int RedisPort { get; }
+    public string Redis => $"127.0.0.1:{RedisPort}";
+    public HostProcess RedisProcess { get; private set; } = null!;
+    public IReadOnlyList<HostProcess> Processes => processes;
+
+    /// <summary>The ttm.dll the hosts run (default: this program's own).</summary>
+    public string? Program { get; init; }
+
+    LocalCluster(string folder, IDictionary<string, string>? environment)
+    {
+        Folder = Path.GetFullPath(folder);
+        RedisPort = FreePort();
+        this.environment = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
+        {
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Ttm"] = "Information",
+        };
+    }
+
+    /// <summary>Starts Redis in <paramref name="folder"/>/redis (its data survives a restart of the same folder).</summary>
+    public static async Task<LocalCluster> StartRedisAsync(string folder, IDictionary<string, string>? environment = null, string? program = null,
+        CancellationToken cancellationToken = default)
+    {
+        var cluster = new LocalCluster(folder, environment) { Program = program };
+        try
+        {
+            await cluster.StartRedisAsync(cancellationToken);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    async Task StartRedisAsync(CancellationToken cancellationToken)
+    {
+        var data = Path.Combine(Folder, "redis");
+        Directory.CreateDirectory(data);
+        RedisProcess = HostProcess.Start("redis", "redis-server",
+            ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--dir", data, "--appendonly", "yes", "--save", "", "--protected-mode", "yes"],
+            "Ready to accept connections");
+        processes.Add(RedisProcess);
+        await RedisProcess.WaitReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    /// <summary>A silo process; ready once it has joined the cluster.</summary>
+    public async Task<HostProcess> StartSiloAsync(string role, CancellationToken cancellationToken = default, string? name = null)
+    {
+        int n = Interlocked.Increment(ref silos);
+        var silo = HostProcess.StartTtm(Program, name ?? $"{role}-{n}",
+            ["silo", "--role", role, "--cluster", Redis, "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString(), "--artifacts", Artifacts],
+            "ttm silo ready", environment);
+        processes.Add(silo);
+        await silo.WaitReadyAsync(TimeSpan.FromMinutes(3), cancellationToken);
+        return silo;
+    }
+
+    /// <summary>A gateway process on <paramref name="port"/> (gRPC) and a free ops port.</summary>
+    public async Task<HostProcess> StartGatewayAsync(int port, CancellationToken cancellationToken = default, int? opsPort = null)
+    {
+        var gateway = HostProcess.StartTtm(Program, $"gateway-{port}",
+            ["gateway", "--cluster", Redis, "--port", port.ToString(), "--ops-port", (opsPort ?? FreePort()).ToString(), "--artifacts", Artifacts],
+            "ttm gateway ready", environment);
+        processes.Add(gateway);
+        await gateway.WaitReadyAsync(TimeSpan.FromMinutes(2), cancellationToken);
+        return gateway;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Stops every process it started, hosts first (SIGTERM, then SIGKILL after the grace), Redis last.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in processes.Where(p => p != RedisProcess).Reverse())
+        {
+            await host.TerminateAsync(TimeSpan.FromSeconds(20));
+            host.Dispose();
+        }
+        if (RedisProcess is not null)
+        {
+            await RedisProcess.TerminateAsync(TimeSpan.FromSeconds(10));
+            RedisProcess.Dispose();
+        }
+        processes.Clear();
+    }
+}

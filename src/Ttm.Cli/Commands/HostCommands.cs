@@ -1,0 +1,114 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Ttm.Cli.Cluster;
+using Ttm.Gateway.Hosting;
+using Ttm.Silo.Hosting;
+
+namespace Ttm.Cli.Commands;
+
+/// <summary>
+/// The cluster's hosts as processes: <c>./ttm silo</c>, <c>./ttm gateway</c>, and <c>./ttm cluster up</c> (Redis and
+/// those hosts on this machine, stopped by PID on Ctrl-C).
+/// </summary>
+static class HostCommands
+{
+    public static IEnumerable<Command> Create() => [Silo(), Gateway(), Cluster()];
+
+    static Option<string?> ClusterOption() => new("--cluster") { Description = "Redis connection string, e.g. 127.0.0.1:6379 (none: the embedded default's localhost cluster)" };
+
+    static Option<DirectoryInfo?> ArtifactsOption() => new("--artifacts") { Description = "The shared artifact store (default artifacts/store)" };
+
+    static Command Silo()
+    {
+        var role = new Option<string>("--role") { Description = "accelerator or plain", DefaultValueFactory = _ => "accelerator" };
+        var device = new Option<string>("--device") { Description = "cpu:0, cuda:0, …", DefaultValueFactory = _ => "cpu:0" };
+        var cluster = ClusterOption();
+        var siloPort = new Option<int>("--silo-port") { DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { DefaultValueFactory = _ => 30000 };
+        var artifacts = ArtifactsOption();
+        var metricsPort = new Option<int>("--metrics-port") { Description = "/metrics on this loopback port (0: any free one)", DefaultValueFactory = _ => 0 };
+        var command = new Command("silo", "Run one silo of a cluster") { role, device, cluster, siloPort, gatewayPort, artifacts, metricsPort };
+        command.SetAction((result, cancellationToken) => Run(() => SiloHost.Build([], Settings(new()
+        {
+            ["Ttm:Role"] = result.GetValue(role), ["Ttm:Device"] = result.GetValue(device), ["Ttm:Cluster:Redis"] = result.GetValue(cluster),
+            ["Ttm:Cluster:SiloPort"] = result.GetValue(siloPort).ToString(), ["Ttm:Cluster:GatewayPort"] = result.GetValue(gatewayPort).ToString(),
+            ["Ttm:Artifacts"] = result.GetValue(artifacts)?.FullName,
+        }), result.GetValue(metricsPort)), cancellationToken));
+        return command;
+    }
+
+    static Command Gateway()
+    {
+        var cluster = ClusterOption();
+        var port = new Option<int>("--port") { DefaultValueFactory = _ => 5080 };
+        var opsPort = new Option<int>("--ops-port") { DefaultValueFactory = _ => 5081 };
+        var artifacts = ArtifactsOption();
+        var any = new Option<bool>("--any-address") { Description = "Listen on every interface, not only loopback (containers)" };
+        var command = new Command("gateway", "Run a gRPC gateway of a cluster (an Orleans client)") { cluster, port, opsPort, artifacts, any };
+        command.SetAction((result, cancellationToken) => Run(() => GatewayHost.Build([], Settings(new()
+        {
+            ["Ttm:Cluster:Redis"] = result.GetValue(cluster), ["Ttm:Artifacts"] = result.GetValue(artifacts)?.FullName,
+        }), result.GetValue(port), result.GetValue(opsPort), result.GetValue(any)), cancellationToken));
+        return command;
+    }
+
+    static Command Cluster()
+    {
+        var accelerators = new Option<int>("--accelerators") { DefaultValueFactory = _ => 2 };
+        var plain = new Option<int>("--plain") { DefaultValueFactory = _ => 1 };
+        var folder = new Option<DirectoryInfo>("--dir") { Description = "Redis data and the artifact store", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "cluster")) };
+        var port = new Option<int>("--port") { Description = "the gateway's gRPC port", DefaultValueFactory = _ => 5080 };
+        var up = new Command("up", "Start Redis, the silos and a gateway as processes on this machine; Ctrl-C stops them") { accelerators, plain, folder, port };
+        up.SetAction(async (result, cancellationToken) =>
+        {
+            await using var cluster = await LocalCluster.StartRedisAsync(result.GetValue(folder)!.FullName, cancellationToken: CancellationToken.None);
+            Console.WriteLine($"redis      {cluster.Redis,-22} pid {cluster.RedisProcess.Pid}  data {Path.Combine(cluster.Folder, "redis")}");
+            try
+            {
+                foreach (var (role, count) in new[] { ("accelerator", result.GetValue(accelerators)), ("plain", result.GetValue(plain)) })
+                    for (int i = 0; i < count; i++)
+                    {
+                        var silo = await cluster.StartSiloAsync(role, cancellationToken);
+                        Console.WriteLine($"{silo.Name,-10} {"",-22} pid {silo.Pid}");
+                    }
+                var gateway = await cluster.StartGatewayAsync(result.GetValue(port), cancellationToken);
+                Console.WriteLine($"gateway    http://127.0.0.1:{result.GetValue(port),-6}   pid {gateway.Pid}  (./ttm generate --server http://127.0.0.1:{result.GetValue(port)} …)");
+                Console.WriteLine($"artifacts  {cluster.Artifacts}");
+                Console.WriteLine("Ctrl-C stops them all.");
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Console.WriteLine("stopping …");
+            }
+            return 0;
+        });
+        return new Command("cluster", "A local multi-process cluster") { up };
+    }
+
+    /// <summary>The command's settings over the CLI's model locations, leaving out what was not given.</summary>
+    static Dictionary<string, string?> Settings(Dictionary<string, string?> given)
+    {
+        var settings = ModelLocations.Settings();
+        foreach (var (k, v) in given.Where(kv => kv.Value is not null)) settings[k] = v;
+        return settings;
+    }
+
+    /// <summary>Runs a host until SIGTERM or Ctrl-C; a host that cannot start says why and exits 2.</summary>
+    static async Task<int> Run(Func<Microsoft.AspNetCore.Builder.WebApplication> build, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var app = build();
+            await app.StartAsync(cancellationToken);
+            await app.WaitForShutdownAsync(cancellationToken); // SIGTERM or Ctrl-C: the host stops gracefully (a silo drains)
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or OptionsValidationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+}

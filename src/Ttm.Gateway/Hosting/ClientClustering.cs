@@ -1,0 +1,18 @@
+using Orleans.Configuration;
+using StackExchange.Redis;
+using Ttm.Grains;
+
+namespace Ttm.Gateway.Hosting;
+
+/// <summary>How a gateway (an Orleans client) finds the silos: their gateways listed in Redis, or the embedded default's localhost silo.</summary>
+public static class ClientClustering
+{
+    public static IClientBuilder UseTtmCluster(this IClientBuilder client, IConfiguration configuration)
+    {
+        var cluster = configuration.GetSection(ClusterStoreOptions.Section).Get<ClusterStoreOptions>() ?? new ClusterStoreOptions();
+        if (!cluster.UsesRedis) return client.UseLocalhostClustering(cluster.GatewayPort);
+        StartupChecks.RequireRedis(cluster.Redis!);
+        client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (cluster.ServiceId, cluster.ClusterId));
+        return client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(cluster.Redis!));
+    }
+}

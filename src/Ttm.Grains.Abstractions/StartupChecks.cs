@@ -1,0 +1,45 @@
+using StackExchange.Redis;
+
+namespace Ttm.Grains;
+
+/// <summary>What a host checks before it joins anything, so that it exits with a message a person can act on instead of retrying forever.</summary>
+public static class StartupChecks
+{
+    /// <summary>Redis answers a PING within a few seconds.</summary>
+    /// <exception cref="InvalidOperationException">it does not; the message names the setting</exception>
+    public static void RequireRedis(string connectionString)
+    {
+        try
+        {
+            var options = ConfigurationOptions.Parse(connectionString);
+            options.AbortOnConnectFail = true;
+            options.ConnectTimeout = 5_000;
+            options.ConnectRetry = 1;
+            using var redis = ConnectionMultiplexer.Connect(options);
+            redis.GetDatabase().Ping();
+        }
+        catch (Exception e) when (e is RedisException or ArgumentException or TimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"Cannot reach Redis at '{connectionString}' (Ttm:Cluster:Redis, env Ttm__Cluster__Redis): {e.Message.Split('\n')[0]} Start it, or fix the address.", e);
+        }
+    }
+
+    /// <summary>The artifact store's folder exists or can be made, and takes a file.</summary>
+    /// <exception cref="InvalidOperationException">it does not; the message names the setting</exception>
+    public static void RequireArtifactStore(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, [1]);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"The artifact store '{folder}' (Ttm:Artifacts, env Ttm__Artifacts) cannot be written: {e.Message} " +
+                "Every silo and gateway needs the same writable folder (a shared volume in a cluster).", e);
+        }
+    }
+}

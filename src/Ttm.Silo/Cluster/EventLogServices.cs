@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+using StackExchange.Redis;
+using Ttm.Grains;
+
+namespace Ttm.Silo.Cluster;
+
+public static class EventLogServices
+{
+    /// <summary>
+    /// The generations' event logs and the tenants' lists: Redis streams and sorted sets when Ttm:Cluster:Redis is set,
+    /// else this process's memory (the embedded default).
+    /// </summary>
+    public static IServiceCollection AddGenerationEventLog(this IServiceCollection services, IConfiguration configuration)
+    {
+        var cluster = configuration.GetSection(ClusterStoreOptions.Section).Get<ClusterStoreOptions>() ?? new ClusterStoreOptions();
+        if (!cluster.UsesRedis)
+            return services.AddSingleton<IGenerationEventLog, MemoryGenerationEventLog>().AddSingleton<IGenerationIndex, MemoryGenerationIndex>();
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(cluster.Redis!));
+        services.AddSingleton<IGenerationIndex>(sp => new RedisGenerationIndex(sp.GetRequiredService<IConnectionMultiplexer>(), cluster.ServiceId));
+        return services.AddSingleton<IGenerationEventLog>(sp => new RedisGenerationEventLog(sp.GetRequiredService<IConnectionMultiplexer>(),
+            sp.GetRequiredService<Serializer<GenerationEvent>>(), cluster.ServiceId));
+    }
+}

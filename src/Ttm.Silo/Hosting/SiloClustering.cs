@@ -1,0 +1,38 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using StackExchange.Redis;
+using Ttm.Grains;
+
+namespace Ttm.Silo.Hosting;
+
+/// <summary>
+/// How a silo finds the others and where it keeps state (<see cref="ClusterStoreOptions"/>): on Redis,
+/// Orleans' own providers for membership, grain state and reminders; without it, the embedded default
+/// (localhost clustering, memory). In a Kubernetes pod (POD_NAME and POD_NAMESPACE set) Orleans' Kubernetes
+/// hosting also takes the pod's identity and watches the pods of its cluster.
+/// </summary>
+public static class SiloClustering
+{
+    public const string GrainStorage = "generations";
+
+    public static ISiloBuilder UseTtmCluster(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var cluster = configuration.GetSection(ClusterStoreOptions.Section).Get<ClusterStoreOptions>() ?? new ClusterStoreOptions();
+        if (!cluster.UsesRedis)
+            return silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort).AddMemoryGrainStorage(GrainStorage).UseInMemoryReminderService();
+
+        StartupChecks.RequireRedis(cluster.Redis!);
+        var redis = ConfigurationOptions.Parse(cluster.Redis!);
+        silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (cluster.ServiceId, cluster.ClusterId));
+        silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
+        silo.AddRedisGrainStorage(GrainStorage, o => o.ConfigurationOptions = redis.Clone());
+        silo.UseRedisReminderService(o => o.ConfigurationOptions = redis.Clone());
+        var address = cluster.AdvertisedAddress is { Length: > 0 } a ? IPAddress.Parse(a) : IPAddress.Loopback;
+        silo.ConfigureEndpoints(address, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
+        if (configuration["POD_NAME"] is { Length: > 0 } && configuration["POD_NAMESPACE"] is { Length: > 0 })
+            silo.UseKubernetesHosting();
+        return silo;
+    }
+}

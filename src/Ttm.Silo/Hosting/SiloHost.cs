@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Ttm.Grains;
+using Ttm.Silo.Options;
+
+namespace Ttm.Silo.Hosting;
+
+/// <summary>
+/// A silo process: Ttm:Role accelerator (segmentation and both denoising stages) or plain (planning and encoding),
+/// on the cluster of Ttm:Cluster, with /metrics for Prometheus on its metrics port. It says one line when ready,
+/// refuses to start, saying why, when Redis or the artifact store is not there, and on SIGTERM leaves the cluster
+/// gracefully: its device-stage grains deactivate and their stages continue on another accelerator from their checkpoints.
+/// </summary>
+public static partial class SiloHost
+{
+    /// <param name="metricsPort">HTTP port of /metrics on loopback (0: any free port)</param>
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? settings = null, int metricsPort = 0, bool anyAddress = false)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+        StartupChecks.RequireArtifactStore(builder.Configuration.GetSection(ArtifactStoreOptions.Section).Get<ArtifactStoreOptions>()?.Artifacts ?? new ArtifactStoreOptions().Artifacts);
+        builder.WebHost.UseUrls($"http://{(anyAddress ? "0.0.0.0" : "127.0.0.1")}:{metricsPort}");
+        builder.UseOrleans(silo => silo.UseTtmCluster(builder.Configuration).AddTtmSilo(builder.Configuration));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
+        var app = builder.Build();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        var role = SiloOptions.Read(app.Configuration);
+        var cluster = app.Configuration.GetSection(ClusterStoreOptions.Section).Get<ClusterStoreOptions>() ?? new ClusterStoreOptions();
+        app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, role.Role, role.Device, cluster.SiloPort, cluster.GatewayPort,
+            cluster.Redis ?? "embedded", Environment.ProcessId));
+        return app;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ttm silo ready: {Role} on {Device}, silo port {SiloPort}, gateway port {GatewayPort}, cluster {Cluster}, pid {Pid}")]
+    static partial void LogReady(ILogger logger, string role, string device, int siloPort, int gatewayPort, string cluster, int pid);
+}

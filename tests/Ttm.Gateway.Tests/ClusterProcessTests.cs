@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Ttm.Cli.Cluster;
+using Ttm.Protos.V1;
+using Xunit.Abstractions;
+
+namespace Ttm.Gateway.Tests;
+
+/// <summary>
+/// The cluster as separate OS processes on a real Redis (started here on a free port): one gateway, one plain and
+/// two accelerator silos. Generations survive the loss of any one process: an accelerator silo, the silo holding
+/// their grains, the gateway. Every process is one this test started, stopped by its PID; the folder goes too.
+/// </summary>
+public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    static readonly string Cli = Path.Combine(ServerFixture.Root, "src", "Ttm.Cli", "bin", "Release", "net10.0", "linux-x64", "ttm.dll");
+    static readonly byte[] Sample = File.ReadAllBytes(Path.Combine(ServerFixture.Root, "samples", "two-squares.png"));
+    const string Prompt = "The red square moves right while the white square slides down slowly.";
+
+    readonly string folder = Directory.CreateTempSubdirectory("ttm-cluster-").FullName;
+    LocalCluster cluster = null!;
+
+    public async Task InitializeAsync() => cluster = await LocalCluster.StartRedisAsync(folder, program: Cli);
+
+    public async Task DisposeAsync()
+    {
+        foreach (var p in cluster.Processes) output.WriteLine($"--- {p.Name} (pid {p.Pid}, exit {p.ExitCode?.ToString() ?? "running"})\n{p.Tail(15)}");
+        await cluster.DisposeAsync();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    static Protos.V1.GenerationService.GenerationServiceClient Client(int port) => new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"));
+
+    static GenerateRequest Request(int i) => new()
+    {
+        Image = ByteString.CopyFrom(Sample), Prompt = Prompt, Seed = i, MotionSteps = 6, VideoSteps = 6, PreviewEvery = 2, PreviewSize = 64,
+        RequestId = $"request-{i}",
+    };
+
+    /// <summary>
+    /// One client's view of one generation: Generate on the gateway up now; when the stream breaks, Watch(after the
+    /// last seq it has) on whichever gateway is up, until the generation ends.
+    /// </summary>
+    sealed class Follower(int index, Func<int> gatewayPort)
+    {
+        public List<GenerationEvent> Events { get; } = [];
+        public string? Id { get; private set; }
+        public int Reconnects { get; private set; }
+        public string Tenant => $"tenant-{index % 3}";
+
+        public async Task RunAsync(CancellationToken cancellationToken)
+        {
+            var headers = new Metadata { { "x-tenant", Tenant } };
+            while (true)
+            {
+                try
+                {
+                    var client = Client(gatewayPort());
+                    using var call = Id is null
+                        ? client.Generate(Request(index), headers, cancellationToken: cancellationToken) // idempotent by request id: a retry finds the first
+                        : client.Watch(new WatchRequest { GenerationId = Id, AfterSeq = Events.Count == 0 ? 0 : Events[^1].Seq }, headers, cancellationToken: cancellationToken);
+                    await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken))
+                    {
+                        Id ??= e.GenerationId;
+                        Events.Add(e);
+                        if (e.EventCase is GenerationEvent.EventOneofCase.Completed or GenerationEvent.EventOneofCase.Failed or GenerationEvent.EventOneofCase.Cancelled)
+                            return;
+                    }
+                }
+                catch (RpcException) when (!cancellationToken.IsCancellationRequested) { }
+                Reconnects++;
+                await Task.Delay(500, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Generations from three tenants: eight here (a generation's device stages take seconds of both cores on the CI
+    /// machine, and the one accelerator left runs them all); <c>./ttm bench cluster</c> runs twenty the same way.
+    /// </summary>
+    const int Generations = 8;
+
+    [Fact]
+    public async Task Generations_SurviveKillingAnAccelerator_TheSiloHoldingTheirGrains_AndTheGateway()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(12));
+        var plain = await cluster.StartSiloAsync("plain", timeout.Token);
+        var accelerators = new[] { await cluster.StartSiloAsync("accelerator", timeout.Token), await cluster.StartSiloAsync("accelerator", timeout.Token) };
+        int port = LocalCluster.FreePort();
+        var gateway = await cluster.StartGatewayAsync(port, timeout.Token);
+
+        var followers = Enumerable.Range(0, Generations).Select(i => new Follower(i, () => Volatile.Read(ref port))).ToList();
+        var runs = followers.Select(f => f.RunAsync(timeout.Token)).ToList();
+        async Task Until(Func<bool> condition, string what)
+        {
+            while (!condition())
+            {
+                Assert.False(runs.All(r => r.IsCompleted), $"every generation ended before {what}");
+                await Task.Delay(100, timeout.Token);
+            }
+        }
+
+        // 1. An accelerator silo dies mid stage 1 (a motion preview is out).
+        await Until(() => followers.Any(f => f.Events.ToList().Any(e => e.MotionPreview is not null)), "a motion preview");
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGKILL {accelerators[0].Name} (pid {accelerators[0].Pid})");
+        accelerators[0].Kill();
+
+        // 2. The plain silo dies: it holds some of the generations' grains (and plans and encodes for them).
+        await Until(() => followers.Count(f => f.Events.ToList().Any(e => e.MotionDone is not null)) >= 2, "two trajectories");
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGKILL {plain.Name} (pid {plain.Pid})");
+        plain.Kill();
+
+        // 3. The gateway dies; another starts on another port, and the clients reconnect there.
+        await Until(() => followers.Count(f => f.Events.ToList().Any(e => e.VideoPreview is not null)) >= 2, "two video previews");
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGKILL {gateway.Name} (pid {gateway.Pid})");
+        gateway.Kill();
+        int next = LocalCluster.FreePort();
+        await cluster.StartGatewayAsync(next, timeout.Token);
+        Volatile.Write(ref port, next);
+
+        await Task.WhenAll(runs);
+        foreach (var f in followers)
+        {
+            output.WriteLine($"{f.Id} ({f.Tenant}): {f.Events.Count} events, {f.Reconnects} reconnects, ended {f.Events[^1].EventCase} {f.Events[^1].Completed?.Note}{f.Events[^1].Failed?.Message}");
+            Assert.Equal(GenerationEvent.EventOneofCase.Completed, f.Events[^1].EventCase);
+            Assert.Equal(Enumerable.Range(1, f.Events.Count).Select(i => (long)i), f.Events.Select(e => e.Seq)); // 1..N, each once, across reconnects
+            Assert.Equal(GenerationEvent.EventOneofCase.Accepted, f.Events[0].EventCase);
+            Assert.Single(f.Events, e => e.MotionDone is not null);
+        }
+        Assert.Contains(plain.Output(), line => line.Contains("started for tenant")); // the killed plain silo did hold generation grains
+        Assert.Contains(followers, f => f.Reconnects > 0);
+    }
+}
