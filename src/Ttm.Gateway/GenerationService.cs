@@ -23,7 +23,8 @@ public sealed class GenerationService(IClusterClient cluster, IArtifactStore sto
         GenerationRequestValidator.Validate(request);
         var tenant = Tenant(context);
         var id = GenerationIds.For(tenant, request.RequestId);
-        var imageKey = $"{id}/input";
+        // Keyed by content: a request id reused with another image never overwrites the first generation's input.
+        var imageKey = $"{id}/input-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(request.Image.Span))[..16].ToLowerInvariant()}";
         await store.PutAsync(imageKey, request.Image.Memory, context.CancellationToken);
         var spec = GenerationRequestValidator.ToSpec(request, tenant, imageKey);
         var grain = cluster.GetGrain<IGenerationGrain>(id);

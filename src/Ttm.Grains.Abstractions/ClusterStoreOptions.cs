@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Ttm.Grains;
 
 /// <summary>
@@ -28,4 +30,8 @@ public sealed class ClusterStoreOptions
     public string? AdvertisedAddress { get; set; }
 
     public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
+
+    /// <summary>The settings as hosts need them while they are being built, before the container exists.</summary>
+    public static ClusterStoreOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<ClusterStoreOptions>() ?? new ClusterStoreOptions();
 }

@@ -47,6 +47,60 @@ public sealed class GenerationServiceTests(ServerFixture server) : IClassFixture
         Assert.Contains(id, (await server.Client.ListAsync(new ListRequest())).Generations.Select(g => g.GenerationId));
     }
 
+    [Fact]
+    public async Task Generate_WithARequestIdAgain_StreamsTheSameGeneration_AndAnotherRequestUnderItIsAlreadyExists()
+    {
+        var tenant = new Metadata { { "x-tenant", $"tenant-idem-{Guid.NewGuid():N}" } };
+        var request = Request(Sample, "The red square moves right.");
+        request.MotionSteps = request.VideoSteps = 1;
+        request.RequestId = "order-17";
+        async Task<List<GenerationEvent>> Run(GenerateRequest r)
+        {
+            using var call = server.Client.Generate(r, tenant, deadline: DateTime.UtcNow.AddMinutes(3));
+            var events = new List<GenerationEvent>();
+            await foreach (var e in call.ResponseStream.ReadAllAsync()) events.Add(e);
+            return events;
+        }
+        var first = await Run(request);
+        var again = await Run(request);
+        Assert.Equal(first[0].GenerationId, again[0].GenerationId);
+        Assert.Equal(first.Select(e => (e.Seq, e.EventCase)), again.Select(e => (e.Seq, e.EventCase))); // the same log from seq 1, not a second run
+        Assert.Single((await server.Client.ListAsync(new ListRequest(), tenant)).Generations);
+
+        var other = request.Clone();
+        other.Seed = 2;
+        var error = await Assert.ThrowsAsync<RpcException>(() => Run(other));
+        Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
+        Assert.Contains("order-17", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task List_PagesATenantsGenerations_NewestFirst_AndShowsNoOtherTenants()
+    {
+        var tenant = new Metadata { { "x-tenant", $"tenant-list-{Guid.NewGuid():N}" } };
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            var request = Request(Sample, "The red square moves right.");
+            request.MotionSteps = request.VideoSteps = 1;
+            using var call = server.Client.Generate(request, tenant);
+            await foreach (var e in call.ResponseStream.ReadAllAsync()) if (e.Accepted is not null) ids.Add(e.GenerationId);
+        }
+        var pages = new List<ListResponse>();
+        string token = "";
+        do
+        {
+            pages.Add(await server.Client.ListAsync(new ListRequest { Limit = 2, PageToken = token }, tenant));
+            token = pages[^1].NextPageToken;
+        }
+        while (token.Length > 0);
+        Assert.Equal([2, 1], pages.Select(p => p.Generations.Count));
+        Assert.Equal(Enumerable.Reverse(ids), pages.SelectMany(p => p.Generations).Select(g => g.GenerationId));
+        Assert.DoesNotContain((await server.Client.ListAsync(new ListRequest())).Generations, g => ids.Contains(g.GenerationId));
+        var bad = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.ListAsync(new ListRequest { PageToken = "nonsense" }, tenant));
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+    }
+
     public static TheoryData<string, byte[], string, string> BadRequests() => new()
     {
         { "not an image", "hello, not a picture"u8.ToArray(), "The red square moves right.", "not an image" },

@@ -62,6 +62,7 @@ public sealed class ContractsTests
             $"0 = {GenerationLimits.DefaultPreviewEvery}; negative = none",
             $"{GenerationLimits.MinDisplaySize}..{GenerationLimits.MaxDisplaySize}; 0 = {GenerationLimits.DefaultDisplaySize}",
             $"1..{GenerationLimits.MaxListLimit}; 0 = {GenerationLimits.DefaultListLimit}",
+            $"at most {GenerationLimits.MaxRequestIdCharacters} characters",
         })
             Assert.Contains(phrase, proto);
     }

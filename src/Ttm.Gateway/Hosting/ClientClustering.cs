@@ -9,7 +9,7 @@ public static class ClientClustering
 {
     public static IClientBuilder UseTtmCluster(this IClientBuilder client, IConfiguration configuration)
     {
-        var cluster = configuration.GetSection(ClusterStoreOptions.Section).Get<ClusterStoreOptions>() ?? new ClusterStoreOptions();
+        var cluster = ClusterStoreOptions.From(configuration);
         if (!cluster.UsesRedis) return client.UseLocalhostClustering(cluster.GatewayPort);
         StartupChecks.RequireRedis(cluster.Redis!);
         client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (cluster.ServiceId, cluster.ClusterId));

@@ -13,7 +13,7 @@ public static partial class GatewayHost
     {
         var builder = WebApplication.CreateBuilder(args);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
-        StartupChecks.RequireArtifactStore(builder.Configuration.GetSection(ArtifactStoreOptions.Section).Get<ArtifactStoreOptions>()?.Artifacts ?? new ArtifactStoreOptions().Artifacts);
+        StartupChecks.RequireArtifactStore(ArtifactStoreOptions.FolderFrom(builder.Configuration));
         builder.WebHost.ListenForGateway(port, opsPort, anyAddress);
         builder.UseOrleansClient(client => client.UseTtmCluster(builder.Configuration).AddDashboard());
         builder.Services.AddTtmGateway();

@@ -14,7 +14,7 @@ public static class EventLogServices
     /// </summary>
     public static IServiceCollection AddGenerationEventLog(this IServiceCollection services, IConfiguration configuration)
     {
-        var cluster = configuration.GetSection(ClusterStoreOptions.Section).Get<ClusterStoreOptions>() ?? new ClusterStoreOptions();
+        var cluster = ClusterStoreOptions.From(configuration);
         if (!cluster.UsesRedis)
             return services.AddSingleton<IGenerationEventLog, MemoryGenerationEventLog>().AddSingleton<IGenerationIndex, MemoryGenerationIndex>();
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(cluster.Redis!));

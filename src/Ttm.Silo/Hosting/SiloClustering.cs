@@ -19,7 +19,7 @@ public static class SiloClustering
 
     public static ISiloBuilder UseTtmCluster(this ISiloBuilder silo, IConfiguration configuration)
     {
-        var cluster = configuration.GetSection(ClusterStoreOptions.Section).Get<ClusterStoreOptions>() ?? new ClusterStoreOptions();
+        var cluster = ClusterStoreOptions.From(configuration);
         if (!cluster.UsesRedis)
             return silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort).AddMemoryGrainStorage(GrainStorage).UseInMemoryReminderService();
 

@@ -23,14 +23,14 @@ public static partial class SiloHost
     {
         var builder = WebApplication.CreateBuilder(args);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
-        StartupChecks.RequireArtifactStore(builder.Configuration.GetSection(ArtifactStoreOptions.Section).Get<ArtifactStoreOptions>()?.Artifacts ?? new ArtifactStoreOptions().Artifacts);
+        StartupChecks.RequireArtifactStore(ArtifactStoreOptions.FolderFrom(builder.Configuration));
         builder.WebHost.UseUrls($"http://{(anyAddress ? "0.0.0.0" : "127.0.0.1")}:{metricsPort}");
         builder.UseOrleans(silo => silo.UseTtmCluster(builder.Configuration).AddTtmSilo(builder.Configuration));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
         var role = SiloOptions.Read(app.Configuration);
-        var cluster = app.Configuration.GetSection(ClusterStoreOptions.Section).Get<ClusterStoreOptions>() ?? new ClusterStoreOptions();
+        var cluster = ClusterStoreOptions.From(app.Configuration);
         app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, role.Role, role.Device, cluster.SiloPort, cluster.GatewayPort,
             cluster.Redis ?? "embedded", Environment.ProcessId));
         return app;
