@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 
@@ -17,6 +18,7 @@ public sealed partial class GenerationGrain(
     [PersistentState("generation", "generations")] IPersistentState<GenerationGrainState> state,
     IGenerationRunner runner,
     IGenerationEventLog log,
+    IHostApplicationLifetime host,
     ILogger<GenerationGrain> logger) : Grain, IGenerationGrain, IRemindable
 {
     const string DriveReminder = "drive";
@@ -25,6 +27,7 @@ public sealed partial class GenerationGrain(
     readonly HashSet<(Type, int)> logged = []; // what the log holds, so a run driven again does not log it twice
     CancellationTokenSource? run;
     string? cancelReason; // set by CancelAsync; a cancellation without it was the deadline
+    bool leaving; // this activation is being deactivated: it writes nothing more (another one drives the generation)
     long lastSeq;
 
     string Id => this.GetPrimaryKeyString();
@@ -44,6 +47,15 @@ public sealed partial class GenerationGrain(
             LogDrivenAgain(logger, Id, state.State.Stage.Name(), lastSeq);
             Drive(spec);
         }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Deactivated mid-run (its silo leaves, or the directory found a second activation): stop here and write
+        // nothing more; the activation that drives the generation next continues it from the log and the checkpoints.
+        leaving = true;
+        run?.Cancel();
+        return Task.CompletedTask;
     }
 
     public async Task<GenerationStatus> StartAsync(GenerationSpec spec)
@@ -84,15 +96,23 @@ public sealed partial class GenerationGrain(
             await foreach (var update in runner.RunAsync(Id, spec, cancellationToken).WithCancellation(cancellationToken))
                 await Append(update);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !leaving)
         {
             await Append(new GenerationCancelled(state.State.Stage, cancelReason ?? (spec.Deadline is not null ? "deadline exceeded" : "cancelled")));
+        }
+        catch (Exception e) when (leaving || host.ApplicationStopping.IsCancellationRequested)
+        {
+            // This silo is leaving (SIGTERM, a rolling update): not the generation's failure. It is driven again on
+            // another silo by its reminder or the next Watch, and continues from the stages' checkpoints.
+            LogLeftMidRun(logger, Id, e.GetType().Name);
+            return;
         }
         catch (Exception e)
         {
             LogFailed(logger, e, Id);
             await Append(new GenerationFailed(state.State.Stage, FailureCode.Internal, e.Message));
         }
+        if (leaving) return;
         if (!state.State.State.IsTerminal())
             await Append(new GenerationFailed(state.State.Stage, FailureCode.Internal, "the run ended without a result"));
         if (await this.GetReminder(DriveReminder) is { } reminder) await this.UnregisterReminder(reminder);
@@ -102,7 +122,7 @@ public sealed partial class GenerationGrain(
     /// <summary>Stores the update as the next event, then publishes it; an update the log already holds (a run driven again) is dropped.</summary>
     async Task Append(GenerationUpdate update)
     {
-        if (state.State.State.IsTerminal()) return; // nothing follows the end
+        if (state.State.State.IsTerminal() || leaving) return; // nothing follows the end; a deactivated activation writes nothing
         if (!logged.Add(Once(update))) return;
         var numbered = new GenerationEvent(lastSeq + 1, DateTimeOffset.UtcNow, update);
         await log.AppendAsync(Id, numbered); // durable before anyone sees it
@@ -194,6 +214,9 @@ public sealed partial class GenerationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Generation {Id} is driven again from stage {Stage} after seq {Seq}: its silo went away mid-run")]
     static partial void LogDrivenAgain(ILogger logger, string id, string stage, long seq);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} left with its silo ({Error}); another silo drives it on")]
+    static partial void LogLeftMidRun(ILogger logger, string id, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Generation {Id} failed")]
     static partial void LogFailed(ILogger logger, Exception exception, string id);

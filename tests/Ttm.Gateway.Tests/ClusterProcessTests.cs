@@ -11,7 +11,8 @@ namespace Ttm.Gateway.Tests;
 /// <summary>
 /// The cluster as separate OS processes on a real Redis (started here on a free port): one gateway, one plain and
 /// two accelerator silos. Generations survive the loss of any one process: an accelerator silo, the silo holding
-/// their grains, the gateway. Every process is one this test started, stopped by its PID; the folder goes too.
+/// their grains, the gateway; an accelerator drained by SIGTERM fails nothing, and the whole cluster restarted
+/// lists and replays every completed generation. Every process is one this test started, stopped by its PID; the folder goes too.
 /// </summary>
 public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -107,10 +108,15 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGKILL {accelerators[0].Name} (pid {accelerators[0].Pid})");
         accelerators[0].Kill();
 
-        // 2. The plain silo dies: it holds some of the generations' grains (and plans and encodes for them).
+        // 2. The silo holding the most of their grains dies (placement spreads grains over every silo). If that was the
+        //    last accelerator, another one starts: the generations need one to finish.
         await Until(() => followers.Count(f => f.Events.ToList().Any(e => e.MotionDone is not null)) >= 2, "two trajectories");
-        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGKILL {plain.Name} (pid {plain.Pid})");
-        plain.Kill();
+        static int Grains(HostProcess silo) => silo.Output().Count(line => line.Contains("started for tenant") || line.Contains("is driven again"));
+        var holder = new[] { plain, accelerators[1] }.MaxBy(Grains)!;
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGKILL {holder.Name} (pid {holder.Pid}), which started {Grains(holder)} generation grains");
+        Assert.True(Grains(holder) > 0, "no surviving silo holds a generation grain");
+        holder.Kill();
+        if (holder != plain) await cluster.StartSiloAsync("accelerator", timeout.Token);
 
         // 3. The gateway dies; another starts on another port, and the clients reconnect there.
         await Until(() => followers.Count(f => f.Events.ToList().Any(e => e.VideoPreview is not null)) >= 2, "two video previews");
@@ -129,7 +135,49 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
             Assert.Equal(GenerationEvent.EventOneofCase.Accepted, f.Events[0].EventCase);
             Assert.Single(f.Events, e => e.MotionDone is not null);
         }
-        Assert.Contains(plain.Output(), line => line.Contains("started for tenant")); // the killed plain silo did hold generation grains
         Assert.Contains(followers, f => f.Reconnects > 0);
+    }
+
+    [Fact]
+    public async Task AnAcceleratorDrainedBySigterm_MidStage_FailsNothing_AndTheWholeClusterRestarted_ReplaysEverything()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        await cluster.StartSiloAsync("plain", timeout.Token);
+        var accelerators = new[] { await cluster.StartSiloAsync("accelerator", timeout.Token), await cluster.StartSiloAsync("accelerator", timeout.Token) };
+        int port = LocalCluster.FreePort();
+        var gateway = await cluster.StartGatewayAsync(port, timeout.Token);
+        var followers = Enumerable.Range(100, 3).Select(i => new Follower(i, () => port)).ToList();
+        var runs = followers.Select(f => f.RunAsync(timeout.Token)).ToList();
+
+        // A rolling update stops an accelerator silo mid stage 1: SIGTERM, it drains and leaves; its stages go on elsewhere.
+        while (!followers.Any(f => f.Events.ToList().Any(e => e.MotionPreview is not null))) await Task.Delay(100, timeout.Token);
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGTERM {accelerators[0].Name} (pid {accelerators[0].Pid})");
+        bool drained = await accelerators[0].TerminateAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {accelerators[0].Name} exited with {accelerators[0].ExitCode}");
+        Assert.True(drained, "the silo did not leave within 60 s of SIGTERM");
+        await Task.WhenAll(runs);
+        Assert.All(followers, f => Assert.Equal(GenerationEvent.EventOneofCase.Completed, f.Events[^1].EventCase));
+        Assert.All(followers, f => Assert.Equal(Enumerable.Range(1, f.Events.Count).Select(i => (long)i), f.Events.Select(e => e.Seq)));
+
+        // Stop everything but Redis, start it all again: the completed generations are listed, replay in full, and their artifacts are there.
+        foreach (var host in cluster.Processes.Where(p => p != cluster.RedisProcess && !p.HasExited).ToList()) await host.TerminateAsync(TimeSpan.FromSeconds(60));
+        await cluster.StartSiloAsync("plain", timeout.Token);
+        await cluster.StartSiloAsync("accelerator", timeout.Token);
+        int again = LocalCluster.FreePort();
+        await cluster.StartGatewayAsync(again, timeout.Token);
+        var client = Client(again);
+        foreach (var f in followers)
+        {
+            var listed = await client.ListAsync(new ListRequest(), new Metadata { { "x-tenant", f.Tenant } });
+            Assert.Contains(f.Id, listed.Generations.Select(g => g.GenerationId));
+            Assert.Equal("Completed", listed.Generations.Single(g => g.GenerationId == f.Id).State);
+            var replay = new List<GenerationEvent>();
+            using var watch = client.Watch(new WatchRequest { GenerationId = f.Id }, new Metadata { { "x-tenant", f.Tenant } });
+            await foreach (var e in watch.ResponseStream.ReadAllAsync(timeout.Token)) replay.Add(e);
+            Assert.Equal(f.Events.Select(e => (e.Seq, e.EventCase)), replay.Select(e => (e.Seq, e.EventCase)));
+            Assert.Equal(f.Events.Where(e => e.VideoChunk is not null).Select(e => e.VideoChunk.Data), replay.Where(e => e.VideoChunk is not null).Select(e => e.VideoChunk.Data));
+            foreach (var artifact in f.Events[^1].Completed.Artifacts.Values)
+                Assert.True(File.Exists(Path.Combine(cluster.Artifacts, artifact)), $"{f.Id}: {artifact} is gone after the restart");
+        }
     }
 }

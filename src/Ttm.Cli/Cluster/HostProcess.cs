@@ -91,18 +91,21 @@ public sealed class HostProcess : IDisposable
     }
 
     /// <summary>SIGTERM, as Kubernetes stops a pod: the host drains and leaves; SIGKILL if it has not exited in <paramref name="grace"/>.</summary>
-    public async Task TerminateAsync(TimeSpan grace)
+    /// <returns>whether it exited by itself within the grace</returns>
+    public async Task<bool> TerminateAsync(TimeSpan grace)
     {
-        if (process.HasExited) return;
+        if (process.HasExited) return true;
         SendSignal(process.Id, Sigterm);
         using var timeout = new CancellationTokenSource(grace);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
+            return true;
         }
         catch (OperationCanceledException)
         {
             Kill();
+            return false;
         }
     }
 
