@@ -12,6 +12,7 @@ using Ttm.Pipeline;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Planning;
 using Ttm.Silo.Cluster;
+using Ttm.Grains.Storage;
 using Ttm.Silo.Options;
 using Ttm.Silo.Placement;
 using Ttm.Silo.Telemetry;

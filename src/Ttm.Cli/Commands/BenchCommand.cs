@@ -21,6 +21,7 @@ static class BenchCommand
         bench.Subcommands.Add(Overhead());
         bench.Subcommands.Add(Serving());
         bench.Subcommands.Add(Worker());
+        bench.Subcommands.Add(Cluster());
         return bench;
     }
 
@@ -133,6 +134,27 @@ static class BenchCommand
         var command = new Command("worker", "Device-stage throughput through the device worker with batching off/on; as JSON") { device, size, steps, maxBatch, levels, json };
         command.SetAction(async (result, cancellationToken) => await Print(await WorkerBenchmark.RunAsync(Models.TorchDevices.Parse(result.GetValue(device)!),
             result.GetValue(size)!, result.GetValue(steps), result.GetValue(maxBatch), result.GetValue(levels)!, Console.Error), result.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    static Command Cluster()
+    {
+        var events = new Option<int>("--events") { Description = "Events in the long log", DefaultValueFactory = _ => 10_000 };
+        var json = JsonFile();
+        var command = new Command("cluster", "The cluster's event log on a Redis started here: append cost, replay, Redis memory per event and per generation") { events, json };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var folder = Directory.CreateTempSubdirectory("ttm-bench-cluster-").FullName;
+            try
+            {
+                await using var redis = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder, cancellationToken: cancellationToken);
+                await Print(await EventLogBenchmark.RunAsync(redis.Redis, result.GetValue(events), cancellationToken), result.GetValue(json), cancellationToken);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        });
         return command;
     }
 }

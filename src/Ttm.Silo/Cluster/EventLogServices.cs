@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using StackExchange.Redis;
 using Ttm.Grains;
+using Ttm.Grains.Storage;
 
 namespace Ttm.Silo.Cluster;
 

@@ -2,7 +2,7 @@ using Orleans.Serialization;
 using StackExchange.Redis;
 using Ttm.Grains;
 
-namespace Ttm.Silo.Cluster;
+namespace Ttm.Grains.Storage;
 
 /// <summary>
 /// A generation's event log as one Redis stream, "ttm:{service}:events:{id}", whose entry ids are "0-{seq}": XADD

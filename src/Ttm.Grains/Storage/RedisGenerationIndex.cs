@@ -1,7 +1,7 @@
 using StackExchange.Redis;
 using Ttm.Grains;
 
-namespace Ttm.Silo.Cluster;
+namespace Ttm.Grains.Storage;
 
 /// <summary>
 /// Each tenant's generations as a Redis sorted set, "ttm:{service}:tenant:{tenant}", scored by creation time:
