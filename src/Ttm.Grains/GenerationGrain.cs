@@ -36,6 +36,7 @@ public sealed partial class GenerationGrain(
     {
         // The log is the truth of what happened: its last seq is the next one's predecessor, whatever the grain state says.
         lastSeq = await log.LastSeqAsync(Id);
+        if (state.State.State.IsTerminal()) return; // stored when it ended: nothing to drive, nothing to replay
         foreach (var e in await log.ReadAsync(Id, 0, lastSeq))
         {
             logged.Add(Once(e.Update));

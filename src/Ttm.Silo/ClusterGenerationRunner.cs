@@ -45,9 +45,8 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
         yield return await updates.StoreAsync(new PlanReady(plan), cancellationToken);
 
         // 2. Segment, Image-to-Motion, Motion-to-Video (an accelerator silo). If that silo is lost, the stages run
-        //    again on another one from their checkpoints; events already passed on are not repeated.
+        //    again on another one from their checkpoints; the generation grain drops the updates its log already holds.
         RenderedFrames? frames = null;
-        var passed = new HashSet<(Type, int)>();
         for (int attempt = 1; frames is null; attempt++)
         {
             await using var stages = grains.GetGrain<IDeviceStagesGrain>(generationId)
@@ -64,7 +63,7 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
                     lost = true;
                     break;
                 }
-                if (stages.Current.Event is { } e && passed.Add(Once(e)))
+                if (stages.Current.Event is { } e)
                 {
                     failed |= e is GenerationFailed;
                     yield return e;
@@ -95,14 +94,6 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
     }
 
     const int DeviceAttempts = 3;
-
-    /// <summary>What makes a device-stage update the same one again when the stages run a second time: its kind, and a preview's step.</summary>
-    static (Type, int) Once(GenerationUpdate update) => update switch
-    {
-        MotionPreviewed p => (typeof(MotionPreviewed), p.Step),
-        VideoPreviewed p => (typeof(VideoPreviewed), p.Step),
-        _ => (update.GetType(), 0),
-    };
 
     /// <summary>
     /// The device stages' silo went away: killed (unavailable, messages rejected) or shut down (a rolling update or
