@@ -39,9 +39,9 @@ public static class OverheadBenchmark
             }
 
             int port = Loopback.FreePort();
-            await using var app = server(port, new Dictionary<string, string?> { ["Ttm:Artifacts"] = output });
+            await using var app = server(port, Loopback.Settings(output));
             await app.StartAsync(cancellationToken);
-            var client = Loopback.Client(port);
+            var client = await Loopback.ClientAsync(app, port, "bench");
             var remote = new List<double[]>();
             for (int r = 0; r <= runs; r++)
             {

@@ -30,20 +30,20 @@ public static class ServingBenchmark
         try
         {
             int port = Loopback.FreePort();
-            await using var app = server(port, new Dictionary<string, string?> { ["Ttm:Artifacts"] = output });
+            await using var app = server(port, Loopback.Settings(output));
             await app.StartAsync(cancellationToken);
             var models = app.Services.GetRequiredService<PipelineModels>();
             int batchOn = maxBatch ?? DeviceWorker.DefaultMaxBatch(models.Device.Name);
-            var client = Loopback.Client(port);
+            var clients = new[] { await Loopback.ClientAsync(app, port, "tenant-0"), await Loopback.ClientAsync(app, port, "tenant-1"), await Loopback.ClientAsync(app, port, "tenant-2") };
 
             async Task<Timing> Generate(long seed)
             {
                 var clock = Stopwatch.StartNew();
                 double motionStart = double.NaN, motionPreview = double.NaN, videoStart = double.NaN, videoPreview = double.NaN;
-                using var call = client.Generate(new Protos.V1.GenerateRequest
+                using var call = clients[seed % 3].Generate(new Protos.V1.GenerateRequest
                 {
                     Image = ByteString.CopyFrom(image), Prompt = prompt, Seed = seed, MotionSteps = steps, VideoSteps = steps,
-                }, new Metadata { { "x-tenant", $"tenant-{seed % 3}" } }, cancellationToken: cancellationToken);
+                }, cancellationToken: cancellationToken);
                 await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken))
                 {
                     double now = clock.Elapsed.TotalSeconds;

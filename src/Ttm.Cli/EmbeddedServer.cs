@@ -25,9 +25,9 @@ public static class EmbeddedServer
         builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace); // stdout stays the command's own
         builder.WebHost.ListenForGateway(port, opsPort, anyAddress);
         builder.UseOrleans(silo => silo.UseTtmCluster(builder.Configuration).AddTtmSilo(builder.Configuration));
-        builder.Services.AddTtmGateway();
+        builder.Services.AddTtmGateway(builder.Configuration);
         var app = builder.Build();
-        app.MapTtmGateway();
+        app.MapTtmGateway(opsPort);
         return app;
     }
 }

@@ -9,6 +9,7 @@ var root = new RootCommand("TtmCluster: Through-The-Mask image-to-video, trained
     GenerateCommand.Create(),
     ServeCommand.Create(),
     OpsCommand.Create(),
+    TenantsCommand.Create(),
 };
 foreach (var command in RemoteCommands.Create().Concat(HostCommands.Create())) root.Subcommands.Add(command);
 // SIGTERM and Ctrl-C cancel the running verb; a silo then drains (its stages checkpoint and continue elsewhere),

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
 using Ttm.Gateway.Ops;
+using Ttm.Gateway.Tenants;
 using Ttm.Grains;
 
 namespace Ttm.Gateway;
@@ -9,7 +10,7 @@ namespace Ttm.Gateway;
 /// <summary>The gateway's wiring, shared by its own host and the embedded (silo + gateway) mode.</summary>
 public static class GatewayExtensions
 {
-    public static IServiceCollection AddTtmGateway(this IServiceCollection services)
+    public static IServiceCollection AddTtmGateway(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddGrpc(options => options.MaxReceiveMessageSize = GenerationLimits.MaxImageBytes + 64 * 1024);
         services.AddGrpcReflection();
@@ -19,6 +20,8 @@ public static class GatewayExtensions
         services.AddOptions<OpsOptions>().BindConfiguration(OpsOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.User), "Ttm:Ops:User cannot be empty.").ValidateOnStart();
 
+        // Tenants: API keys or JWT; every GenerationService call is one tenant's.
+        services.AddTenantAuthentication(configuration);
         // Operations: Basic-authenticated operators; metrics (the silo adds its meters when co-hosted) for Prometheus.
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, OpsAuthentication>(OpsAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder().AddPolicy(OpsAuthentication.Policy, policy =>
@@ -29,7 +32,8 @@ public static class GatewayExtensions
         return services;
     }
 
-    public static WebApplication MapTtmGateway(this WebApplication app)
+    /// <param name="opsPort">the operations listener: /metrics and /dashboard answer there only (and only to operators)</param>
+    public static WebApplication MapTtmGateway(this WebApplication app, int? opsPort)
     {
         app.MapGrpcService<GenerationService>();
         app.MapGrpcReflectionService();
@@ -37,8 +41,11 @@ public static class GatewayExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGrpcService<OpsService>();
-        app.MapOrleansDashboard("/dashboard").RequireAuthorization(OpsAuthentication.Policy);
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        if (opsPort is int port)
+        {
+            app.MapOrleansDashboard("/dashboard").RequireAuthorization(OpsAuthentication.Policy).RequireHost($"*:{port}");
+            app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(OpsAuthentication.Policy).RequireHost($"*:{port}");
+        }
         return app;
     }
 }

@@ -11,6 +11,8 @@ public static class GenerationErrors
     public static RpcException NotFound(string id) =>
         new(new Status(StatusCode.NotFound, $"No generation '{id}'. Ids come from the accepted event of Generate, or from List."));
 
+    public static RpcException Deleted(string id) => new(new Status(StatusCode.NotFound, $"Generation '{id}' was deleted while this call followed it."));
+
     public static RpcException RequestIdReused(string requestId) =>
         new(new Status(StatusCode.AlreadyExists, $"request_id '{requestId}' already named another request of this tenant; use a new request id for a new request."));
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Ttm.Grains;
+using Ttm.Pipeline.Images;
 using Ttm.Protos.V1;
 using static Ttm.Grains.GenerationLimits;
 
@@ -17,6 +18,14 @@ public static class GenerationRequestValidator
         if (request.Image.IsEmpty) throw GenerationErrors.Invalid("The image is empty; send a PNG or JPEG file in the image field.");
         if (request.Image.Length > MaxImageBytes)
             throw GenerationErrors.Invalid($"The image is {request.Image.Length / (1024 * 1024)} MB; the limit is {MaxImageBytes / (1024 * 1024)} MB.");
+        // The header, before anything is stored: not an image, or one that claims a decompression bomb's size.
+        var image = request.Image.Span;
+        if (!ImageHeader.HasImageSignature(image))
+            throw GenerationErrors.Invalid("The image field is not an image: it starts with no PNG, JPEG, GIF, WebP or BMP signature.");
+        if (ImageHeader.ClaimedSize(image) is { } size && (size.Width <= 0 || size.Height <= 0 || size.Width > MaxImageSide || size.Height > MaxImageSide
+                                                           || (long)size.Width * size.Height > MaxImagePixels))
+            throw GenerationErrors.Invalid($"The image claims {size.Width}×{size.Height} pixels; at most {MaxImageSide} pixels a side and "
+                + $"{MaxImagePixels / 1_000_000} megapixels are accepted.");
         if (string.IsNullOrWhiteSpace(request.Prompt)) throw GenerationErrors.Invalid("The prompt is empty; describe how the objects in the image should move.");
         if (request.Prompt.Length > MaxPromptCharacters)
             throw GenerationErrors.Invalid($"The prompt has {request.Prompt.Length} characters; at most {MaxPromptCharacters} are accepted.");

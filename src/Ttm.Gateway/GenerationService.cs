@@ -1,4 +1,7 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using Ttm.Gateway.Tenants;
 using Ttm.Grains;
 using Ttm.Protos.V1;
 using GenerationEvent = Ttm.Protos.V1.GenerationEvent;
@@ -10,23 +13,23 @@ namespace Ttm.Gateway;
 /// ttm.v1.GenerationService over the generation grains. The uploaded image goes to the artifact store, the
 /// grain runs the generation, and every event is streamed with its payload read back from the store. A
 /// request the pipeline refuses (not an image, a truncated file, a dimension bomb, too many objects) fails
-/// before its plan: the caller gets InvalidArgument with the pipeline's message.
+/// before its plan: the caller gets InvalidArgument with the pipeline's message. Every call is a tenant's
+/// (<see cref="TenantAuthentication"/>): the tenant comes from the credential only, and another tenant's generation
+/// is NotFound, exactly as one that does not exist.
 /// </summary>
-public sealed class GenerationService(IClusterClient cluster, IArtifactStore store, EventMessages messages) : Protos.V1.GenerationService.GenerationServiceBase
+[Authorize(Policy = TenantAuthentication.Policy)]
+public sealed class GenerationService(IClusterClient cluster, IArtifactStore store, EventMessages messages, IOptions<TenantPolicyOptions> policies)
+    : Protos.V1.GenerationService.GenerationServiceBase
 {
-    public const string TenantHeader = "x-tenant";
-
-    static string Tenant(ServerCallContext context) => context.RequestHeaders.GetValue(TenantHeader) is { Length: > 0 } t ? t : "default";
-
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerationEvent> responseStream, ServerCallContext context)
     {
         GenerationRequestValidator.Validate(request);
-        var tenant = Tenant(context);
+        var tenant = context.TenantOf();
         var id = GenerationIds.For(tenant, request.RequestId);
         // Keyed by content: a request id reused with another image never overwrites the first generation's input.
         var imageKey = $"{id}/input-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(request.Image.Span))[..16].ToLowerInvariant()}";
         await store.PutAsync(imageKey, request.Image.Memory, context.CancellationToken);
-        var spec = GenerationRequestValidator.ToSpec(request, tenant, imageKey);
+        var spec = GenerationRequestValidator.ToSpec(request, tenant, imageKey) with { RetainFor = policies.Value.For(tenant).RetainFor };
         var grain = cluster.GetGrain<IGenerationGrain>(id);
         try
         {
@@ -38,26 +41,44 @@ public sealed class GenerationService(IClusterClient cluster, IArtifactStore sto
         }
         await cluster.GetGrain<IGenerationIndexGrain>(tenant).AddAsync(id, (await grain.GetStatusAsync()).CreatedAt ?? DateTimeOffset.UtcNow);
 
-        // Accepted (with the id) goes out at once; a request the pipeline then refuses ends the call with InvalidArgument.
+        // Accepted (with the id) goes out at once; a request the pipeline then refuses ends the call with InvalidArgument,
+        // and what it stored goes at once.
         await foreach (var e in grain.WatchAsync(0, context.CancellationToken).WithCancellation(context.CancellationToken))
         {
-            if (GenerationErrors.Refusal(e.Update) is { } refused) throw refused;
+            if (GenerationErrors.Refusal(e.Update) is { } refused)
+            {
+                await grain.DeleteAsync();
+                throw refused;
+            }
             await Send(responseStream, id, e, context.CancellationToken);
         }
+        await EndedOrDeleted(grain, id);
     }
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<GenerationEvent> responseStream, ServerCallContext context)
     {
-        var grain = await Existing(request.GenerationId);
+        var grain = await Existing(request.GenerationId, context);
         await foreach (var e in grain.WatchAsync(request.AfterSeq, context.CancellationToken).WithCancellation(context.CancellationToken))
             await Send(responseStream, request.GenerationId, e, context.CancellationToken);
+        await EndedOrDeleted(grain, request.GenerationId);
+    }
+
+    public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context) => new()
+    {
+        GenerationId = request.GenerationId, BytesFreed = await (await Existing(request.GenerationId, context)).DeleteAsync(),
+    };
+
+    /// <summary>A stream that ends without the generation's end: it was deleted meanwhile (NotFound says so).</summary>
+    static async Task EndedOrDeleted(IGenerationGrain grain, string id)
+    {
+        if ((await grain.GetStatusAsync()).CreatedAt is null) throw GenerationErrors.Deleted(id);
     }
 
     public override async Task<Generation> Get(GetRequest request, ServerCallContext context) =>
-        EventMessages.ToMessage(await (await Existing(request.GenerationId)).GetStatusAsync());
+        EventMessages.ToMessage(await (await Existing(request.GenerationId, context)).GetStatusAsync());
 
     public override async Task<Generation> Cancel(CancelRequest request, ServerCallContext context) =>
-        EventMessages.ToMessage(await (await Existing(request.GenerationId)).CancelAsync(request.Reason));
+        EventMessages.ToMessage(await (await Existing(request.GenerationId, context)).CancelAsync(request.Reason));
 
     public override async Task<ListResponse> List(ListRequest request, ServerCallContext context)
     {
@@ -66,7 +87,7 @@ public sealed class GenerationService(IClusterClient cluster, IArtifactStore sto
         GenerationPage page;
         try
         {
-            page = await cluster.GetGrain<IGenerationIndexGrain>(Tenant(context))
+            page = await cluster.GetGrain<IGenerationIndexGrain>(context.TenantOf())
                 .ListAsync(request.Limit == 0 ? GenerationLimits.DefaultListLimit : request.Limit, request.PageToken.Length == 0 ? null : request.PageToken);
         }
         catch (ArgumentException e)
@@ -82,12 +103,14 @@ public sealed class GenerationService(IClusterClient cluster, IArtifactStore sto
     async Task Send(IServerStreamWriter<GenerationEvent> stream, string id, GrainEvent e, CancellationToken cancellationToken) =>
         await stream.WriteAsync(await messages.ToMessageAsync(id, e, cancellationToken), cancellationToken);
 
-    async Task<IGenerationGrain> Existing(string id)
+    /// <summary>The caller's generation of this id; NotFound when there is none, or it is another tenant's (no existence leak).</summary>
+    async Task<IGenerationGrain> Existing(string id, ServerCallContext context)
     {
-        if (string.IsNullOrWhiteSpace(id)) throw GenerationErrors.Invalid("generation_id is empty.");
+        GenerationIds.Require(id);
+        var tenant = context.TenantOf();
         var grain = cluster.GetGrain<IGenerationGrain>(id);
         var status = await grain.GetStatusAsync();
-        if (status.CreatedAt is null) throw GenerationErrors.NotFound(id);
+        if (status.CreatedAt is null || status.Tenant != tenant) throw GenerationErrors.NotFound(id);
         return grain;
     }
 }

@@ -38,6 +38,43 @@ public sealed class DirectoryArtifactStore(string root) : IArtifactStore
 
     public bool Exists(string key) => File.Exists(PathOf(key));
 
+    public long SizeOf(string prefix)
+    {
+        var path = PathOf(prefix);
+        if (File.Exists(path)) return new FileInfo(path).Length;
+        if (!Directory.Exists(path)) return 0;
+        long bytes = 0;
+        foreach (var file in new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            try { bytes += file.Length; }
+            catch (FileNotFoundException) { } // renamed or removed while counted
+        }
+        return bytes;
+    }
+
+    public long Delete(string prefix)
+    {
+        var path = PathOf(prefix);
+        long bytes = SizeOf(prefix);
+        if (File.Exists(path)) File.Delete(path);
+        else if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        return bytes;
+    }
+
+    /// <summary>Removes writers' temp files older than <paramref name="age"/> (a process died between write and rename); returns how many.</summary>
+    public int SweepTempFiles(TimeSpan age)
+    {
+        if (!Directory.Exists(Root)) return 0;
+        int swept = 0;
+        foreach (var file in new DirectoryInfo(Root).EnumerateFiles("*.tmp", SearchOption.AllDirectories))
+            if (DateTime.UtcNow - file.LastWriteTimeUtc > age)
+            {
+                try { file.Delete(); swept++; }
+                catch (IOException) { }
+            }
+        return swept;
+    }
+
     public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathOf(key);

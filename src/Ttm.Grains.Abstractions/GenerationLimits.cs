@@ -7,6 +7,9 @@ namespace Ttm.Grains;
 public static class GenerationLimits
 {
     public const int MaxImageBytes = 32 * 1024 * 1024;
+    /// <summary>Largest side and pixel count an upload may claim (the decoder's ImageInput.MaxSide and MaxPixels).</summary>
+    public const int MaxImageSide = 12_000;
+    public const long MaxImagePixels = 40_000_000;
     public const int MaxPromptCharacters = 2_000;
     public const int MaxSteps = 200;
     public const int DefaultSteps = 16;

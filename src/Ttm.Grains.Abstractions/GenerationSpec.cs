@@ -8,7 +8,8 @@ public sealed record ObjectHintSpec(
 
 /// <summary>
 /// What one generation was asked to do. The image itself lives in the artifact store (<see cref="ImageKey"/>);
-/// <see cref="Digest"/> identifies the request so a repeated Start is recognised as the same one.
+/// <see cref="Digest"/> identifies the request so a repeated Start is recognised as the same one; <see cref="RetainFor"/>
+/// is the tenant's time-to-live, counted from the end, after which everything it left is removed.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ttm.generation-spec.v1")]
 public sealed record GenerationSpec(
@@ -27,4 +28,5 @@ public sealed record GenerationSpec(
     [property: Id(12)] IReadOnlyList<string> Formats,
     [property: Id(13)] IReadOnlyList<ObjectHintSpec?> Hints,
     [property: Id(14)] string Digest,
-    [property: Id(15)] TimeSpan? Deadline);
+    [property: Id(15)] TimeSpan? Deadline,
+    [property: Id(16)] TimeSpan? RetainFor = null);

@@ -10,4 +10,8 @@ public interface IArtifactStore
     string PathOf(string key);
     /// <summary>The key of a local path inside the store.</summary>
     string KeyOf(string path);
+    /// <summary>Bytes stored under a key prefix (a generation's folder: "gen-1").</summary>
+    long SizeOf(string prefix);
+    /// <summary>Removes everything under a key prefix; returns the bytes freed.</summary>
+    long Delete(string prefix);
 }

@@ -12,4 +12,10 @@ public interface IGenerationGrain : IGrainWithStringKey
     Task<GenerationStatus> GetStatusAsync();
 
     Task<GenerationStatus> CancelAsync(string reason);
+
+    /// <summary>
+    /// Cancels the run if it is running, then removes everything the generation left: its artifacts, event log, list
+    /// entry and state; watchers' streams end. Returns the bytes of artifacts freed (0: there was nothing).
+    /// </summary>
+    Task<long> DeleteAsync();
 }

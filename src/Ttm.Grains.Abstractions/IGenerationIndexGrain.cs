@@ -5,6 +5,8 @@ public interface IGenerationIndexGrain : IGrainWithStringKey
 {
     Task AddAsync(string generationId, DateTimeOffset createdAt);
 
+    Task RemoveAsync(string generationId);
+
     /// <param name="pageToken">null for the newest; else the <see cref="GenerationPage.NextPageToken"/> of the page before</param>
     Task<GenerationPage> ListAsync(int limit, string? pageToken);
 }

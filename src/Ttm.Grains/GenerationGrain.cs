@@ -12,20 +12,25 @@ namespace Ttm.Grains;
 /// out to watchers. A watcher gets the log after its sequence number and then live events with no gap and no
 /// duplicate. When the silo holding the activation goes away, the next call or the grain's reminder activates it
 /// elsewhere and it drives the run again: the stages continue from their checkpoints, and updates the log already
-/// holds are not logged twice. Cancel by request or deadline; a watcher that leaves does not cancel the run.
+/// holds are not logged twice. Cancel by request or deadline; a watcher that leaves does not cancel the run. Delete
+/// by request, or when the tenant's time-to-live after the end has passed (a reminder), removes all it left.
 /// </summary>
 public sealed partial class GenerationGrain(
     [PersistentState("generation", "generations")] IPersistentState<GenerationGrainState> state,
     IGenerationRunner runner,
     IGenerationEventLog log,
+    IArtifactStore store,
     IHostApplicationLifetime host,
     ILogger<GenerationGrain> logger) : Grain, IGenerationGrain, IRemindable
 {
     const string DriveReminder = "drive";
+    const string ExpireReminder = "expire";
 
     readonly List<Channel<GenerationEvent>> watchers = [];
     readonly HashSet<(Type, int)> logged = []; // what the log holds, so a run driven again does not log it twice
     CancellationTokenSource? run;
+    Task? running;
+    bool deleting; // DeleteAsync is removing it: the run stops and writes nothing more
     string? cancelReason; // set by CancelAsync; a cancellation without it was the deadline
     bool leaving; // this activation is being deactivated: it writes nothing more (another one drives the generation)
     long lastSeq;
@@ -80,14 +85,18 @@ public sealed partial class GenerationGrain(
         return Status();
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // being active is the point: OnActivateAsync drives
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // "drive": being active is the point (OnActivateAsync drives). "expire": the time-to-live after the end has passed.
+        if (reminderName == ExpireReminder && state.State.State.IsTerminal()) await DeleteAsync();
+    }
 
     void Drive(GenerationSpec spec)
     {
         var left = spec.Deadline is { } deadline ? deadline - (DateTimeOffset.UtcNow - state.State.CreatedAt!.Value) : (TimeSpan?)null;
         run = left is { } l ? new CancellationTokenSource(l > TimeSpan.Zero ? l : TimeSpan.Zero) : new CancellationTokenSource();
         DelayDeactivation(TimeSpan.FromHours(6));
-        _ = Run(spec, run.Token);
+        running = Run(spec, run.Token);
     }
 
     async Task Run(GenerationSpec spec, CancellationToken cancellationToken)
@@ -97,9 +106,13 @@ public sealed partial class GenerationGrain(
             await foreach (var update in runner.RunAsync(Id, spec, cancellationToken).WithCancellation(cancellationToken))
                 await Append(update);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !leaving)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !leaving && !deleting)
         {
             await Append(new GenerationCancelled(state.State.Stage, cancelReason ?? (spec.Deadline is not null ? "deadline exceeded" : "cancelled")));
+        }
+        catch (Exception) when (deleting)
+        {
+            return;
         }
         catch (Exception e) when (leaving || host.ApplicationStopping.IsCancellationRequested)
         {
@@ -113,17 +126,19 @@ public sealed partial class GenerationGrain(
             LogFailed(logger, e, Id);
             await Append(new GenerationFailed(state.State.Stage, FailureCode.Internal, e.Message));
         }
-        if (leaving) return;
+        if (leaving || deleting) return;
         if (!state.State.State.IsTerminal())
             await Append(new GenerationFailed(state.State.Stage, FailureCode.Internal, "the run ended without a result"));
         if (await this.GetReminder(DriveReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        // Kept for the tenant's time-to-live, then removed (the reminder outlives this activation and its silo).
+        if (spec.RetainFor is { } ttl) await this.RegisterOrUpdateReminder(ExpireReminder, ttl, ttl > TimeSpan.FromMinutes(1) ? ttl : TimeSpan.FromMinutes(1));
         DelayDeactivation(TimeSpan.Zero);
     }
 
     /// <summary>Stores the update as the next event, then publishes it; an update the log already holds (a run driven again) is dropped.</summary>
     async Task Append(GenerationUpdate update)
     {
-        if (state.State.State.IsTerminal() || leaving) return; // nothing follows the end; a deactivated activation writes nothing
+        if (state.State.State.IsTerminal() || leaving || deleting) return; // nothing follows the end; a deactivated or deleted one writes nothing
         if (!logged.Add(Once(update))) return;
         var numbered = new GenerationEvent(lastSeq + 1, DateTimeOffset.UtcNow, update);
         await log.AppendAsync(Id, numbered); // durable before anyone sees it
@@ -207,6 +222,35 @@ public sealed partial class GenerationGrain(
         return Task.FromResult(Status());
     }
 
+    public async Task<long> DeleteAsync()
+    {
+        if (state.State.Spec is not { } spec) return 0;
+        deleting = true;
+        run?.Cancel();
+        if (running is { IsCompleted: false } stillRunning)
+        {
+            try
+            {
+                await stillRunning.WaitAsync(TimeSpan.FromSeconds(30)); // the device stages stop at their next step
+            }
+            catch (TimeoutException) { }
+        }
+        foreach (var watcher in watchers) watcher.Writer.TryComplete();
+        watchers.Clear();
+        foreach (var name in new[] { DriveReminder, ExpireReminder })
+            if (await this.GetReminder(name) is { } reminder) await this.UnregisterReminder(reminder);
+        await GrainFactory.GetGrain<IGenerationIndexGrain>(spec.Tenant).RemoveAsync(Id);
+        await log.DeleteAsync(Id);
+        long freed = store.Delete(Id);
+        await state.ClearStateAsync();
+        state.State = new GenerationGrainState();
+        (lastSeq, run, running, cancelReason, deleting) = (0, null, null, null, false);
+        logged.Clear();
+        LogDeleted(logger, Id, spec.Tenant, freed);
+        DeactivateOnIdle();
+        return freed;
+    }
+
     GenerationStatus Status() => new(Id, state.State.State, lastSeq, state.State.Spec?.Tenant, state.State.Spec?.Prompt, state.State.CreatedAt,
         state.State.Stage);
 
@@ -218,6 +262,9 @@ public sealed partial class GenerationGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} left with its silo ({Error}); another silo drives it on")]
     static partial void LogLeftMidRun(ILogger logger, string id, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} of tenant {Tenant} deleted ({Bytes} bytes of artifacts freed)")]
+    static partial void LogDeleted(ILogger logger, string id, string tenant, long bytes);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Generation {Id} failed")]
     static partial void LogFailed(ILogger logger, Exception exception, string id);

@@ -10,6 +10,8 @@ public sealed class GenerationIndexGrain(IGenerationIndex index) : Grain, IGener
 
     public Task AddAsync(string generationId, DateTimeOffset createdAt) => index.AddAsync(Tenant, generationId, createdAt);
 
+    public Task RemoveAsync(string generationId) => index.RemoveAsync(Tenant, generationId);
+
     public async Task<GenerationPage> ListAsync(int limit, string? pageToken)
     {
         var page = await index.PageAsync(Tenant, limit + 1, IndexEntry.Parse(pageToken)); // one more says whether a next page exists

@@ -16,4 +16,7 @@ public interface IGenerationEventLog
 
     /// <summary>The last seq stored (0: none).</summary>
     Task<long> LastSeqAsync(string generationId);
+
+    /// <summary>Removes the whole log (the generation is deleted or expired).</summary>
+    Task DeleteAsync(string generationId);
 }

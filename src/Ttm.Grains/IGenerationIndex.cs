@@ -8,6 +8,8 @@ public interface IGenerationIndex
 {
     Task AddAsync(string tenant, string generationId, DateTimeOffset createdAt);
 
+    Task RemoveAsync(string tenant, string generationId);
+
     /// <param name="before">the page starts after this entry (null: at the newest)</param>
     Task<IReadOnlyList<IndexEntry>> PageAsync(string tenant, int limit, IndexEntry? before);
 }

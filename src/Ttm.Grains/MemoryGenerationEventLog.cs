@@ -26,6 +26,12 @@ public sealed class MemoryGenerationEventLog : IGenerationEventLog
                 : []);
     }
 
+    public Task DeleteAsync(string generationId)
+    {
+        lock (logs) logs.Remove(generationId);
+        return Task.CompletedTask;
+    }
+
     public Task<long> LastSeqAsync(string generationId)
     {
         lock (logs) return Task.FromResult(logs.TryGetValue(generationId, out var log) && log.Count > 0 ? log[^1].Seq : 0L);

@@ -17,6 +17,13 @@ public sealed class MemoryGenerationIndex : IGenerationIndex
         return Task.CompletedTask;
     }
 
+    public Task RemoveAsync(string tenant, string generationId)
+    {
+        lock (tenants)
+            if (tenants.TryGetValue(tenant, out var entries)) entries.RemoveWhere(e => e.GenerationId == generationId);
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<IndexEntry>> PageAsync(string tenant, int limit, IndexEntry? before)
     {
         lock (tenants)

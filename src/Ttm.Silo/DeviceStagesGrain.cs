@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Ttm.Grains;
 using Ttm.Pipeline;
@@ -14,7 +15,8 @@ namespace Ttm.Silo;
 /// moves events from a channel into the stream, storing payloads on the way. Leaving the stream cancels the work.
 /// </summary>
 [AcceleratorPlacement]
-public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore store, ILocalSiloDetails silo, SiloRole role) : Grain, IDeviceStagesGrain
+public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactStore store, ILocalSiloDetails silo, SiloRole role, ILogger<DeviceStagesGrain> logger)
+    : Grain, IDeviceStagesGrain
 {
     CancellationTokenSource? latest;
 
@@ -31,6 +33,7 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
         // The latest caller wins: a run asked for again (its generation's silo went away and the generation is driven
         // again elsewhere) stops the one still working for the lost caller; both would write the same checkpoints.
         Interlocked.Exchange(ref latest, stop)?.Cancel();
+        LogStagesStart(logger, id, role.Device);
         var events = Channel.CreateBounded<PipelineEvent>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         var clock = new StageClock(PipelineStage.Segment);
         var work = Task.Run(async () =>
@@ -77,4 +80,7 @@ public sealed class DeviceStagesGrain(PipelineModels models, IArtifactStore stor
             if (latest is null) DeactivateOnIdle();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device stages of {Id} run on {Device}")]
+    static partial void LogStagesStart(ILogger logger, string id, string device);
 }

@@ -46,7 +46,7 @@ public static class GenerationServices
         {
             if (!role.IsAccelerator) throw new InvalidOperationException("A plain silo does not load the networks; the accelerator placement should have kept device work away.");
             var settings = sp.GetRequiredService<IOptions<SiloOptions>>().Value;
-            var device = new DeviceWorker(settings.Device, settings.MaxBatch);
+            var device = new DeviceWorker(settings.Device, settings.MaxBatch, settings.DeviceThreads);
             try
             {
                 var models = PipelineModels.Load(settings.ModelFiles(), MiniLmTextEncoder.Shared, sp.GetRequiredService<IPromptPlanner>(), device);

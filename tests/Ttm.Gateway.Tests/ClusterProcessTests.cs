@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Ttm.Cli.Cluster;
+using Ttm.Protos;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
 
@@ -18,12 +18,15 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
 {
     static readonly string Cli = Path.Combine(ServerFixture.Root, "src", "Ttm.Cli", "bin", "Release", "net10.0", "linux-x64", "ttm.dll");
     static readonly byte[] Sample = File.ReadAllBytes(Path.Combine(ServerFixture.Root, "samples", "two-squares.png"));
-    const string Prompt = "The red square moves right while the white square slides down slowly.";
 
     readonly string folder = Directory.CreateTempSubdirectory("ttm-cluster-").FullName;
     LocalCluster cluster = null!;
 
-    public async Task InitializeAsync() => cluster = await LocalCluster.StartRedisAsync(folder, program: Cli);
+    public async Task InitializeAsync()
+    {
+        cluster = await LocalCluster.StartRedisAsync(folder, program: Cli);
+        cluster.DeviceThreads = LocalCluster.ShareOfCores(2); // two accelerator silos share the machine's cores
+    }
 
     public async Task DisposeAsync()
     {
@@ -32,49 +35,14 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
         Directory.Delete(folder, recursive: true);
     }
 
-    static Protos.V1.GenerationService.GenerationServiceClient Client(int port) => new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"));
+    readonly Dictionary<string, string> keys = [];
 
-    static GenerateRequest Request(int i) => new()
+    /// <summary>Tenant <paramref name="i"/> mod 3, with its key made in the cluster's Redis.</summary>
+    async Task<GenerationFollower> Follower(int i, Func<int> port)
     {
-        Image = ByteString.CopyFrom(Sample), Prompt = Prompt, Seed = i, MotionSteps = 6, VideoSteps = 6, PreviewEvery = 2, PreviewSize = 64,
-        RequestId = $"request-{i}",
-    };
-
-    /// <summary>
-    /// One client's view of one generation: Generate on the gateway up now; when the stream breaks, Watch(after the
-    /// last seq it has) on whichever gateway is up, until the generation ends.
-    /// </summary>
-    sealed class Follower(int index, Func<int> gatewayPort)
-    {
-        public List<GenerationEvent> Events { get; } = [];
-        public string? Id { get; private set; }
-        public int Reconnects { get; private set; }
-        public string Tenant => $"tenant-{index % 3}";
-
-        public async Task RunAsync(CancellationToken cancellationToken)
-        {
-            var headers = new Metadata { { "x-tenant", Tenant } };
-            while (true)
-            {
-                try
-                {
-                    var client = Client(gatewayPort());
-                    using var call = Id is null
-                        ? client.Generate(Request(index), headers, cancellationToken: cancellationToken) // idempotent by request id: a retry finds the first
-                        : client.Watch(new WatchRequest { GenerationId = Id, AfterSeq = Events.Count == 0 ? 0 : Events[^1].Seq }, headers, cancellationToken: cancellationToken);
-                    await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken))
-                    {
-                        Id ??= e.GenerationId;
-                        Events.Add(e);
-                        if (e.EventCase is GenerationEvent.EventOneofCase.Completed or GenerationEvent.EventOneofCase.Failed or GenerationEvent.EventOneofCase.Cancelled)
-                            return;
-                    }
-                }
-                catch (RpcException) when (!cancellationToken.IsCancellationRequested) { }
-                Reconnects++;
-                await Task.Delay(500, cancellationToken);
-            }
-        }
+        var tenant = $"tenant-{i % 3}";
+        if (!keys.TryGetValue(tenant, out var key)) keys[tenant] = key = await cluster.TenantKeyAsync(tenant);
+        return new(ClusterFailureBenchmark.Request(Sample, i, steps: 6, $"request-{i}"), tenant, key, port);
     }
 
     /// <summary>
@@ -92,7 +60,8 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
         int port = LocalCluster.FreePort();
         var gateway = await cluster.StartGatewayAsync(port, timeout.Token);
 
-        var followers = Enumerable.Range(0, Generations).Select(i => new Follower(i, () => Volatile.Read(ref port))).ToList();
+        var followers = new List<GenerationFollower>();
+        for (int i = 0; i < Generations; i++) followers.Add(await Follower(i, () => Volatile.Read(ref port)));
         var runs = followers.Select(f => f.RunAsync(timeout.Token)).ToList();
         async Task Until(Func<bool> condition, string what)
         {
@@ -104,13 +73,13 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
         }
 
         // 1. An accelerator silo dies mid stage 1 (a motion preview is out).
-        await Until(() => followers.Any(f => f.Events.ToList().Any(e => e.MotionPreview is not null)), "a motion preview");
+        await Until(() => followers.Any(f => f.Events.Any(e => e.MotionPreview is not null)), "a motion preview");
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGKILL {accelerators[0].Name} (pid {accelerators[0].Pid})");
         accelerators[0].Kill();
 
         // 2. The silo holding the most of their grains dies (placement spreads grains over every silo). If that was the
         //    last accelerator, another one starts: the generations need one to finish.
-        await Until(() => followers.Count(f => f.Events.ToList().Any(e => e.MotionDone is not null)) >= 2, "two trajectories");
+        await Until(() => followers.Count(f => f.Events.Any(e => e.MotionDone is not null)) >= 2, "two trajectories");
         static int Grains(HostProcess silo) => silo.Output().Count(line => line.Contains("started for tenant") || line.Contains("is driven again"));
         var holder = new[] { plain, accelerators[1] }.MaxBy(Grains)!;
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGKILL {holder.Name} (pid {holder.Pid}), which started {Grains(holder)} generation grains");
@@ -119,7 +88,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
         if (holder != plain) await cluster.StartSiloAsync("accelerator", timeout.Token);
 
         // 3. The gateway dies; another starts on another port, and the clients reconnect there.
-        await Until(() => followers.Count(f => f.Events.ToList().Any(e => e.VideoPreview is not null)) >= 2, "two video previews");
+        await Until(() => followers.Count(f => f.Events.Any(e => e.VideoPreview is not null)) >= 2, "two video previews");
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGKILL {gateway.Name} (pid {gateway.Pid})");
         gateway.Kill();
         int next = LocalCluster.FreePort();
@@ -146,11 +115,12 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
         var accelerators = new[] { await cluster.StartSiloAsync("accelerator", timeout.Token), await cluster.StartSiloAsync("accelerator", timeout.Token) };
         int port = LocalCluster.FreePort();
         var gateway = await cluster.StartGatewayAsync(port, timeout.Token);
-        var followers = Enumerable.Range(100, 3).Select(i => new Follower(i, () => port)).ToList();
+        var followers = new List<GenerationFollower>();
+        for (int i = 100; i < 103; i++) followers.Add(await Follower(i, () => port));
         var runs = followers.Select(f => f.RunAsync(timeout.Token)).ToList();
 
         // A rolling update stops an accelerator silo mid stage 1: SIGTERM, it drains and leaves; its stages go on elsewhere.
-        while (!followers.Any(f => f.Events.ToList().Any(e => e.MotionPreview is not null))) await Task.Delay(100, timeout.Token);
+        while (!followers.Any(f => f.Events.Any(e => e.MotionPreview is not null))) await Task.Delay(100, timeout.Token);
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} SIGTERM {accelerators[0].Name} (pid {accelerators[0].Pid})");
         bool drained = await accelerators[0].TerminateAsync(TimeSpan.FromSeconds(60));
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {accelerators[0].Name} exited with {accelerators[0].ExitCode}");
@@ -165,14 +135,14 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
         await cluster.StartSiloAsync("accelerator", timeout.Token);
         int again = LocalCluster.FreePort();
         await cluster.StartGatewayAsync(again, timeout.Token);
-        var client = Client(again);
         foreach (var f in followers)
         {
-            var listed = await client.ListAsync(new ListRequest(), new Metadata { { "x-tenant", f.Tenant } });
+            var client = new Protos.V1.GenerationService.GenerationServiceClient(TtmChannel.Create($"http://127.0.0.1:{again}", keys[f.Tenant]));
+            var listed = await client.ListAsync(new ListRequest());
             Assert.Contains(f.Id, listed.Generations.Select(g => g.GenerationId));
             Assert.Equal("Completed", listed.Generations.Single(g => g.GenerationId == f.Id).State);
             var replay = new List<GenerationEvent>();
-            using var watch = client.Watch(new WatchRequest { GenerationId = f.Id }, new Metadata { { "x-tenant", f.Tenant } });
+            using var watch = client.Watch(new WatchRequest { GenerationId = f.Id });
             await foreach (var e in watch.ResponseStream.ReadAllAsync(timeout.Token)) replay.Add(e);
             Assert.Equal(f.Events.Select(e => (e.Seq, e.EventCase)), replay.Select(e => (e.Seq, e.EventCase)));
             Assert.Equal(f.Events.Where(e => e.VideoChunk is not null).Select(e => e.VideoChunk.Data), replay.Where(e => e.VideoChunk is not null).Select(e => e.VideoChunk.Data));

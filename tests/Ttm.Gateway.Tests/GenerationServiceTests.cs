@@ -50,13 +50,13 @@ public sealed class GenerationServiceTests(ServerFixture server) : IClassFixture
     [Fact]
     public async Task Generate_WithARequestIdAgain_StreamsTheSameGeneration_AndAnotherRequestUnderItIsAlreadyExists()
     {
-        var tenant = new Metadata { { "x-tenant", $"tenant-idem-{Guid.NewGuid():N}" } };
+        var client = await server.TenantAsync($"tenant-idem-{Guid.NewGuid():N}");
         var request = Request(Sample, "The red square moves right.");
         request.MotionSteps = request.VideoSteps = 1;
         request.RequestId = "order-17";
         async Task<List<GenerationEvent>> Run(GenerateRequest r)
         {
-            using var call = server.Client.Generate(r, tenant, deadline: DateTime.UtcNow.AddMinutes(3));
+            using var call = client.Generate(r, deadline: DateTime.UtcNow.AddMinutes(3));
             var events = new List<GenerationEvent>();
             await foreach (var e in call.ResponseStream.ReadAllAsync()) events.Add(e);
             return events;
@@ -65,7 +65,7 @@ public sealed class GenerationServiceTests(ServerFixture server) : IClassFixture
         var again = await Run(request);
         Assert.Equal(first[0].GenerationId, again[0].GenerationId);
         Assert.Equal(first.Select(e => (e.Seq, e.EventCase)), again.Select(e => (e.Seq, e.EventCase))); // the same log from seq 1, not a second run
-        Assert.Single((await server.Client.ListAsync(new ListRequest(), tenant)).Generations);
+        Assert.Single((await client.ListAsync(new ListRequest())).Generations);
 
         var other = request.Clone();
         other.Seed = 2;
@@ -77,27 +77,27 @@ public sealed class GenerationServiceTests(ServerFixture server) : IClassFixture
     [Fact]
     public async Task List_PagesATenantsGenerations_NewestFirst_AndShowsNoOtherTenants()
     {
-        var tenant = new Metadata { { "x-tenant", $"tenant-list-{Guid.NewGuid():N}" } };
+        var client = await server.TenantAsync($"tenant-list-{Guid.NewGuid():N}");
         var ids = new List<string>();
         for (int i = 0; i < 3; i++)
         {
             var request = Request(Sample, "The red square moves right.");
             request.MotionSteps = request.VideoSteps = 1;
-            using var call = server.Client.Generate(request, tenant);
+            using var call = client.Generate(request);
             await foreach (var e in call.ResponseStream.ReadAllAsync()) if (e.Accepted is not null) ids.Add(e.GenerationId);
         }
         var pages = new List<ListResponse>();
         string token = "";
         do
         {
-            pages.Add(await server.Client.ListAsync(new ListRequest { Limit = 2, PageToken = token }, tenant));
+            pages.Add(await client.ListAsync(new ListRequest { Limit = 2, PageToken = token }));
             token = pages[^1].NextPageToken;
         }
         while (token.Length > 0);
         Assert.Equal([2, 1], pages.Select(p => p.Generations.Count));
         Assert.Equal(Enumerable.Reverse(ids), pages.SelectMany(p => p.Generations).Select(g => g.GenerationId));
         Assert.DoesNotContain((await server.Client.ListAsync(new ListRequest())).Generations, g => ids.Contains(g.GenerationId));
-        var bad = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.ListAsync(new ListRequest { PageToken = "nonsense" }, tenant));
+        var bad = await Assert.ThrowsAsync<RpcException>(async () => await client.ListAsync(new ListRequest { PageToken = "nonsense" }));
         Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
     }
 
@@ -126,13 +126,17 @@ public sealed class GenerationServiceTests(ServerFixture server) : IClassFixture
     }
 
     [Fact]
-    public async Task UnknownGenerationIds_AreNotFound()
+    public async Task UnknownGenerationIds_AreNotFound_AndMalformedOnesInvalid()
     {
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.GetAsync(new GetRequest { GenerationId = "gen-unknown" }));
+        const string unknown = "gen-0123456789abcdef0123456789abcdef";
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.GetAsync(new GetRequest { GenerationId = unknown }));
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
-        Assert.Contains("No generation 'gen-unknown'", error.Status.Detail);
-        var cancel = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.CancelAsync(new CancelRequest { GenerationId = "gen-unknown" }));
+        Assert.Contains($"No generation '{unknown}'", error.Status.Detail);
+        var cancel = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.CancelAsync(new CancelRequest { GenerationId = unknown }));
         Assert.Equal(StatusCode.NotFound, cancel.StatusCode);
+        var malformed = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.GetAsync(new GetRequest { GenerationId = "gen-unknown" + new string('x', 10_000) }));
+        Assert.Equal(StatusCode.InvalidArgument, malformed.StatusCode);
+        Assert.DoesNotContain("xxxx", malformed.Status.Detail); // not echoed back
     }
 
     static byte[] Bomb()

@@ -7,7 +7,7 @@ public sealed class IndependentClientTests(ServerFixture server) : IClassFixture
 {
     static readonly string Buf = Path.Combine(ServerFixture.Root, "artifacts", "buf", "node_modules", ".bin", "buf");
 
-    async Task<string> BufCurl(string arguments)
+    async Task<string> BufCurl(string arguments, bool succeeds = true)
     {
         using var process = Process.Start(new ProcessStartInfo(Buf, $"curl --protocol grpc --http2-prior-knowledge {arguments}")
         {
@@ -16,12 +16,12 @@ public sealed class IndependentClientTests(ServerFixture server) : IClassFixture
         var output = await process.StandardOutput.ReadToEndAsync();
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"buf curl failed: {error}");
-        return output;
+        Assert.True((process.ExitCode == 0) == succeeds, $"buf curl exited with {process.ExitCode}: {error}");
+        return succeeds ? output : error;
     }
 
     [Fact]
-    public async Task BufCurl_ListsTheServiceByReflection_AndStreamsAGeneration()
+    public async Task BufCurl_ListsTheServiceByReflection_IsRefusedWithoutAKey_AndStreamsAGenerationWithOne()
     {
         var methods = await BufCurl($"--list-methods http://127.0.0.1:{server.Port}");
         Assert.Contains("ttm.v1.GenerationService/Generate", methods);
@@ -30,7 +30,9 @@ public sealed class IndependentClientTests(ServerFixture server) : IClassFixture
         var image = Convert.ToBase64String(await File.ReadAllBytesAsync(Path.Combine(ServerFixture.Root, "samples", "two-squares.png")));
         var request = Path.GetTempFileName();
         await File.WriteAllTextAsync(request, $$"""{"image":"{{image}}","prompt":"The red square moves right.","seed":1,"motionSteps":2,"videoSteps":2,"previewSize":32}""");
-        var stream = await BufCurl($"-d @{request} http://127.0.0.1:{server.Port}/ttm.v1.GenerationService/Generate");
+        var anonymous = await BufCurl($"-d @{request} http://127.0.0.1:{server.Port}/ttm.v1.GenerationService/Generate", succeeds: false);
+        Assert.Contains("unauthenticated", anonymous);
+        var stream = await BufCurl($"-H \"authorization: Bearer {server.Key}\" -d @{request} http://127.0.0.1:{server.Port}/ttm.v1.GenerationService/Generate");
         File.Delete(request);
         foreach (var field in new[] { "\"accepted\"", "\"plan\"", "\"segmentation\"", "\"motionDone\"", "\"videoChunk\"", "\"completed\"" })
             Assert.Contains(field, stream);

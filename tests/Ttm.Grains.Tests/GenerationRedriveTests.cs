@@ -21,6 +21,8 @@ public sealed class GenerationRedriveTests : IAsyncLifetime
             silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>("generations", storage);
             silo.Services.AddSingleton<IGenerationRunner>(runner);
             silo.Services.AddSingleton<IGenerationEventLog>(eventLog);
+            silo.Services.AddSingleton<IGenerationIndex, MemoryGenerationIndex>();
+            silo.Services.AddSingleton<IArtifactStore>(new DirectoryArtifactStore(Path.Combine(Path.GetTempPath(), "ttm-grains-unused-store")));
         });
         cluster = builder.Build();
         await cluster.DeployAsync();

@@ -16,6 +16,8 @@ public sealed class OpsMonitorGrainTests : IAsyncLifetime
             silo.AddMemoryGrainStorage("generations").UseInMemoryReminderService();
             silo.Services.AddSingleton<IGenerationRunner>(new ScriptedRunner());
             silo.Services.AddSingleton<IGenerationEventLog, MemoryGenerationEventLog>();
+            silo.Services.AddSingleton<IGenerationIndex, MemoryGenerationIndex>();
+            silo.Services.AddSingleton<IArtifactStore>(new DirectoryArtifactStore(Path.Combine(Path.GetTempPath(), "ttm-grains-unused-store")));
         });
         cluster = builder.Build();
         await cluster.DeployAsync();

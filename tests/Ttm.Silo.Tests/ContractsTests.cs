@@ -47,6 +47,8 @@ public sealed class ContractsTests
         Assert.Equal(GenerationLimits.MinDisplaySize, PipelineRequest.MinDisplaySize);
         Assert.Equal(GenerationLimits.MaxDisplaySize, PipelineRequest.MaxDisplaySize);
         Assert.Equal(GenerationLimits.MaxImageBytes, ImageInput.MaxBytes);
+        Assert.Equal(GenerationLimits.MaxImageSide, ImageInput.MaxSide);
+        Assert.Equal(GenerationLimits.MaxImagePixels, ImageInput.MaxPixels);
     }
 
     [Fact]

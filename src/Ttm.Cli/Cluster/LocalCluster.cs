@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using StackExchange.Redis;
+using Ttm.Gateway.Tenants;
 
 namespace Ttm.Cli.Cluster;
 
@@ -23,6 +25,12 @@ public sealed class LocalCluster : IAsyncDisposable
 
     /// <summary>The ttm.dll the hosts run (default: this program's own).</summary>
     public string? Program { get; init; }
+
+    /// <summary>CPU threads of each accelerator silo's forward passes (Ttm:DeviceThreads): several on one machine share its cores, not oversubscribe them.</summary>
+    public int? DeviceThreads { get; set; }
+
+    /// <summary>Each of <paramref name="accelerators"/> silos' share of this machine's cores.</summary>
+    public static int ShareOfCores(int accelerators) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, accelerators));
 
     LocalCluster(string folder, IDictionary<string, string>? environment)
     {
@@ -67,9 +75,11 @@ public sealed class LocalCluster : IAsyncDisposable
     public async Task<HostProcess> StartSiloAsync(string role, CancellationToken cancellationToken = default, string? name = null)
     {
         int n = Interlocked.Increment(ref silos);
+        var settings = new Dictionary<string, string>(environment);
+        if (role == "accelerator" && DeviceThreads is int threads) settings["Ttm__DeviceThreads"] = threads.ToString();
         var silo = HostProcess.StartTtm(Program, name ?? $"{role}-{n}",
             ["silo", "--role", role, "--cluster", Redis, "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString(), "--artifacts", Artifacts],
-            "ttm silo ready", environment);
+            "ttm silo ready", settings);
         processes.Add(silo);
         await silo.WaitReadyAsync(TimeSpan.FromMinutes(3), cancellationToken);
         return silo;
@@ -84,6 +94,14 @@ public sealed class LocalCluster : IAsyncDisposable
         processes.Add(gateway);
         await gateway.WaitReadyAsync(TimeSpan.FromMinutes(2), cancellationToken);
         return gateway;
+    }
+
+    /// <summary>A new API key for <paramref name="tenant"/> in this cluster's Redis (what <c>./ttm tenants create</c> does).</summary>
+    public async Task<string> TenantKeyAsync(string tenant)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis);
+        var (_, key) = await new TenantKeys(new RedisTenantKeyStore(redis, new Grains.ClusterStoreOptions().ServiceId), TimeProvider.System).CreateAsync(tenant);
+        return key;
     }
 
     public static int FreePort()

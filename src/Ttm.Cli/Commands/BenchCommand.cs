@@ -140,15 +140,22 @@ static class BenchCommand
     static Command Cluster()
     {
         var events = new Option<int>("--events") { Description = "Events in the long log", DefaultValueFactory = _ => 10_000 };
+        var generations = new Option<int>("--generations") { Description = "Generations per failure round (0: the event log only)", DefaultValueFactory = _ => 20 };
+        var steps = new Option<int>("--steps") { Description = "Euler steps per stage of each generation", DefaultValueFactory = _ => 6 };
         var json = JsonFile();
-        var command = new Command("cluster", "The cluster's event log on a Redis started here: append cost, replay, Redis memory per event and per generation") { events, json };
+        var command = new Command("cluster", "The cluster on a Redis started here: event log append cost, replay and Redis memory; then processes "
+            + "killed under load: seconds until the stage continues elsewhere, completion p50/p95 with and without a kill") { events, generations, steps, json };
         command.SetAction(async (result, cancellationToken) =>
         {
             var folder = Directory.CreateTempSubdirectory("ttm-bench-cluster-").FullName;
             try
             {
-                await using var redis = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder, cancellationToken: cancellationToken);
-                await Print(await EventLogBenchmark.RunAsync(redis.Redis, result.GetValue(events), cancellationToken), result.GetValue(json), cancellationToken);
+                await using var cluster = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder, cancellationToken: cancellationToken);
+                var eventLog = await EventLogBenchmark.RunAsync(cluster.Redis, result.GetValue(events), cancellationToken);
+                var failures = result.GetValue(generations) is > 0 and var n
+                    ? await Ttm.Cli.Cluster.ClusterFailureBenchmark.RunAsync(cluster, await Sample(cancellationToken), n, result.GetValue(steps), Console.Error, cancellationToken)
+                    : null;
+                await Print(new { EventLog = eventLog, Failures = failures }, result.GetValue(json), cancellationToken);
             }
             finally
             {

@@ -31,7 +31,7 @@ static class GenerateCommand
         var remote = new Option<string?>("--server") { Description = "Generate through a gateway (e.g. http://127.0.0.1:5080) instead of in-process" };
         var command = new Command("generate", "Image + sentence → video, in-process, streaming every partial result")
         {
-            image, prompt, output, seed, steps, previewEvery, size, formats, models, llmEndpoint, llmModel, gguf, remote,
+            image, prompt, output, seed, steps, previewEvery, size, formats, models, llmEndpoint, llmModel, gguf, remote, RemoteCommands.Key,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -39,7 +39,7 @@ static class GenerateCommand
             if (result.GetValue(remote) is { } address)
                 return await RemoteCommands.Guard(async () =>
                 {
-                    using var call = RemoteCommands.Client(address).Generate(new Protos.V1.GenerateRequest
+                    using var call = RemoteCommands.Client(result, address).Generate(new Protos.V1.GenerateRequest
                     {
                         Image = Google.Protobuf.ByteString.CopyFrom(await File.ReadAllBytesAsync(result.GetValue(image)!.FullName, cancellationToken)),
                         Prompt = result.GetValue(prompt)!, Seed = result.GetValue(seed), MotionSteps = result.GetValue(steps), VideoSteps = result.GetValue(steps),

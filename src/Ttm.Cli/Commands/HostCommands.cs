@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Ttm.Cli.Cluster;
 using Ttm.Gateway.Hosting;
+using Ttm.Gateway.Tenants;
 using Ttm.Silo.Hosting;
 
 namespace Ttm.Cli.Commands;
@@ -64,6 +65,7 @@ static class HostCommands
         {
             await using var cluster = await LocalCluster.StartRedisAsync(result.GetValue(folder)!.FullName, cancellationToken: CancellationToken.None);
             Console.WriteLine($"redis      {cluster.Redis,-22} pid {cluster.RedisProcess.Pid}  data {Path.Combine(cluster.Folder, "redis")}");
+            cluster.DeviceThreads = LocalCluster.ShareOfCores(result.GetValue(accelerators));
             try
             {
                 foreach (var (role, count) in new[] { ("accelerator", result.GetValue(accelerators)), ("plain", result.GetValue(plain)) })
@@ -73,7 +75,11 @@ static class HostCommands
                         Console.WriteLine($"{silo.Name,-10} {"",-22} pid {silo.Pid}");
                     }
                 var gateway = await cluster.StartGatewayAsync(result.GetValue(port), cancellationToken);
-                Console.WriteLine($"gateway    http://127.0.0.1:{result.GetValue(port),-6}   pid {gateway.Pid}  (./ttm generate --server http://127.0.0.1:{result.GetValue(port)} …)");
+                var keyFile = Path.Combine(cluster.Folder, "api-key");
+                File.Delete(keyFile); // the last run's key (its Redis keeps the hash; a new key per start)
+                await TenantKeys.WriteKeyFileAsync(keyFile, await cluster.TenantKeyAsync("default"), CancellationToken.None);
+                Console.WriteLine($"gateway    http://127.0.0.1:{result.GetValue(port),-6}   pid {gateway.Pid}");
+                Console.WriteLine($"tenant     default, its key in {keyFile} (./ttm generate --server http://127.0.0.1:{result.GetValue(port)} --api-key $(cat {keyFile}) …)");
                 Console.WriteLine($"artifacts  {cluster.Artifacts}");
                 Console.WriteLine("Ctrl-C stops them all.");
                 await Task.Delay(Timeout.Infinite, cancellationToken);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Grpc.Core;
-using Grpc.Net.Client;
+using Ttm.Gateway.Tenants;
+using Ttm.Protos;
 using Ttm.Protos.V1;
 
 namespace Ttm.Cli.Commands;
@@ -10,34 +11,46 @@ static class RemoteCommands
 {
     public static readonly Option<string> Server = new("--server") { Description = "Gateway address", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
 
-    public static GenerationService.GenerationServiceClient Client(string address) => new(GrpcChannel.ForAddress(address));
+    public static readonly Option<string?> Key = new("--api-key")
+    {
+        Description = "The tenant's API key (default: $TTM_API_KEY, else the embedded server's own key in " + "artifacts/api-key)",
+    };
+
+    /// <summary>A client of the gateway at <paramref name="address"/> (default --server), as the tenant of --api-key, $TTM_API_KEY or the embedded server's key file.</summary>
+    public static GenerationService.GenerationServiceClient Client(ParseResult result, string? address = null)
+    {
+        var key = result.GetValue(Key) ?? Environment.GetEnvironmentVariable("TTM_API_KEY");
+        var file = new AuthOptions().LocalKeyFile;
+        if (string.IsNullOrEmpty(key) && File.Exists(file)) key = File.ReadAllText(file).Trim();
+        return new(TtmChannel.Create(address ?? result.GetValue(Server)!, key));
+    }
 
     public static IEnumerable<Command> Create()
     {
         var id = new Argument<string>("id") { Description = "Generation id (from the accepted event or ./ttm list)" };
         var after = new Option<long>("--after") { Description = "Replay only events after this sequence number" };
         var output = new Option<DirectoryInfo>("--out") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "watch")) };
-        var watch = new Command("watch", "Replay and follow a generation's events") { id, after, output, Server };
+        var watch = new Command("watch", "Replay and follow a generation's events") { id, after, output, Server, Key };
         watch.SetAction(async (result, cancellationToken) => await Guard(async () =>
         {
-            using var call = Client(result.GetValue(Server)!).Watch(new WatchRequest { GenerationId = result.GetValue(id), AfterSeq = result.GetValue(after) }, cancellationToken: cancellationToken);
+            using var call = Client(result).Watch(new WatchRequest { GenerationId = result.GetValue(id), AfterSeq = result.GetValue(after) }, cancellationToken: cancellationToken);
             return await Progress.Render(call.ResponseStream.ReadAllAsync(cancellationToken), result.GetValue(output)!.FullName, saveVideo: true, cancellationToken);
         }));
 
         var cancelId = new Argument<string>("id");
         var reason = new Option<string>("--reason") { DefaultValueFactory = _ => "cancelled from the command line" };
-        var cancel = new Command("cancel", "Cancel a running generation") { cancelId, reason, Server };
+        var cancel = new Command("cancel", "Cancel a running generation") { cancelId, reason, Server, Key };
         cancel.SetAction(async (result, cancellationToken) => await Guard(async () =>
         {
-            var g = await Client(result.GetValue(Server)!).CancelAsync(new CancelRequest { GenerationId = result.GetValue(cancelId), Reason = result.GetValue(reason) }, cancellationToken: cancellationToken);
+            var g = await Client(result).CancelAsync(new CancelRequest { GenerationId = result.GetValue(cancelId), Reason = result.GetValue(reason) }, cancellationToken: cancellationToken);
             Console.WriteLine($"{g.GenerationId}: {g.State}");
             return 0;
         }));
 
-        var list = new Command("list", "The generations of this tenant, newest first") { Server };
+        var list = new Command("list", "The generations of this tenant, newest first") { Server, Key };
         list.SetAction(async (result, cancellationToken) => await Guard(async () =>
         {
-            var response = await Client(result.GetValue(Server)!).ListAsync(new ListRequest(), cancellationToken: cancellationToken);
+            var response = await Client(result).ListAsync(new ListRequest(), cancellationToken: cancellationToken);
             foreach (var g in response.Generations) Console.WriteLine($"{g.GenerationId}  {g.State,-10}  {g.LastSeq,4} events  {g.Prompt}");
             return 0;
         }));

@@ -16,9 +16,9 @@ public static partial class GatewayHost
         StartupChecks.RequireArtifactStore(ArtifactStoreOptions.FolderFrom(builder.Configuration));
         builder.WebHost.ListenForGateway(port, opsPort, anyAddress);
         builder.UseOrleansClient(client => client.UseTtmCluster(builder.Configuration).AddDashboard());
-        builder.Services.AddTtmGateway();
+        builder.Services.AddTtmGateway(builder.Configuration);
         var app = builder.Build();
-        app.MapTtmGateway();
+        app.MapTtmGateway(opsPort);
         app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, port, opsPort?.ToString() ?? "none",
             app.Configuration[$"{ClusterStoreOptions.Section}:Redis"] ?? "embedded", Environment.ProcessId));
         return app;

@@ -45,6 +45,8 @@ public sealed class RedisGenerationEventLog(IConnectionMultiplexer redis, Serial
         return events;
     }
 
+    public Task DeleteAsync(string generationId) => redis.GetDatabase().KeyDeleteAsync(Key(generationId));
+
     public async Task<long> LastSeqAsync(string generationId)
     {
         var last = await redis.GetDatabase().StreamRangeAsync(Key(generationId), "-", "+", count: 1, messageOrder: Order.Descending);

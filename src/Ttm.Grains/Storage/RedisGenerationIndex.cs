@@ -14,6 +14,8 @@ public sealed class RedisGenerationIndex(IConnectionMultiplexer redis, string se
     public Task AddAsync(string tenant, string generationId, DateTimeOffset createdAt) =>
         redis.GetDatabase().SortedSetAddAsync(Key(tenant), generationId, createdAt.UtcTicks, When.NotExists);
 
+    public Task RemoveAsync(string tenant, string generationId) => redis.GetDatabase().SortedSetRemoveAsync(Key(tenant), generationId);
+
     public async Task<IReadOnlyList<IndexEntry>> PageAsync(string tenant, int limit, IndexEntry? before)
     {
         var entries = await redis.GetDatabase().SortedSetRangeByScoreWithScoresAsync(Key(tenant),

@@ -4,10 +4,19 @@ namespace Ttm.Pipeline.Images;
 
 /// <summary>
 /// Reads the dimensions an image file claims from its header alone (PNG IHDR, JPEG SOFn, GIF logical screen),
-/// so that a decompression bomb is refused before any decoder allocates for it.
+/// so that a decompression bomb is refused before any decoder allocates for it. The gateway compiles this same file
+/// to check an upload before it stores anything.
 /// </summary>
 public static class ImageHeader
 {
+    /// <summary>Whether the bytes start like a PNG, JPEG, GIF, WebP or BMP file (what the decoder reads).</summary>
+    public static bool HasImageSignature(ReadOnlySpan<byte> bytes) =>
+        bytes.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        || bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])
+        || bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8)
+        || (bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes.Slice(8, 4).SequenceEqual("WEBP"u8))
+        || (bytes.Length >= 26 && bytes.StartsWith("BM"u8));
+
     public static (int Width, int Height)? ClaimedSize(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length >= 24 && bytes[..8].SequenceEqual((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) && bytes.Slice(12, 4).SequenceEqual("IHDR"u8))

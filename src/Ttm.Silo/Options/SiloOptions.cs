@@ -21,6 +21,9 @@ public sealed class SiloOptions
     /// <summary>Most requests per forward pass; default by device kind (DeviceWorker.DefaultMaxBatch).</summary>
     public int? MaxBatch { get; set; }
 
+    /// <summary>CPU threads of the device's forward passes (default: every core). Give each of several accelerator silos on one machine its share.</summary>
+    public int? DeviceThreads { get; set; }
+
     /// <summary>Folder with motion/ and video-ttm/; default models/tiny above the working directory or the application.</summary>
     public string? Models { get; set; }
 
@@ -64,6 +67,8 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             problems.Add($"Ttm:Device must name a device such as cpu:0 or cuda:0, not '{options.Device}'.");
         if (options.MaxBatch is < 1)
             problems.Add($"Ttm:MaxBatch must be at least 1 (1 turns batching off), not {options.MaxBatch}.");
+        if (options.DeviceThreads is < 1 or > 1024)
+            problems.Add($"Ttm:DeviceThreads must lie in 1..1024, not {options.DeviceThreads}.");
         if (options.Models is { Length: > 0 } models && !Directory.Exists(models))
             problems.Add($"Ttm:Models names '{models}', which is not a folder.");
         if (options.Segmenter is { Length: > 0 } segmenter && !Directory.Exists(segmenter))

@@ -1,0 +1,80 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+using StackExchange.Redis;
+using Ttm.Grains;
+
+namespace Ttm.Gateway.Tenants;
+
+/// <summary>
+/// Who may call GenerationService, and as which tenant: an API key (<see cref="ApiKeyAuthentication"/>), or a JWT from the
+/// platform's identity provider when Ttm:Auth:Jwt names one (its tenant claim becomes the tenant). One policy scheme picks by
+/// the token's shape; the <see cref="Policy"/> admits only callers with a tenant, so an operator's credential is not a tenant.
+/// </summary>
+public static class TenantAuthentication
+{
+    public const string SchemeName = "Tenant";
+    public const string JwtScheme = "TenantJwt";
+    public const string Policy = "tenant";
+
+    public static IServiceCollection AddTenantAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        // Read (and checked) here, before the container exists: the schemes depend on them.
+        var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        if (options.Problem() is { } problem) throw new InvalidOperationException(problem);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateProblems(o => o.Problem());
+        services.AddOptions<TenantPolicyOptions>().BindConfiguration(TenantPolicyOptions.Section).ValidateProblems(o => o.Problem());
+
+        var cluster = ClusterStoreOptions.From(configuration);
+        if (cluster.UsesRedis)
+            services.AddSingleton<ITenantKeyStore>(_ => new RedisTenantKeyStore(ConnectionMultiplexer.Connect(cluster.Redis!), cluster.ServiceId));
+        else
+        {
+            services.AddSingleton<ITenantKeyStore>(new FileTenantKeyStore(options.KeyFile));
+            services.AddHostedService<LocalTenantKey>();
+        }
+        services.AddSingleton<TenantKeyResolver>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<TenantKeys>();
+
+        var authentication = services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
+            .AddPolicyScheme(SchemeName, "API key or JWT", policy => policy.ForwardDefaultSelector = context =>
+                !options.Jwt.Enabled || context.Request.Headers.Authorization.ToString().StartsWith("Bearer " + ApiKey.Prefix, StringComparison.OrdinalIgnoreCase)
+                    ? ApiKeyAuthentication.SchemeName : JwtScheme);
+        if (options.Jwt.Enabled) authentication.AddJwtBearer(JwtScheme, jwt => Configure(jwt, options.Jwt));
+        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(SchemeName).RequireClaim(TenantClaims.Tenant));
+        return services;
+    }
+
+    static void Configure(JwtBearerOptions jwt, AuthOptions.JwtOptions options)
+    {
+        jwt.MapInboundClaims = false;
+        if (options.Authority is { Length: > 0 } authority) jwt.Authority = authority;
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = options.Issuer, ValidAudience = options.Audience, ValidateIssuer = true, ValidateAudience = true, ValidateLifetime = true,
+            RequireExpirationTime = true, ClockSkew = TimeSpan.FromSeconds(30),
+            IssuerSigningKey = options.SigningKey is { Length: > 0 } key ? new SymmetricSecurityKey(Convert.FromBase64String(key)) : null,
+            ValidateIssuerSigningKey = true,
+        };
+        jwt.Events = new JwtBearerEvents
+        {
+            // The configured claim names the tenant; a token without a valid one is no tenant's.
+            OnTokenValidated = context =>
+            {
+                var tenant = context.Principal?.FindFirst(options.TenantClaim)?.Value;
+                try
+                {
+                    context.Principal!.AddIdentity(new ClaimsIdentity([new Claim(TenantClaims.Tenant, TenantNames.Require(tenant ?? ""))], JwtScheme));
+                }
+                catch (ArgumentException e)
+                {
+                    context.Fail($"The token's '{options.TenantClaim}' claim: {e.Message}");
+                }
+                return Task.CompletedTask;
+            },
+        };
+    }
+}

@@ -1,0 +1,14 @@
+using System.Text.RegularExpressions;
+
+namespace Ttm.Gateway.Tenants;
+
+/// <summary>A tenant's name: 1-63 lower-case letters, digits and dashes, starting with a letter or digit (it keys storage and metrics).</summary>
+public static partial class TenantNames
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex Valid();
+
+    public static string Require(string name) => Valid().IsMatch(name)
+        ? name
+        : throw new ArgumentException($"'{name}' is not a tenant name: use 1-63 lower-case letters, digits and dashes, starting with a letter or digit.");
+}
