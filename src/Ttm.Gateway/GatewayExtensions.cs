@@ -22,6 +22,7 @@ public static class GatewayExtensions
 
         // Tenants: API keys or JWT; every GenerationService call is one tenant's.
         services.AddTenantAuthentication(configuration);
+        services.AddTenantRateLimits();
         // Operations: Basic-authenticated operators; metrics (the silo adds its meters when co-hosted) for Prometheus.
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, OpsAuthentication>(OpsAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder().AddPolicy(OpsAuthentication.Policy, policy =>
@@ -35,11 +36,12 @@ public static class GatewayExtensions
     /// <param name="opsPort">the operations listener: /metrics and /dashboard answer there only (and only to operators)</param>
     public static WebApplication MapTtmGateway(this WebApplication app, int? opsPort)
     {
-        app.MapGrpcService<GenerationService>();
-        app.MapGrpcReflectionService();
-        app.MapGrpcHealthChecksService();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authorization: the limiter partitions by the authenticated tenant
+        app.MapGrpcService<GenerationService>().RequireRateLimiting(TenantRateLimits.Policy);
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
         app.MapGrpcService<OpsService>();
         if (opsPort is int port)
         {

@@ -13,6 +13,14 @@ public static class GenerationErrors
 
     public static RpcException Deleted(string id) => new(new Status(StatusCode.NotFound, $"Generation '{id}' was deleted while this call followed it."));
 
+    /// <summary>Over a limit: which one, in words, and a <c>retry-after</c> trailer (seconds) saying when a retry can succeed.</summary>
+    public static RpcException Exhausted(string limit, string message, TimeSpan? retryAfter)
+    {
+        var trailers = new Metadata { { "ttm-limit", limit } };
+        if (retryAfter is { } r) trailers.Add("retry-after", Math.Max(1, (int)Math.Ceiling(r.TotalSeconds)).ToString());
+        return new RpcException(new Status(StatusCode.ResourceExhausted, retryAfter is { } after ? $"{message} (retry after {Math.Ceiling(after.TotalSeconds):F0} s)" : message), trailers);
+    }
+
     public static RpcException RequestIdReused(string requestId) =>
         new(new Status(StatusCode.AlreadyExists, $"request_id '{requestId}' already named another request of this tenant; use a new request id for a new request."));
 

@@ -33,9 +33,47 @@ public static class GenerationRequestValidator
             if (steps < 0 || steps > MaxSteps) throw GenerationErrors.Invalid($"{name} must lie in 1..{MaxSteps} (0 for {DefaultSteps}), not {steps}.");
         if (request.PreviewSize != 0 && (request.PreviewSize < MinDisplaySize || request.PreviewSize > MaxDisplaySize))
             throw GenerationErrors.Invalid($"preview_size must lie in {MinDisplaySize}..{MaxDisplaySize} pixels (0 for {DefaultDisplaySize}), not {request.PreviewSize}.");
-        if (request.DeadlineSeconds < 0) throw GenerationErrors.Invalid("deadline_seconds cannot be negative.");
+        if (!double.IsFinite(request.DeadlineSeconds) || request.DeadlineSeconds < 0 || request.DeadlineSeconds > MaxDeadlineSeconds)
+            throw GenerationErrors.Invalid($"deadline_seconds must lie in 0..{MaxDeadlineSeconds} (0: none), not {request.DeadlineSeconds}.");
         if (request.RequestId.Length > MaxRequestIdCharacters)
             throw GenerationErrors.Invalid($"request_id has {request.RequestId.Length} characters; at most {MaxRequestIdCharacters} are accepted.");
+        if (request.RequestId.Any(char.IsControl))
+            throw GenerationErrors.Invalid("request_id contains control characters; use printable text.");
+        foreach (var (name, guidance) in new[] { ("motion_guidance", request.MotionGuidance), ("video_guidance", request.VideoGuidance) })
+            if (guidance is not null && !(InGuidanceRange(guidance.Visual) && InGuidanceRange(guidance.Text)))
+                throw GenerationErrors.Invalid($"{name} must have visual and text in 0..{MaxGuidance}, not {guidance.Visual} and {guidance.Text}.");
+        if (request.Formats.Count > MaxFormats) throw GenerationErrors.Invalid($"formats lists {request.Formats.Count}; at most {MaxFormats} are accepted.");
+        if (request.Formats.Any(f => !Enum.IsDefined(f))) throw GenerationErrors.Invalid("formats holds a value that is no VideoFormat (MP4, WEBM, GIF, PNG_FRAMES).");
+        if (request.Formats.Select(Format).Distinct().Count() != request.Formats.Count) throw GenerationErrors.Invalid("formats names a format twice.");
+        ValidateHints(request, ImageHeader.ClaimedSize(image));
+    }
+
+    static bool InGuidanceRange(float v) => float.IsFinite(v) && v >= 0 && v <= MaxGuidance;
+
+    /// <summary>Hints: a few, each with at most 16 finite points and an ordered box, all inside the image.</summary>
+    static void ValidateHints(GenerateRequest request, (int Width, int Height)? size)
+    {
+        if (request.Hints.Count > MaxHints) throw GenerationErrors.Invalid($"hints lists {request.Hints.Count}; at most {MaxHints} are accepted.");
+        for (int i = 0; i < request.Hints.Count; i++)
+        {
+            var hint = request.Hints[i];
+            if (hint.Points.Count == 0 && hint.Box is null) throw GenerationErrors.Invalid($"hints[{i}] has neither points nor a box.");
+            if (hint.Points.Count > MaxPointsPerHint)
+                throw GenerationErrors.Invalid($"hints[{i}] has {hint.Points.Count} points; at most {MaxPointsPerHint} are accepted.");
+            void Inside(string what, float x, float y)
+            {
+                if (!float.IsFinite(x) || !float.IsFinite(y)) throw GenerationErrors.Invalid($"hints[{i}] {what} is not finite ({x}, {y}).");
+                if (x < 0 || y < 0 || (size is { } s && (x > s.Width || y > s.Height)))
+                    throw GenerationErrors.Invalid($"hints[{i}] {what} ({x}, {y}) lies outside the image{(size is { } z ? $" ({z.Width}×{z.Height})" : "")}.");
+            }
+            foreach (var p in hint.Points) Inside("point", p.X, p.Y);
+            if (hint.Box is { } box)
+            {
+                Inside("box corner", box.X0, box.Y0);
+                Inside("box corner", box.X1, box.Y1);
+                if (!(box.X0 < box.X1 && box.Y0 < box.Y1)) throw GenerationErrors.Invalid($"hints[{i}] box needs x0 < x1 and y0 < y1, not ({box.X0}, {box.Y0}, {box.X1}, {box.Y1}).");
+            }
+        }
     }
 
     /// <summary>A checked request as the generation's spec, every absent field at its default.</summary>

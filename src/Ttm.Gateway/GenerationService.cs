@@ -25,12 +25,17 @@ public sealed class GenerationService(IClusterClient cluster, IArtifactStore sto
     {
         GenerationRequestValidator.Validate(request);
         var tenant = context.TenantOf();
+        var policy = policies.Value.For(tenant);
+        if (policy.MaxStepsPerRequest is > 0 and var maxSteps && StepsOf(request) > maxSteps)
+            throw GenerationErrors.Exhausted("steps per request", $"motion_steps + video_steps is {StepsOf(request)}; tenant {tenant} may ask for at most {maxSteps} per request; ask for fewer.", null);
         var id = GenerationIds.For(tenant, request.RequestId);
+        var grain = cluster.GetGrain<IGenerationGrain>(id);
+        // A retry of an accepted request (same request id) is not a new admission.
+        if ((await grain.GetStatusAsync()).CreatedAt is null) await AdmitAsync(tenant, id, policy);
         // Keyed by content: a request id reused with another image never overwrites the first generation's input.
         var imageKey = $"{id}/input-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(request.Image.Span))[..16].ToLowerInvariant()}";
         await store.PutAsync(imageKey, request.Image.Memory, context.CancellationToken);
-        var spec = GenerationRequestValidator.ToSpec(request, tenant, imageKey) with { RetainFor = policies.Value.For(tenant).RetainFor };
-        var grain = cluster.GetGrain<IGenerationGrain>(id);
+        var spec = GenerationRequestValidator.ToSpec(request, tenant, imageKey) with { RetainFor = policy.RetainFor };
         try
         {
             await grain.StartAsync(spec); // the same request id and request again: the generation already there
@@ -67,6 +72,19 @@ public sealed class GenerationService(IClusterClient cluster, IArtifactStore sto
     {
         GenerationId = request.GenerationId, BytesFreed = await (await Existing(request.GenerationId, context)).DeleteAsync(),
     };
+
+    static int StepsOf(GenerateRequest r) =>
+        (r.MotionSteps == 0 ? GenerationLimits.DefaultSteps : r.MotionSteps) + (r.VideoSteps == 0 ? GenerationLimits.DefaultSteps : r.VideoSteps);
+
+    /// <summary>The cluster's bound on work in flight, then the tenant's own limits (its grain is their one authority).</summary>
+    async Task AdmitAsync(string tenant, string id, TenantPolicy policy)
+    {
+        int maxInFlight = policies.Value.MaxInFlight;
+        if (maxInFlight > 0 && (await cluster.GetGrain<IOpsMonitorGrain>(0).GetAsync()).GenerationsInFlight >= maxInFlight)
+            throw GenerationErrors.Exhausted("cluster in flight", $"The cluster runs {maxInFlight} generations, as many as it accepts at once; retry shortly.", TimeSpan.FromSeconds(15));
+        var admission = await cluster.GetGrain<ITenantGrain>(tenant).AdmitAsync(id, policy.Limits);
+        if (!admission.Admitted) throw GenerationErrors.Exhausted(admission.Limit!, admission.Message!, admission.RetryAfter);
+    }
 
     /// <summary>A stream that ends without the generation's end: it was deleted meanwhile (NotFound says so).</summary>
     static async Task EndedOrDeleted(IGenerationGrain grain, string id)

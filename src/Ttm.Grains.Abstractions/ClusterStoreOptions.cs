@@ -29,6 +29,16 @@ public sealed class ClusterStoreOptions
     /// <summary>The address other silos and gateways reach this silo at (default 127.0.0.1; a pod's IP in Kubernetes).</summary>
     public string? AdvertisedAddress { get; set; }
 
+    /// <summary>
+    /// Seconds between a silo's liveness probes of the others (Orleans' ProbeTimeout; its default is 10). A silo that
+    /// misses <see cref="MissedProbes"/> in a row is suspected, and two suspicions declare it dead: only then are its
+    /// generations driven on elsewhere, so this bounds what a SIGKILL costs a running generation.
+    /// </summary>
+    public double ProbeSeconds { get; set; } = 2;
+
+    /// <summary>Missed probes in a row that make a silo suspect (Orleans' NumMissedProbesLimit, default 3).</summary>
+    public int MissedProbes { get; set; } = 3;
+
     public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
 
     /// <summary>The settings as hosts need them while they are being built, before the container exists.</summary>

@@ -22,4 +22,13 @@ public static class GenerationLimits
     public const int DefaultListLimit = 50;
     public const int MaxListLimit = 500;
     public const int MaxRequestIdCharacters = 128;
+    /// <summary>Guidance scales s_V and s_T must lie in 0..MaxGuidance.</summary>
+    public const float MaxGuidance = 20f;
+    /// <summary>Object hints per request (the model animates at most a few objects) and points per hint.</summary>
+    public const int MaxHints = 8;
+    public const int MaxPointsPerHint = 16;
+    /// <summary>Video formats per request.</summary>
+    public const int MaxFormats = 4;
+    /// <summary>The longest deadline a request may set (a day).</summary>
+    public const double MaxDeadlineSeconds = 86_400;
 }

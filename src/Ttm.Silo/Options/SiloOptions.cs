@@ -21,6 +21,12 @@ public sealed class SiloOptions
     /// <summary>Most requests per forward pass; default by device kind (DeviceWorker.DefaultMaxBatch).</summary>
     public int? MaxBatch { get; set; }
 
+    /// <summary>
+    /// Seconds a generation waits for an accelerator silo to join when the cluster has none (the last one died and its
+    /// replacement is starting) before it fails saying so.
+    /// </summary>
+    public double AcceleratorWaitSeconds { get; set; } = 180;
+
     /// <summary>CPU threads of the device's forward passes (default: every core). Give each of several accelerator silos on one machine its share.</summary>
     public int? DeviceThreads { get; set; }
 
@@ -67,6 +73,8 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             problems.Add($"Ttm:Device must name a device such as cpu:0 or cuda:0, not '{options.Device}'.");
         if (options.MaxBatch is < 1)
             problems.Add($"Ttm:MaxBatch must be at least 1 (1 turns batching off), not {options.MaxBatch}.");
+        if (!double.IsFinite(options.AcceleratorWaitSeconds) || options.AcceleratorWaitSeconds is < 0 or > 3600)
+            problems.Add($"Ttm:AcceleratorWaitSeconds must lie in 0..3600, not {options.AcceleratorWaitSeconds}.");
         if (options.DeviceThreads is < 1 or > 1024)
             problems.Add($"Ttm:DeviceThreads must lie in 1..1024, not {options.DeviceThreads}.");
         if (options.Models is { Length: > 0 } models && !Directory.Exists(models))
