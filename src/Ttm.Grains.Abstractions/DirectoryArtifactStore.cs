@@ -61,7 +61,6 @@ public sealed class DirectoryArtifactStore(string root) : IArtifactStore
         return bytes;
     }
 
-    /// <summary>Removes writers' temp files older than <paramref name="age"/> (a process died between write and rename); returns how many.</summary>
     public int SweepTempFiles(TimeSpan age)
     {
         if (!Directory.Exists(Root)) return 0;

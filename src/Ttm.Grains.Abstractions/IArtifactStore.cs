@@ -14,4 +14,6 @@ public interface IArtifactStore
     long SizeOf(string prefix);
     /// <summary>Removes everything under a key prefix; returns the bytes freed.</summary>
     long Delete(string prefix);
+    /// <summary>Removes writers' temp files older than <paramref name="age"/> (their process died between write and rename); returns how many.</summary>
+    int SweepTempFiles(TimeSpan age);
 }

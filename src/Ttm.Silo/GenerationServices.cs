@@ -68,6 +68,7 @@ public static class GenerationServices
         services.AddSingleton<GpuMetrics>();
         services.AddSingleton<SiloReporter>();
         services.AddHostedService(sp => sp.GetRequiredService<SiloReporter>());
+        services.AddHostedService<ArtifactSweeper>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(DeviceMetrics.MeterName, GpuMetrics.MeterName, "Microsoft.Orleans"));
         silo.AddDashboard();
         return silo;

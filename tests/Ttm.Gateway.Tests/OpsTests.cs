@@ -86,4 +86,26 @@ public sealed class OpsTests(ServerFixture server) : IClassFixture<ServerFixture
         var response = await http.SendAsync(request);
         Assert.True(response.IsSuccessStatusCode, $"the operator got {(int)response.StatusCode}");
     }
+
+    [Fact]
+    public async Task ListTenants_ShowsEachTenantsUsage_ToTheOperatorOnly()
+    {
+        var tenant = $"usage-{Guid.NewGuid():N}"[..20];
+        using (var call = (await server.TenantAsync(tenant)).Generate(new GenerateRequest
+               {
+                   Image = ByteString.CopyFrom(await File.ReadAllBytesAsync(Path.Combine(ServerFixture.Root, "samples", "two-squares.png"))),
+                   Prompt = "The red square moves right.", Seed = 2, MotionSteps = 2, VideoSteps = 2, PreviewSize = 64,
+               }, deadline: DateTime.UtcNow.AddMinutes(3)))
+            await foreach (var _ in call.ResponseStream.ReadAllAsync()) { }
+        var ops = new OpsService.OpsServiceClient(Ttm.Protos.TtmChannel.Create(server.Address, null));
+        TenantUsage? usage = null;
+        for (int i = 0; i < 50 && usage is not { StoredBytes: > 0 }; i++, await Task.Delay(200)) // the end reaches the tenant's grain just after the last event
+            usage = (await ops.ListTenantsAsync(new ListTenantsRequest(), Operator(ServerFixture.OpsPassword))).Tenants.SingleOrDefault(t => t.Tenant == tenant);
+        Assert.NotNull(usage);
+        Assert.Equal((0, 1L, 1, 1), (usage.InFlight, usage.Generations, usage.StoredGenerations, usage.ActiveKeys));
+        Assert.True(usage.StoredBytes > 0 && usage.DeviceSecondsToday > 0, $"stored {usage.StoredBytes} B, {usage.DeviceSecondsToday} device-seconds");
+
+        var asTenant = new OpsService.OpsServiceClient(server.Channel);
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(async () => await asTenant.ListTenantsAsync(new ListTenantsRequest()))).StatusCode);
+    }
 }

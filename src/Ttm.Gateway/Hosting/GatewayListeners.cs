@@ -2,17 +2,27 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Ttm.Gateway.Hosting;
 
-/// <summary>The gateway's two listeners: gRPC over h2c, and HTTP/1.1 for operations (/metrics, /dashboard).</summary>
+/// <summary>
+/// The gateway's two listeners: gRPC over HTTP/2, and HTTP/1.1 for operations (/metrics, /dashboard); both over TLS when
+/// <see cref="TlsOptions"/> gives a certificate, else gRPC over h2c (loopback, or behind a TLS-terminating ingress).
+/// </summary>
 public static class GatewayListeners
 {
     /// <param name="anyAddress">every interface (containers), else loopback only</param>
     public static IWebHostBuilder ListenForGateway(this IWebHostBuilder web, int port, int? opsPort, bool anyAddress) =>
-        web.ConfigureKestrel(kestrel =>
+        web.ConfigureKestrel((context, kestrel) =>
         {
+            var tls = TlsOptions.From(context.Configuration);
+            var certificate = tls.Enabled ? tls.Load() : null;
             void Listen(int p, HttpProtocols protocols)
             {
-                if (anyAddress) kestrel.ListenAnyIP(p, listen => listen.Protocols = protocols);
-                else kestrel.ListenLocalhost(p, listen => listen.Protocols = protocols);
+                void Configure(ListenOptions listen)
+                {
+                    listen.Protocols = protocols;
+                    if (certificate is not null) listen.UseHttps(certificate);
+                }
+                if (anyAddress) kestrel.ListenAnyIP(p, Configure);
+                else kestrel.ListenLocalhost(p, Configure);
             }
             Listen(port, HttpProtocols.Http2);
             if (opsPort is int ops) Listen(ops, HttpProtocols.Http1);

@@ -10,8 +10,28 @@ namespace Ttm.Gateway.Ops;
 
 /// <summary>ttm.v1.OpsService over the ops monitor grain; for operators only.</summary>
 [Authorize(OpsAuthentication.Policy)]
-public sealed class OpsService(IClusterClient cluster) : Protos.V1.OpsService.OpsServiceBase
+public sealed class OpsService(IClusterClient cluster, Tenants.TenantKeys keys) : Protos.V1.OpsService.OpsServiceBase
 {
+    public override async Task<ListTenantsResponse> ListTenants(ListTenantsRequest request, ServerCallContext context)
+    {
+        var all = await keys.ListAsync(context.CancellationToken);
+        var names = request.Tenants.Count > 0 ? request.Tenants.Distinct().ToList() : all.Select(k => k.Tenant).Distinct().Order().ToList();
+        if (names.Count > 1000) throw new RpcException(new Status(StatusCode.InvalidArgument, $"Ask for at most 1000 tenants at once, not {names.Count}."));
+        foreach (var name in names)
+        {
+            try { Tenants.TenantNames.Require(name); }
+            catch (ArgumentException e) { throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message)); }
+        }
+        var usages = await Task.WhenAll(names.Select(n => cluster.GetGrain<ITenantGrain>(n).GetUsageAsync()));
+        var response = new ListTenantsResponse();
+        response.Tenants.AddRange(usages.Select(u => new Protos.V1.TenantUsage
+        {
+            Tenant = u.Tenant, InFlight = u.InFlight, Generations = u.Generations, DeviceSecondsToday = u.DeviceSecondsToday,
+            StoredBytes = u.StoredBytes, StoredGenerations = u.StoredGenerations, ActiveKeys = all.Count(k => k.Tenant == u.Tenant && !k.Revoked),
+        }));
+        return response;
+    }
+
     public override async Task WatchCluster(WatchClusterRequest request, IServerStreamWriter<ClusterView> responseStream, ServerCallContext context)
     {
         if (request.IntervalSeconds < 0 || double.IsNaN(request.IntervalSeconds))
