@@ -42,19 +42,16 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
     {
         var tenant = $"tenant-{i % 3}";
         if (!keys.TryGetValue(tenant, out var key)) keys[tenant] = key = await cluster.TenantKeyAsync(tenant);
-        return new(ClusterFailureBenchmark.Request(Sample, i, steps: 6, $"request-{i}"), tenant, key, port);
+        return new(ClusterFailureBenchmark.Request(Sample, i, steps: 5, $"request-{i}"), tenant, key, port);
     }
 
-    /// <summary>
-    /// Generations from three tenants: eight here (a generation's device stages take seconds of both cores on the CI
-    /// machine, and the one accelerator left runs them all); <c>./ttm bench cluster</c> runs twenty the same way.
-    /// </summary>
-    const int Generations = 8;
+    /// <summary>Generations from three tenants, of 5 + 5 steps (a checkpoint after step 4 of each stage): two cores run them all.</summary>
+    const int Generations = 20;
 
     [Fact]
     public async Task Generations_SurviveKillingAnAccelerator_TheSiloHoldingTheirGrains_AndTheGateway()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(12));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
         var plain = await cluster.StartSiloAsync("plain", timeout.Token);
         var accelerators = new[] { await cluster.StartSiloAsync("accelerator", timeout.Token), await cluster.StartSiloAsync("accelerator", timeout.Token) };
         int port = LocalCluster.FreePort();

@@ -13,8 +13,13 @@ namespace Ttm.Cli.Cluster;
 /// </summary>
 public static class ClusterFailureBenchmark
 {
+    /// <param name="RestartedAfterSecondsP50">from the SIGKILL until another silo logs that it took the generation up again (its device
+    /// stages started there, or its grain driven there): the failure's own cost</param>
+    /// <param name="ContinuedAfterSecondsP50">from the SIGKILL until the client's next event: also the steps computed again since the last
+    /// checkpoint and the wait for the one device left, which now serves every generation</param>
     public sealed record Round(string Failure, int Generations, int Completed, double CompletionSecondsP50, double CompletionSecondsP95,
-        double CompletionSecondsMax, string? Killed, int Affected, double? ContinuedAfterSecondsP50, double? ContinuedAfterSecondsMax, int Reconnects);
+        double CompletionSecondsMax, string? Killed, int Affected, double? RestartedAfterSecondsP50, double? RestartedAfterSecondsMax,
+        double? ContinuedAfterSecondsP50, double? ContinuedAfterSecondsMax, int Reconnects);
 
     public sealed record Report(int Generations, int Tenants, int Steps, IReadOnlyList<Round> Rounds);
 
@@ -72,9 +77,15 @@ public static class ClusterFailureBenchmark
             var affected = killed is null ? [] : followers.Where(f => (failure == "gateway" || Served(killed, [f], failure).Count > 0)
                 && f.Timeline.Any(t => t.At <= killedAt) && f.Timeline.Any(t => t.At > killedAt)).ToList();
             var continued = affected.Select(f => (f.Timeline.First(t => t.At > killedAt).At - killedAt).TotalSeconds).Order().ToList();
+            var restartLine = failure == "accelerator" ? "Device stages of " : "is driven again";
+            var restarted = failure == "gateway" ? [] : affected.Select(f => cluster.Processes.Where(p => p != killed)
+                    .SelectMany(p => p.TimedOutput()).Where(o => o.At > killedAt && o.Line.Contains(f.Id!, StringComparison.Ordinal) && o.Line.Contains(restartLine, StringComparison.Ordinal))
+                    .Select(o => (o.At - killedAt).TotalSeconds).DefaultIfEmpty(double.NaN).Min())
+                .Where(double.IsFinite).Order().ToList();
             var seconds = followers.Where(f => f.Last?.Completed is not null).Select(f => (f.Timeline[^1].At - f.Started).TotalSeconds).Order().ToList();
             rounds.Add(new Round(failure, generations, seconds.Count, Percentile(seconds, 0.5), Percentile(seconds, 0.95), Math.Round(seconds.LastOrDefault(), 2),
-                killed?.Name, affected.Count, continued.Count == 0 ? null : Percentile(continued, 0.5), continued.Count == 0 ? null : Math.Round(continued[^1], 2),
+                killed?.Name, affected.Count, restarted.Count == 0 ? null : Percentile(restarted, 0.5), restarted.Count == 0 ? null : Math.Round(restarted[^1], 2),
+                continued.Count == 0 ? null : Percentile(continued, 0.5), continued.Count == 0 ? null : Math.Round(continued[^1], 2),
                 followers.Sum(f => f.Reconnects)));
             log.WriteLine($"{failure}: {seconds.Count}/{generations} completed, p50 {Percentile(seconds, 0.5)} s");
 

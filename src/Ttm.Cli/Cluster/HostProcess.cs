@@ -11,7 +11,7 @@ public sealed class HostProcess : IDisposable
 {
     readonly Process process;
     readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    readonly List<string> output = [];
+    readonly List<(DateTimeOffset At, string Line)> output = [];
 
     public string Name { get; }
     public int Pid => process.Id;
@@ -24,7 +24,7 @@ public sealed class HostProcess : IDisposable
         void Read(string? line)
         {
             if (line is null) return;
-            lock (output) output.Add(line);
+            lock (output) output.Add((DateTimeOffset.UtcNow, line));
             if (line.Contains(readyText, StringComparison.Ordinal)) ready.TrySetResult();
         }
         process.OutputDataReceived += (_, e) => Read(e.Data);
@@ -75,10 +75,16 @@ public sealed class HostProcess : IDisposable
 
     public string Tail(int lines = 30)
     {
-        lock (output) return string.Join('\n', output.TakeLast(lines));
+        lock (output) return string.Join('\n', output.TakeLast(lines).Select(o => o.Line));
     }
 
     public IReadOnlyList<string> Output()
+    {
+        lock (output) return output.Select(o => o.Line).ToList();
+    }
+
+    /// <summary>Each line with when this program read it.</summary>
+    public IReadOnlyList<(DateTimeOffset At, string Line)> TimedOutput()
     {
         lock (output) return output.ToList();
     }

@@ -6,7 +6,7 @@ using Ttm.Pipeline.Planning;
 
 namespace Ttm.Cli.Commands;
 
-/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
+/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|tenants</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
 static class BenchCommand
 {
     const string SamplePrompt = "The red square moves right while the white square slides down slowly.";
@@ -22,6 +22,7 @@ static class BenchCommand
         bench.Subcommands.Add(Serving());
         bench.Subcommands.Add(Worker());
         bench.Subcommands.Add(Cluster());
+        bench.Subcommands.Add(Tenants());
         return bench;
     }
 
@@ -120,6 +121,18 @@ static class BenchCommand
         var command = new Command("serving", "Throughput with batching on/off, overhead, time to first preview, peak memory; as JSON") { steps, maxBatch, levels, json };
         command.SetAction(async (result, cancellationToken) => await Print(await ServingBenchmark.RunAsync(EmbeddedServers, await Sample(cancellationToken), SamplePrompt,
             result.GetValue(steps), result.GetValue(maxBatch), result.GetValue(levels)!, Console.Error, cancellationToken), result.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    static Command Tenants()
+    {
+        var steps = new Option<int>("--steps") { Description = "Euler steps per stage", DefaultValueFactory = _ => 6 };
+        var light = new Option<int>("--light") { Description = "The light tenant's generations, one at a time, each way", DefaultValueFactory = _ => 6 };
+        var flood = new Option<int>("--flood") { Description = "The heavy tenant's generations kept in flight", DefaultValueFactory = _ => 8 };
+        var json = JsonFile();
+        var command = new Command("tenants", "A light tenant's completion p50/p95 alone and while a heavy tenant floods the server; as JSON") { steps, light, flood, json };
+        command.SetAction(async (result, cancellationToken) => await Print(await TenantFairnessBenchmark.RunAsync(EmbeddedServers, await Sample(cancellationToken), SamplePrompt,
+            result.GetValue(steps), result.GetValue(light), result.GetValue(flood), Console.Error, cancellationToken), result.GetValue(json), cancellationToken));
         return command;
     }
 
