@@ -77,6 +77,7 @@ public static class TenantFairnessBenchmark
             progress?.WriteLine($"light with a flood of {flood}: p50 {withFlood.SecondsP50} s, p95 {withFlood.SecondsP95} s");
             stopFlood.Cancel();
             await Task.WhenAll(heavy);
+            await app.StopAsync(cancellationToken);
             return new Report(steps, flood, alone, withFlood, heavyDone, Math.Round(withFlood.SecondsP95 / alone.SecondsP95, 2));
         }
         finally

@@ -12,18 +12,25 @@ public sealed partial class ArtifactSweeper(IArtifactStore store, ILogger<Artifa
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Period);
-        do
+        try
         {
-            try
+            do
             {
-                if (store.SweepTempFiles(Age) is > 0 and var swept) LogSwept(logger, swept);
+                try
+                {
+                    if (store.SweepTempFiles(Age) is > 0 and var swept) LogSwept(logger, swept);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    LogFailed(logger, e.Message); // a sweep that fails now is tried again next time; it never stops the silo
+                }
             }
-            catch (IOException e)
-            {
-                LogFailed(logger, e.Message);
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => !t.IsCanceled && t.Result, TaskScheduler.Default));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // the silo stops
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} orphaned temp files from the artifact store")]

@@ -39,7 +39,20 @@ public sealed partial class SiloReporter(IGrainFactory grains, ILocalSiloDetails
                 LogReportFailed(logger, e.Message); // the silo is starting or the monitor is moving: next tick
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        while (await NextTick(timer, stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>False once the silo stops (its token cancelled), instead of an exception the host would report as the service failing.</summary>
+    static async Task<bool> NextTick(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ops report not delivered: {Reason}")]
