@@ -90,6 +90,8 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
             }
             waitingSince = null;
             if (!lost || failed) break;
+            // Until membership declares the lost silo dead, a new activation may be placed on it again: give it time.
+            await Task.Delay(LossBackoff, cancellationToken);
         }
         if (frames is null) yield break; // the device stages reported their failure
         foreach (var (stage, s) in frames.Seconds) seconds[stage] = s;
@@ -112,7 +114,10 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
             (frames.Resumed.Count > 0 ? $"; continued from checkpoints: {string.Join(", ", frames.Resumed)}" : ""));
     }
 
-    const int DeviceAttempts = 3;
+    /// <summary>Attempts of the device stages when their silo is lost, a <see cref="LossBackoff"/> apart: longer in all than
+    /// membership takes to declare a killed silo dead (Ttm:Cluster:ProbeSeconds × MissedProbes, and the votes).</summary>
+    const int DeviceAttempts = 12;
+    static readonly TimeSpan LossBackoff = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// The device stages' silo went away: killed (unavailable, messages rejected) or shut down (a rolling update or
