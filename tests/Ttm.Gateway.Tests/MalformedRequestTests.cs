@@ -15,12 +15,9 @@ namespace Ttm.Gateway.Tests;
 /// </summary>
 public sealed class MalformedRequestTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
-    static readonly byte[] Sample = File.ReadAllBytes(Path.Combine(ServerFixture.Root, "samples", "two-squares.png")); // 128×128
+    static readonly byte[] Sample = SampleRequests.Sample; // 128×128
 
-    static GenerateRequest Good() => new()
-    {
-        Image = ByteString.CopyFrom(Sample), Prompt = "The red square moves right.", Seed = 1, MotionSteps = 1, VideoSteps = 1, PreviewSize = 64,
-    };
+    static GenerateRequest Good() => SampleRequests.Small();
 
     static byte[] PngClaiming(uint width, uint height)
     {

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Text;
-using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -18,21 +17,11 @@ namespace Ttm.Gateway.Tests;
 /// </summary>
 public sealed class TenantIsolationTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
-    static readonly byte[] Sample = File.ReadAllBytes(Path.Combine(ServerFixture.Root, "samples", "two-squares.png"));
     const string Never = "gen-00000000000000000000000000000000";
 
-    static GenerateRequest Request() => new()
-    {
-        Image = ByteString.CopyFrom(Sample), Prompt = "The red square moves right.", Seed = 3, MotionSteps = 1, VideoSteps = 1, PreviewSize = 64,
-    };
+    static GenerateRequest Request() => SampleRequests.Small(seed: 3);
 
-    static async Task<List<GenerationEvent>> Run(Client client, GenerateRequest request, Metadata? headers = null)
-    {
-        using var call = client.Generate(request, headers, DateTime.UtcNow.AddMinutes(3));
-        var events = new List<GenerationEvent>();
-        await foreach (var e in call.ResponseStream.ReadAllAsync()) events.Add(e);
-        return events;
-    }
+    static Task<List<GenerationEvent>> Run(Client client, GenerateRequest request, Metadata? headers = null) => SampleRequests.RunAsync(client, request, headers);
 
     static async Task<RpcException> Refused(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
 

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Grpc.Core;
 using Ttm.Protos.V1;
 using Client = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
@@ -11,20 +10,9 @@ namespace Ttm.Gateway.Tests;
 /// </summary>
 public sealed class TenantQuotaTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
-    static readonly byte[] Sample = File.ReadAllBytes(Path.Combine(ServerFixture.Root, "samples", "two-squares.png"));
+    static GenerateRequest Request(int steps = 1) => SampleRequests.Small(steps, seed: 5);
 
-    static GenerateRequest Request(int steps = 1) => new()
-    {
-        Image = ByteString.CopyFrom(Sample), Prompt = "The red square moves right.", Seed = 5, MotionSteps = steps, VideoSteps = steps, PreviewSize = 64,
-    };
-
-    static async Task<List<GenerationEvent>> Run(Client client, GenerateRequest request)
-    {
-        using var call = client.Generate(request, deadline: DateTime.UtcNow.AddMinutes(3));
-        var events = new List<GenerationEvent>();
-        await foreach (var e in call.ResponseStream.ReadAllAsync()) events.Add(e);
-        return events;
-    }
+    static Task<List<GenerationEvent>> Run(Client client, GenerateRequest request) => SampleRequests.RunAsync(client, request);
 
     static void AssertExhausted(RpcException e, string limit, string advice = "retry")
     {
