@@ -6,6 +6,7 @@ using Ttm.Models.Text;
 using Ttm.Models.Weights;
 using Ttm.Pipeline.Devices;
 using Ttm.Training.Benchmark;
+using Ttm.Training.World;
 
 namespace Ttm.Cli.Commands;
 
@@ -26,12 +27,18 @@ static class QualityCommand
         var steps = new Option<int>("--steps") { Description = "Euler steps per stage", DefaultValueFactory = _ => 16 };
         var visual = new Option<float>("--guidance-visual") { DefaultValueFactory = _ => GuidanceScales.Default.Visual };
         var text = new Option<float>("--guidance-text") { DefaultValueFactory = _ => GuidanceScales.Default.Text };
+        var phrasing = new Option<string>("--phrasing")
+        {
+            Description = "Words of the plans the networks are given: canonical (the world's own), training (the training lexicon) or held-out (the paraphrase suite's, never trained on)",
+            DefaultValueFactory = _ => "canonical",
+        };
+        phrasing.AcceptOnlyFromAmong("canonical", "training", "held-out");
         var json = new Option<FileInfo?>("--json") { Description = "Also write the JSON here" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
         var sheets = new Option<DirectoryInfo>("--sheets") { Description = "Where contact sheets go", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "bench")) };
         var command = new Command("quality", "Direction accuracy, endpoint error, mask IoU, PSNR, SSIM, appearance consistency per split")
         {
-            cases, variants, models, motion, video, perSplit, steps, visual, text, json, sheets, threads,
+            cases, variants, models, motion, video, perSplit, steps, visual, text, phrasing, json, sheets, threads,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -41,6 +48,12 @@ static class QualityCommand
                 ? Directory.GetDirectories(folder.FullName).Order().Select(BenchCase.Read).ToList()
                 : QualityBenchmark.Shapes128(result.GetValue(perSplit));
             string suiteName = result.GetValue(cases) is { } f ? f.Name : $"Shapes-{suite.Count}";
+            if (result.GetValue(phrasing) is var words && words != "canonical")
+            {
+                var lexicon = words == "held-out" ? PhrasingLexicon.HeldOut : PhrasingLexicon.Training;
+                suite = suite.Select((c, i) => c.Reworded(new Phrasing(lexicon), new Random(i))).ToList();
+                suiteName += $" ({words} words)";
+            }
             var options = new SamplingOptions(result.GetValue(steps), new GuidanceScales(result.GetValue(visual), result.GetValue(text)), 0);
             var root = result.GetValue(models)!.FullName;
             var reports = new List<QualityReport>();

@@ -27,10 +27,11 @@ static class TrainCommand
         var logEvery = new Option<int>("--log-every") { DefaultValueFactory = _ => 25 };
         var foreground = new Option<double>("--foreground-weight") { Description = "Extra loss weight on pixels objects cover in any frame (0: none)", DefaultValueFactory = _ => 0 };
         var init = new Option<DirectoryInfo?>("--init-from") { Description = "Start a new run from these weights (e.g. models/tiny/motion)" };
+        var phrased = new Option<double>("--phrased-share") { Description = "Share of cases whose prompts are reworded in the training lexicon (0: canonical words only)", DefaultValueFactory = _ => 0 };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the network (default: all cores)" };
         var command = new Command("train", "Train one stage on the shapes world")
         {
-            stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init, foreground,
+            stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init, foreground, phrased,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -54,6 +55,7 @@ static class TrainCommand
                 LogEvery = result.GetValue(logEvery),
                 InitialWeights = result.GetValue(init)?.FullName,
                 ForegroundWeight = result.GetValue(foreground),
+                PhrasedShare = result.GetValue(phrased),
             };
             using var trainer = new StageTrainer(options, MiniLmTextEncoder.Shared, Console.Out);
             var state = trainer.Run("./ttm " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), cancellationToken);

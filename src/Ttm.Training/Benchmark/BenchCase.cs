@@ -11,6 +11,14 @@ public sealed record BenchCase(string Name, CaseTruth Truth, float[] FirstFrame,
 {
     public bool IsMulti => Truth.Objects.Count > 1;
 
+    /// <summary>The same case with its plan (caption, motion and local prompts) said in <paramref name="phrasing"/>'s words.</summary>
+    public BenchCase Reworded(Phrasing phrasing, Random random)
+    {
+        var plan = phrasing.Plan(random, Truth.Objects.Select(PhrasedObject.Of).ToList());
+        var objects = Truth.Objects.Select((o, i) => o with { LocalPrompt = plan.LocalPrompts[i] }).ToList();
+        return this with { Truth = Truth with { Caption = plan.Caption, MotionPrompt = plan.MotionPrompt, Objects = objects } };
+    }
+
     public static BenchCase From(WorldCase c) => new(
         $"seed-{c.Seed}", CaseFolder.Truth(c, null),
         c.Pixels[..(c.Height * c.Width * 3)], c.Labels[..(c.Height * c.Width)], c.Pixels, c.Labels);

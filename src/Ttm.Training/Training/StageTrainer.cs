@@ -28,6 +28,7 @@ public sealed class StageTrainer : IDisposable
     readonly VideoDit ema;
     readonly AdamW optimizer;
     readonly ShapesWorld world;
+    readonly Phrasing phrasing = new(PhrasingLexicon.Training);
     readonly string checkpointDirectory;
     int step;
     double elapsedBefore;
@@ -161,7 +162,7 @@ public sealed class StageTrainer : IDisposable
             var worldCase = world.Generate(caseSeed, options.SplitFor(random));
             var tensors = CaseTensors.From(worldCase);
             owned.Add(tensors);
-            var conditions = Conditions(worldCase, tensors);
+            var conditions = Conditions(worldCase, tensors, random);
             owned.Add(conditions);
             double u = random.NextDouble();
             rows.Add(u < options.DropBoth ? conditions.Without(visual: true, text: true)
@@ -204,10 +205,17 @@ public sealed class StageTrainer : IDisposable
         return squared.sum() / (weight.expand_as(squared).sum());
     }
 
-    StageConditions Conditions(WorldCase worldCase, CaseTensors tensors) => config.Stage == ModelStage.Motion
-        ? StageConditions.ForMotion(tensors.FirstMasks, tensors.FirstFrame, text.Encode(worldCase.MotionPrompt), config.Frames)
-        : StageConditions.ForVideo(config, tensors.FirstFrame, tensors.Trajectory, text.Encode(worldCase.Caption),
-            worldCase.Objects.Select(o => text.Encode(o.LocalPrompt)).ToList());
+    /// <summary>The case's canonical plan, or (a <see cref="TrainingOptions.PhrasedShare"/> of the time) the same facts in the training lexicon's words.</summary>
+    StageConditions Conditions(WorldCase worldCase, CaseTensors tensors, Random random)
+    {
+        var plan = options.PhrasedShare > 0 && random.NextDouble() < options.PhrasedShare
+            ? phrasing.Plan(random, worldCase.Objects.Select(PhrasedObject.Of).ToList())
+            : new PhrasedPlan(worldCase.Caption, worldCase.MotionPrompt, worldCase.Objects.Select(o => o.LocalPrompt).ToList());
+        return config.Stage == ModelStage.Motion
+            ? StageConditions.ForMotion(tensors.FirstMasks, tensors.FirstFrame, text.Encode(plan.MotionPrompt), config.Frames)
+            : StageConditions.ForVideo(config, tensors.FirstFrame, tensors.Trajectory, text.Encode(plan.Caption),
+                plan.LocalPrompts.Select(text.Encode).ToList());
+    }
 
     void UpdateEma()
     {

@@ -23,6 +23,11 @@ public sealed record TrainingOptions
     /// so the few moving pixels are not outvoted by the static background; 0 weighs every pixel alike.
     /// </summary>
     public double ForegroundWeight { get; init; }
+    /// <summary>
+    /// Share of cases whose caption, motion prompt and local prompts are written in <see cref="PhrasingLexicon.Training"/>'s
+    /// words instead of the canonical ones, so conditioning learns the meaning rather than the exact words (0: canonical only).
+    /// </summary>
+    public double PhrasedShare { get; init; }
     public double EmaDecay { get; init; } = 0.999;
     /// <summary>Probability of dropping the text group only, the visual group only, and both (two-group CFG).</summary>
     public double DropText { get; init; } = 0.1;
