@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
 using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Ttm.Gateway.Hosting;
 using Ttm.Gateway.Ops;
 using Ttm.Gateway.Tenants;
 using Ttm.Grains;
@@ -14,7 +16,8 @@ public static class GatewayExtensions
     {
         services.AddGrpc(options => options.MaxReceiveMessageSize = GenerationLimits.MaxImageBytes + 64 * 1024);
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck("generation", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        // gRPC health and /healthz/ready: a silo answers (in the embedded mode also the co-hosted silo's own checks).
+        services.AddGrpcHealthChecks().AddCheck<ClusterReachableCheck>("cluster", tags: [HealthProbes.Ready]);
         services.AddSingleton<EventMessages>();
         services.AddArtifactStore();
         services.AddOptions<OpsOptions>().BindConfiguration(OpsOptions.Section)
@@ -45,6 +48,8 @@ public static class GatewayExtensions
         app.MapGrpcService<OpsService>();
         if (opsPort is int port)
         {
+            foreach (var probe in HealthProbes.All) // anonymous: the kubelet has no credential, and they say only Healthy or Unhealthy
+                app.MapHealthChecks(HealthProbes.PathOf(probe), new HealthCheckOptions { Predicate = c => c.Tags.Contains(probe) }).RequireHost($"*:{port}");
             app.MapOrleansDashboard("/dashboard").RequireAuthorization(OpsAuthentication.Policy).RequireHost($"*:{port}");
             app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(OpsAuthentication.Policy).RequireHost($"*:{port}");
         }

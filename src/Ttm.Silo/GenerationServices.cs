@@ -12,6 +12,7 @@ using Ttm.Pipeline;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Planning;
 using Ttm.Silo.Cluster;
+using Ttm.Silo.Hosting;
 using Ttm.Grains.Storage;
 using Ttm.Silo.Options;
 using Ttm.Silo.Placement;
@@ -69,6 +70,8 @@ public static class GenerationServices
         services.AddSingleton<SiloReporter>();
         services.AddHostedService(sp => sp.GetRequiredService<SiloReporter>());
         services.AddHostedService<ArtifactSweeper>();
+        services.AddHostedService<ModelWarmup>();
+        services.AddSiloHealth();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(DeviceMetrics.MeterName, GpuMetrics.MeterName, "Microsoft.Orleans"));
         silo.AddDashboard();
         return silo;

@@ -7,7 +7,8 @@ namespace Ttm.Cli.Cluster;
 
 /// <summary>
 /// A whole cluster on this machine as separate processes: Redis (append-only, its own folder), accelerator and
-/// plain silos, and gateways, each on free loopback ports, each known by its PID. <c>./ttm cluster up</c> and the
+/// plain silos, and gateways, each on free loopback ports, each known by its PID, each with the settings the cluster
+/// overlay gives its pods (<see cref="OverlayEnvironment"/>). <c>./ttm cluster up</c> and the
 /// multi-process tests start it; disposing it stops exactly the processes it started.
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
@@ -75,7 +76,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public async Task<HostProcess> StartSiloAsync(string role, CancellationToken cancellationToken = default, string? name = null)
     {
         int n = Interlocked.Increment(ref silos);
-        var settings = new Dictionary<string, string>(environment);
+        var settings = Settings(role);
         if (role == "accelerator" && DeviceThreads is int threads) settings["Ttm__DeviceThreads"] = threads.ToString();
         var silo = HostProcess.StartTtm(Program, name ?? $"{role}-{n}",
             ["silo", "--role", role, "--cluster", Redis, "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString(), "--artifacts", Artifacts],
@@ -90,10 +91,18 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var gateway = HostProcess.StartTtm(Program, $"gateway-{port}",
             ["gateway", "--cluster", Redis, "--port", port.ToString(), "--ops-port", (opsPort ?? FreePort()).ToString(), "--artifacts", Artifacts],
-            "ttm gateway ready", environment);
+            "ttm gateway ready", Settings("gateway"));
         processes.Add(gateway);
         await gateway.WaitReadyAsync(TimeSpan.FromMinutes(2), cancellationToken);
         return gateway;
+    }
+
+    /// <summary>What the cluster overlay gives such a host (<see cref="OverlayEnvironment"/>), then this cluster's own settings.</summary>
+    Dictionary<string, string> Settings(string host)
+    {
+        var settings = OverlayEnvironment.Local(host, Artifacts);
+        foreach (var (key, value) in environment) settings[key] = value;
+        return settings;
     }
 
     /// <summary>A new API key for <paramref name="tenant"/> in this cluster's Redis (what <c>./ttm tenants create</c> does).</summary>

@@ -18,6 +18,8 @@ static class HostCommands
 
     static Option<string?> ClusterOption() => new("--cluster") { Description = "Redis connection string, e.g. 127.0.0.1:6379 (none: the embedded default's localhost cluster)" };
 
+    static Option<bool> AnyAddressOption() => new("--any-address") { Description = "Listen on every interface, not only loopback (containers)" };
+
     static Option<DirectoryInfo?> ArtifactsOption() => new("--artifacts") { Description = "The shared artifact store (default artifacts/store)" };
 
     static Command Silo()
@@ -28,14 +30,16 @@ static class HostCommands
         var siloPort = new Option<int>("--silo-port") { DefaultValueFactory = _ => 11111 };
         var gatewayPort = new Option<int>("--gateway-port") { DefaultValueFactory = _ => 30000 };
         var artifacts = ArtifactsOption();
-        var metricsPort = new Option<int>("--metrics-port") { Description = "/metrics on this loopback port (0: any free one)", DefaultValueFactory = _ => 0 };
-        var command = new Command("silo", "Run one silo of a cluster") { role, device, cluster, siloPort, gatewayPort, artifacts, metricsPort };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "/metrics and /healthz on this port (0: any free one)", DefaultValueFactory = _ => 0 };
+        var any = AnyAddressOption();
+        var command = new Command("silo", "Run one silo of a cluster") { role, device, cluster, siloPort, gatewayPort, artifacts, metricsPort, any };
         command.SetAction((result, cancellationToken) => Run(() => SiloHost.Build([], Settings(new()
         {
             ["Ttm:Role"] = result.GetValue(role), ["Ttm:Device"] = result.GetValue(device), ["Ttm:Cluster:Redis"] = result.GetValue(cluster),
             ["Ttm:Cluster:SiloPort"] = result.GetValue(siloPort).ToString(), ["Ttm:Cluster:GatewayPort"] = result.GetValue(gatewayPort).ToString(),
             ["Ttm:Artifacts"] = result.GetValue(artifacts)?.FullName,
-        }), result.GetValue(metricsPort)), cancellationToken));
+            ["Ttm:Listen:Port"] = result.GetValue(metricsPort).ToString(), ["Ttm:Listen:AnyAddress"] = result.GetValue(any).ToString(),
+        })), cancellationToken));
         return command;
     }
 
@@ -45,12 +49,14 @@ static class HostCommands
         var port = new Option<int>("--port") { DefaultValueFactory = _ => 5080 };
         var opsPort = new Option<int>("--ops-port") { DefaultValueFactory = _ => 5081 };
         var artifacts = ArtifactsOption();
-        var any = new Option<bool>("--any-address") { Description = "Listen on every interface, not only loopback (containers)" };
+        var any = AnyAddressOption();
         var command = new Command("gateway", "Run a gRPC gateway of a cluster (an Orleans client)") { cluster, port, opsPort, artifacts, any };
         command.SetAction((result, cancellationToken) => Run(() => GatewayHost.Build([], Settings(new()
         {
             ["Ttm:Cluster:Redis"] = result.GetValue(cluster), ["Ttm:Artifacts"] = result.GetValue(artifacts)?.FullName,
-        }), result.GetValue(port), result.GetValue(opsPort), result.GetValue(any)), cancellationToken));
+            ["Ttm:Listen:Port"] = result.GetValue(port).ToString(), ["Ttm:Listen:OpsPort"] = result.GetValue(opsPort).ToString(),
+            ["Ttm:Listen:AnyAddress"] = result.GetValue(any).ToString(),
+        })), cancellationToken));
         return command;
     }
 

@@ -9,17 +9,20 @@ namespace Ttm.Gateway.Hosting;
 /// </summary>
 public static partial class GatewayHost
 {
-    public static WebApplication Build(string[] args, IDictionary<string, string?>? settings = null, int port = 5080, int? opsPort = 5081, bool anyAddress = false)
+    /// <summary>Its ports and interfaces come from <see cref="HostListenOptions"/> (default gRPC 5080, ops 5081, loopback).</summary>
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         StartupChecks.RequireArtifactStore(ArtifactStoreOptions.FolderFrom(builder.Configuration));
-        builder.WebHost.ListenForGateway(port, opsPort, anyAddress);
+        var listen = HostListenOptions.From(builder.Configuration);
+        int port = listen.Port ?? 5080, opsPort = listen.OpsPort ?? 5081;
+        builder.WebHost.ListenForGateway(port, opsPort, listen.AnyAddress);
         builder.UseOrleansClient(client => client.UseTtmCluster(builder.Configuration).AddDashboard());
         builder.Services.AddTtmGateway(builder.Configuration);
         var app = builder.Build();
         app.MapTtmGateway(opsPort);
-        app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, port, opsPort?.ToString() ?? "none",
+        app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, port, opsPort.ToString(),
             app.Configuration[$"{ClusterStoreOptions.Section}:Redis"] ?? "embedded", Environment.ProcessId));
         return app;
     }

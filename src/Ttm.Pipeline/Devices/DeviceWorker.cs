@@ -44,6 +44,15 @@ public sealed class DeviceWorker : IDisposable
 
     public string Name { get; }
 
+    /// <summary>Whether the device thread is alive and not stopping (a liveness probe's question).</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            lock (gate) return !stopping && thread.IsAlive;
+        }
+    }
+
     /// <summary>
     /// The batch that pays on each kind of device (<c>./ttm bench batching</c>): on an H100 one step of 32 requests
     /// costs 2.5-3× one request's (11-13× the throughput); on 2 CPU cores a request's three guidance rows already

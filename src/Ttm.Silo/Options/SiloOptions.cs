@@ -30,6 +30,12 @@ public sealed class SiloOptions
     /// <summary>CPU threads of the device's forward passes (default: every core). Give each of several accelerator silos on one machine its share.</summary>
     public int? DeviceThreads { get; set; }
 
+    /// <summary>
+    /// Load the networks, the segmenter and the device thread when an accelerator silo starts, not at its first device
+    /// work, so its startup and readiness probes say when it can really serve (a pod); off, the first generation pays it.
+    /// </summary>
+    public bool LoadModelsAtStart { get; set; }
+
     /// <summary>Folder with motion/ and video-ttm/; default models/tiny above the working directory or the application.</summary>
     public string? Models { get; set; }
 

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Ttm.Grains;
+
+/// <summary>
+/// Ttm:Listen (env Ttm__Listen__Port, …): where a host's own listeners are. A gateway: gRPC on <see cref="Port"/>
+/// (default 5080) and operations (/metrics, /dashboard, /healthz) on <see cref="OpsPort"/> (default 5081). A silo:
+/// /metrics and /healthz on <see cref="Port"/> (default any free one). Loopback only unless <see cref="AnyAddress"/>.
+/// </summary>
+public sealed class HostListenOptions
+{
+    public const string Section = "Ttm:Listen";
+
+    public int? Port { get; set; }
+
+    public int? OpsPort { get; set; }
+
+    /// <summary>Listen on every interface (a pod), not only loopback.</summary>
+    public bool AnyAddress { get; set; }
+
+    public static HostListenOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Section).Get<HostListenOptions>() ?? new HostListenOptions();
+        foreach (var (name, port) in new[] { ("Port", options.Port), ("OpsPort", options.OpsPort) })
+            if (port is < 0 or > 65535)
+                throw new InvalidOperationException($"{Section}:{name} must be a TCP port (0..65535, 0 for any free one), not {port}.");
+        return options;
+    }
+}
