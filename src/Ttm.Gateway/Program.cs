@@ -1,4 +1,5 @@
+using Ttm.Grains;
 using Ttm.Gateway.Hosting;
 
 // A gateway: ttm.v1 over the cluster named by Ttm:Cluster (the embedded default's localhost silo without Redis).
-await GatewayHost.Build(args).RunAsync();
+return await StartupChecks.RunHostAsync(() => GatewayHost.Build(args));

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Ttm.Grains;
@@ -5,6 +7,26 @@ namespace Ttm.Grains;
 /// <summary>What a host checks before it joins anything, so that it exits with a message a person can act on instead of retrying forever.</summary>
 public static class StartupChecks
 {
+    /// <summary>
+    /// Runs a host until SIGTERM or Ctrl-C (it stops gracefully: a silo drains); a host that cannot start, because a
+    /// check here or an option's validation failed, says why on stderr and the process exits 2.
+    /// </summary>
+    public static async Task<int> RunHostAsync(Func<IHost> build, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var host = build();
+            await host.StartAsync(cancellationToken);
+            await host.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or OptionsValidationException)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 2;
+        }
+    }
+
     /// <summary>Redis answers a PING within a few seconds.</summary>
     /// <exception cref="InvalidOperationException">it does not; the message names the setting</exception>
     public static void RequireRedis(string connectionString)

@@ -1,4 +1,5 @@
+using Ttm.Grains;
 using Ttm.Silo.Hosting;
 
 // A silo: Ttm:Role accelerator or plain, on the cluster named by Ttm:Cluster (the embedded default without Redis).
-await SiloHost.Build(args).RunAsync();
+return await StartupChecks.RunHostAsync(() => SiloHost.Build(args));

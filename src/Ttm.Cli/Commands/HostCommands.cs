@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Ttm.Cli.Cluster;
 using Ttm.Gateway.Hosting;
 using Ttm.Gateway.Tenants;
+using Ttm.Grains;
 using Ttm.Silo.Hosting;
 
 namespace Ttm.Cli.Commands;
@@ -107,20 +108,5 @@ static class HostCommands
         return settings;
     }
 
-    /// <summary>Runs a host until SIGTERM or Ctrl-C; a host that cannot start says why and exits 2.</summary>
-    static async Task<int> Run(Func<Microsoft.AspNetCore.Builder.WebApplication> build, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var app = build();
-            await app.StartAsync(cancellationToken);
-            await app.WaitForShutdownAsync(cancellationToken); // SIGTERM or Ctrl-C: the host stops gracefully (a silo drains)
-            return 0;
-        }
-        catch (Exception e) when (e is InvalidOperationException or OptionsValidationException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-    }
+    static Task<int> Run(Func<IHost> build, CancellationToken cancellationToken) => StartupChecks.RunHostAsync(build, cancellationToken);
 }
