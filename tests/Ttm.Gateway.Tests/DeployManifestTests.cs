@@ -237,4 +237,33 @@ public sealed class DeployManifestTests
         Assert.Equal("plain", OverlayEnvironment.Local("plain", "/tmp/store")["Ttm__Role"]);
         Assert.Equal("5", OverlayEnvironment.For("gateway")["Ttm__Auth__KeyCacheSeconds"]);
     }
+
+    [Fact]
+    public void EveryImageTheManifestsRun_HasADockerfile_ThatIsAThinCopyOfItsHostsPublish()
+    {
+        var images = new[] { Render("dev"), Render("cluster") }.SelectMany(Containers).Select(c => ((string)c["image"]!).Split(':')[0])
+            .Where(i => i.StartsWith("ttmcluster/", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.Equal(["ttmcluster/gateway", "ttmcluster/silo", "ttmcluster/silo-cuda", "ttmcluster/ttm"], images.Order());
+        var hosts = new Dictionary<string, (string Publish, string Executable)>
+        {
+            ["gateway"] = ("gateway", "Ttm.Gateway"), ["silo"] = ("silo", "Ttm.Silo"), ["silo-cuda"] = ("silo", "Ttm.Silo"), ["ttm"] = ("ttm", "ttm"),
+        };
+        foreach (var image in images)
+        {
+            string name = image["ttmcluster/".Length..];
+            var lines = File.ReadAllLines(Path.Combine(ServerFixture.Root, "deploy", "docker", $"{name}.Dockerfile")).Where(l => !l.StartsWith('#')).ToList();
+            var (publish, executable) = hosts[name];
+            Assert.Contains(lines, l => l.Contains($"build/publish.sh {publish} /out"));
+            int final = lines.FindLastIndex(l => l.StartsWith("FROM ", StringComparison.Ordinal));
+            Assert.True(final > 0, $"{name}: a multi-stage build");
+            var runtime = lines.Skip(final).ToList();
+            Assert.Contains(runtime, l => l.StartsWith("COPY --from=publish", StringComparison.Ordinal) && l.EndsWith("/out /app", StringComparison.Ordinal));
+            Assert.DoesNotContain(runtime, l => l.StartsWith("COPY . ", StringComparison.Ordinal)); // nothing but the publish
+            Assert.Contains("USER 10001:10001", runtime);
+            Assert.Contains($"ENTRYPOINT [\"/app/{executable}\"]", runtime);
+            Assert.DoesNotContain(lines, l => l.Contains("PASSWORD", StringComparison.OrdinalIgnoreCase) || l.Contains("ENV Ttm__Ops", StringComparison.Ordinal));
+        }
+        var publishScript = File.ReadAllText(Path.Combine(ServerFixture.Root, "build", "publish.sh"));
+        Assert.Contains("--self-contained true", publishScript);
+    }
 }
