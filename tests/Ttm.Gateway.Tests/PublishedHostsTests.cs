@@ -82,6 +82,8 @@ public sealed class PublishedHostsTests(ITestOutputHelper output) : IAsyncLifeti
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"http://127.0.0.1:{gateway.HealthPort}/metrics")).StatusCode);
 
         using var channel = TtmChannel.Create($"http://127.0.0.1:{port}", await cluster.TenantKeyAsync("acme"));
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new())).Status);
         var events = await SampleRequests.RunAsync(new Protos.V1.GenerationService.GenerationServiceClient(channel), SampleRequests.Small(steps: 2));
         Assert.True(events[^1].EventCase == GenerationEvent.EventOneofCase.Completed, events[^1].ToString());
         Assert.Contains(events, e => e.EventCase == GenerationEvent.EventOneofCase.VideoChunk);
@@ -90,5 +92,6 @@ public sealed class PublishedHostsTests(ITestOutputHelper output) : IAsyncLifeti
         silo.Kill();
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await ProbeUntil(gateway, Grains.HealthProbes.Ready, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30)));
         Assert.Equal(HttpStatusCode.OK, await Probe(gateway, Grains.HealthProbes.Live));
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new())).Status);
     }
 }
