@@ -40,7 +40,11 @@ public static class GenerationServices
         services.AddArtifactStore(configuration);
         services.AddGenerationEventLog(configuration);
         services.AddSingleton(role);
-        services.AddSingleton<IPromptPlanner, RulePromptPlanner>();
+        // The LLM planner where Ttm:Planner names an endpoint or a GGUF file, the rules (with MiniLM for what they do not know) always behind it.
+        services.AddSingleton(_ => new SimilarityResolver(MiniLmTextEncoder.Shared));
+        services.AddSingleton(sp => PlannerFactory.Create(
+            configuration.GetSection(LlmPlannerOptions.Section).Get<LlmPlannerOptions>() is { Configured: true } llm ? llm : null,
+            new HttpClient(), sp.GetRequiredService<SimilarityResolver>()));
         services.AddSingleton(sp => new ModelLimits(ModelWeights.ReadConfig(Path.Combine(sp.GetRequiredService<IOptions<SiloOptions>>().Value.ModelsFolder, "video-ttm")).MaxObjects));
         services.AddSingleton<LoadedModels>();
         services.AddSingleton(sp =>

@@ -25,7 +25,7 @@ public sealed class DeployManifestTests
         (SiloOptions.Section, typeof(SiloOptions)), (ArtifactStoreOptions.Section, typeof(ArtifactStoreOptions)),
         (ClusterStoreOptions.Section, typeof(ClusterStoreOptions)), (HostListenOptions.Section, typeof(HostListenOptions)),
         (OpsOptions.Section, typeof(OpsOptions)), (AuthOptions.Section, typeof(AuthOptions)), (TlsOptions.Section, typeof(TlsOptions)),
-        (TenantPolicyOptions.Section, typeof(TenantPolicyOptions)),
+        (TenantPolicyOptions.Section, typeof(TenantPolicyOptions)), (Pipeline.Planning.LlmPlannerOptions.Section, typeof(Pipeline.Planning.LlmPlannerOptions)),
     ];
 
     sealed record Rendered(int Problems, string Details, IReadOnlyList<JsonObject> Objects)

@@ -40,7 +40,7 @@ static class BenchCommand
     static Task<byte[]> Sample(CancellationToken cancellationToken) =>
         File.ReadAllBytesAsync(Path.Combine(ModelFiles.Locate("samples"), "two-squares.png"), cancellationToken);
 
-    static PipelineModels LoadModels() => PipelineModels.Load(ModelLocations.Resolve(), MiniLmTextEncoder.Shared, new RulePromptPlanner());
+    static PipelineModels LoadModels() => PipelineModels.Load(ModelLocations.Resolve(), MiniLmTextEncoder.Shared, new RulePromptPlanner(new SimilarityResolver(MiniLmTextEncoder.Shared)));
 
     static ServerFactory EmbeddedServers => (port, settings) => EmbeddedServer.Build(port, settings);
 

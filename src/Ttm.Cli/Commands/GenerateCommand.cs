@@ -67,7 +67,7 @@ static class GenerateCommand
                 ApiKey = Environment.GetEnvironmentVariable("TTM_LLM_KEY"),
                 GgufPath = result.GetValue(gguf)?.FullName,
             };
-            using var loaded = PipelineModels.Load(ModelLocations.Resolve(result.GetValue(models)?.FullName), MiniLmTextEncoder.Shared, PlannerFactory.Create(llm));
+            using var loaded = PipelineModels.Load(ModelLocations.Resolve(result.GetValue(models)?.FullName), MiniLmTextEncoder.Shared, PlannerFactory.Create(llm, resolver: new SimilarityResolver(MiniLmTextEncoder.Shared)));
             Console.WriteLine($"models loaded in {clock.Elapsed.TotalSeconds:F1} s");
             try
             {

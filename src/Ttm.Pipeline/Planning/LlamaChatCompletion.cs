@@ -16,8 +16,11 @@ public sealed class LlamaChatCompletion : IChatCompletion, IDisposable
     readonly ModelParams parameters;
     readonly string file;
 
-    public LlamaChatCompletion(string ggufPath, int contextSize = 2048)
+    readonly int maxTokens;
+
+    public LlamaChatCompletion(string ggufPath, int contextSize = 2048, int maxTokens = 256)
     {
+        this.maxTokens = maxTokens;
         if (!File.Exists(ggufPath)) throw new FileNotFoundException($"No GGUF model at '{ggufPath}'.", ggufPath);
         using (var stream = File.OpenRead(ggufPath))
         {
@@ -37,7 +40,7 @@ public sealed class LlamaChatCompletion : IChatCompletion, IDisposable
         var executor = new StatelessExecutor(weights, parameters);
         var inference = new InferenceParams
         {
-            MaxTokens = 256,
+            MaxTokens = maxTokens,
             AntiPrompts = ["\n\n", "Caption:"],
             SamplingPipeline = new DefaultSamplingPipeline { Temperature = 0 },
         };

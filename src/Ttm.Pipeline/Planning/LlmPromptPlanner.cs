@@ -13,6 +13,9 @@ public sealed partial class LlmPromptPlanner(IChatCompletion model, LlmPlannerOp
 {
     public const string Name = "llm";
 
+    /// <summary>Longer answers are not plans (a model that rambles or repeats); they fall back to the rules.</summary>
+    public const int MaxAnswerCharacters = 4096;
+
     public async Task<PromptPlan> PlanAsync(string prompt, CancellationToken cancellationToken)
     {
         string? reason = null;
@@ -29,7 +32,7 @@ public sealed partial class LlmPromptPlanner(IChatCompletion model, LlmPlannerOp
                 }).ToList();
                 return new PromptPlan(prompt, motion, objects, $"{Name} ({model.Describe})");
             }
-            catch (Exception e) when (e is FormatException or HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is FormatException or HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or OverflowException && !cancellationToken.IsCancellationRequested)
             {
                 reason = e is TaskCanceledException ? $"no answer within {options.Timeout.TotalSeconds:F0} s" : e.Message;
             }
@@ -48,6 +51,7 @@ public sealed partial class LlmPromptPlanner(IChatCompletion model, LlmPlannerOp
     /// <summary>"Answer: The dog runs …" (the "Answer:" is optional) → one line, one sentence or more.</summary>
     public static string ParseMotion(string answer)
     {
+        RequireBounded(answer);
         var line = answer.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0)
                    ?? throw new FormatException("the motion answer is empty");
         if (line.StartsWith("Answer:", StringComparison.OrdinalIgnoreCase)) line = line["Answer:".Length..].Trim();
@@ -58,6 +62,7 @@ public sealed partial class LlmPromptPlanner(IChatCompletion model, LlmPlannerOp
     /// <summary>"Answer: [[Object 1: …] [Object 2: …]]" → the local prompts in order; numbering must run 1, 2, ….</summary>
     public static IReadOnlyList<string> ParseLocal(string answer)
     {
+        RequireBounded(answer);
         var match = LocalAnswer().Match(answer);
         if (!match.Success) throw new FormatException("the local answer is not of the form [[Object 1: ...] [Object 2: ...]]");
         var items = LocalItem().Matches(match.Groups[1].Value);
@@ -65,13 +70,21 @@ public sealed partial class LlmPromptPlanner(IChatCompletion model, LlmPlannerOp
         var prompts = new List<string>();
         for (int i = 0; i < items.Count; i++)
         {
-            if (int.Parse(items[i].Groups[1].Value) != i + 1) throw new FormatException($"object {i + 1} is numbered {items[i].Groups[1].Value}");
+            if (!int.TryParse(items[i].Groups[1].Value, out int number) || number != i + 1)
+                throw new FormatException($"object {i + 1} is numbered {Shorten(items[i].Groups[1].Value)}");
             var text = items[i].Groups[2].Value.Trim();
             if (text.Length == 0) throw new FormatException($"object {i + 1} has an empty prompt");
             prompts.Add(text);
         }
         return prompts;
     }
+
+    static void RequireBounded(string answer)
+    {
+        if (answer.Length > MaxAnswerCharacters) throw new FormatException($"the answer is {answer.Length} characters long (at most {MaxAnswerCharacters})");
+    }
+
+    static string Shorten(string s) => s.Length <= 12 ? s : s[..12] + "…";
 
     [GeneratedRegex(@"\[\s*((?:\[\s*Object\s+\d+\s*:[^\[\]]*\]\s*)+)\]", RegexOptions.IgnoreCase)]
     private static partial Regex LocalAnswer();

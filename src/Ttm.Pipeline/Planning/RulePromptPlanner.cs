@@ -4,15 +4,17 @@ namespace Ttm.Pipeline.Planning;
 
 /// <summary>
 /// The embedded, deterministic planner, and the fallback when an LLM's answer does not parse. It finds object
-/// mentions ([size] [colour] noun), gives each the motion and speed words of its clause ("X while Y",
-/// "X and Y", "X as Y", lists, leading adverbs), and writes c_motion and c_local in the canonical words the
-/// shipped models were trained on. Motions it cannot read as a compass direction keep the user's words.
+/// mentions ([size] [colour] noun; an unknown noun never splits one object in two), gives each the motion and speed
+/// words of its clause ("X while Y", "X and Y", "X as Y", lists, leading adverbs, idioms such as "stands its ground"),
+/// and writes c_motion and c_local in the canonical words the shipped models were trained on. What the lexicon does not
+/// know it resolves by meaning when given a <see cref="SimilarityResolver"/>; a motion neither reads as a compass
+/// label keeps the user's words, and <see cref="PromptPlan.Planner"/> says it was not understood.
 /// </summary>
-public sealed partial class RulePromptPlanner : IPromptPlanner
+public sealed partial class RulePromptPlanner(SimilarityResolver? resolver = null) : IPromptPlanner
 {
     public const string Name = "rules";
 
-    static readonly HashSet<string> Joiners = ["while", "and", "as", "meanwhile", ";", ",", "whereas", "but"];
+    static readonly HashSet<string> Joiners = ["while", "whilst", "and", "as", "meanwhile", ";", ",", "whereas", "but"];
     static readonly HashSet<string> Determiners = ["the", "a", "an", "one", "another"];
 
     public Task<PromptPlan> PlanAsync(string prompt, CancellationToken cancellationToken) => Task.FromResult(Plan(prompt));
@@ -22,22 +24,30 @@ public sealed partial class RulePromptPlanner : IPromptPlanner
     public PromptPlan Plan(string prompt)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(prompt);
-        var text = Background().Replace(prompt.ToLowerInvariant(), " ");
+        var text = MotionLexicon.RewriteIdioms(Background().Replace(prompt.ToLowerInvariant(), " "));
         var tokens = Tokens().Matches(text).Select(m => m.Value).ToList();
-        var mentions = FindMentions(tokens);
+        var notes = new List<string>();
+        var mentions = FindMentions(tokens, notes);
         if (mentions.Count == 0)
             return new PromptPlan(prompt, prompt.Trim(), [new ObjectPrompt("object", prompt.Trim())], Name);
 
-        // Each mention owns the tokens up to the next mention; leading adverbs belong to the first.
+        // Each mention owns the tokens up to the next mention; leading adverbs belong to the first. Motion words after
+        // the last joiner before the next mention belong to that one, said before it ("…; toward the northeast scoots
+        // the canary sphere"), and are read for it when its own words after it name no motion.
         var speeds = new string?[mentions.Count];
         var motions = new string?[mentions.Count];
         var clauses = new string[mentions.Count];
+        var preamble = tokens.GetRange(0, mentions[0].Start);
         for (int k = 0; k < mentions.Count; k++)
         {
             int from = mentions[k].End, to = k + 1 < mentions.Count ? mentions[k + 1].Start : tokens.Count;
             var segment = tokens.GetRange(from, to - from);
-            motions[k] = ReadMotion(segment);
+            int split = k + 1 < mentions.Count ? segment.FindLastIndex(w => Joiners.Contains(w)) : -1;
+            var own = split >= 0 && segment.Skip(split + 1).Any(IsMotionWord) ? segment.GetRange(0, split) : segment;
+            motions[k] = ReadMotion(own) ?? ReadMotion(preamble);
+            preamble = own.Count < segment.Count ? segment.GetRange(split + 1, segment.Count - split - 1) : segment.SkipWhile(w => !Joiners.Contains(w)).ToList();
             clauses[k] = Clause(tokens, mentions[k], segment);
+            if (motions[k] is null) motions[k] = ResolveMotion(Predicate(segment), notes);
             for (int i = 0; i < segment.Count; i++)
             {
                 if (!MotionLexicon.Speeds.TryGetValue(segment[i], out var speed)) continue;
@@ -68,7 +78,28 @@ public sealed partial class RulePromptPlanner : IPromptPlanner
             2 => $"{motionClauses[0]}, and {motionClauses[1]}",
             _ => string.Join(", ", motionClauses.Take(motionClauses.Count - 1)) + $", and {motionClauses[^1]}",
         };
-        return new PromptPlan(prompt, Sentence(joined), objects, Name);
+        return new PromptPlan(prompt, Sentence(joined), objects, notes.Count == 0 ? Name : $"{Name} ({string.Join("; ", notes)})");
+    }
+
+    /// <summary>The clause's own words after its noun, up to the next clause: what it says the object does.</summary>
+    static string Predicate(List<string> segment)
+    {
+        int end = segment.Count;
+        for (int i = 0; i < segment.Count; i++)
+            if (Joiners.Contains(segment[i]) && i > 0) { end = i; break; }
+        return string.Join(' ', segment.Take(end).Where(w => w is not ("," or ";")));
+    }
+
+    string? ResolveMotion(string predicate, List<string> notes)
+    {
+        if (predicate.Length == 0) return null;
+        if (resolver?.Motion(predicate) is { } guess)
+        {
+            notes.Add($"'{predicate}' read as {guess.Value} by similarity {guess.Confidence:F2}");
+            return guess.Value;
+        }
+        notes.Add($"not understood: '{predicate}'");
+        return null;
     }
 
     static string Adverb(string motion, string? speed) =>
@@ -108,7 +139,7 @@ public sealed partial class RulePromptPlanner : IPromptPlanner
         return still ? "still" : null;
     }
 
-    static List<Mention> FindMentions(List<string> tokens)
+    List<Mention> FindMentions(List<string> tokens, List<string> notes)
     {
         var mentions = new List<Mention>();
         for (int i = 0; i < tokens.Count; i++)
@@ -126,15 +157,25 @@ public sealed partial class RulePromptPlanner : IPromptPlanner
                 }
             }
             bool known = noun is not null;
-            // An unknown noun right after a colour word ("the red car").
-            if (noun is null && i > 0 && MotionLexicon.Colours.ContainsKey(tokens[i - 1]) && !IsMotionWord(tokens[i])
-                && !MotionLexicon.Speeds.ContainsKey(tokens[i]) && !Joiners.Contains(tokens[i]) && !MotionLexicon.Colours.ContainsKey(tokens[i])
-                && tokens[i] is not ("background" or "backdrop"))
+            // An unknown noun right after a colour word ("the red car"): the user's word, or a shape it means.
+            if (noun is null && i > 0 && MotionLexicon.Colours.ContainsKey(tokens[i - 1]) && IsContentWord(tokens[i]))
             {
                 noun = tokens[i];
                 length = 1;
+                if (resolver?.Shape(noun) is { } shape)
+                {
+                    notes.Add($"'{noun}' read as {shape.Value} by similarity {shape.Confidence:F2}");
+                    (noun, known) = (shape.Value, true);
+                }
             }
             if (noun is null) continue;
+            // A known noun right after a mention continues it ("the red toy ball"): one object, not two.
+            if (mentions.Count > 0 && mentions[^1].End == i && known)
+            {
+                mentions[^1] = mentions[^1] with { End = i + length, Noun = noun, KnownNoun = true };
+                i += length - 1;
+                continue;
+            }
             int start = i;
             string? colour = null, size = null;
             while (start > 0 && (MotionLexicon.Colours.ContainsKey(tokens[start - 1]) || MotionLexicon.Sizes.ContainsKey(tokens[start - 1])))
@@ -143,6 +184,14 @@ public sealed partial class RulePromptPlanner : IPromptPlanner
                 if (MotionLexicon.Colours.TryGetValue(tokens[start], out var c)) colour ??= c;
                 else size ??= MotionLexicon.Sizes[tokens[start]];
             }
+            // One word the lexicon does not know, between the determiner and the noun, may be a colour ("the ruby orb").
+            if (colour is null && start > 1 && Determiners.Contains(tokens[start - 2]) && IsContentWord(tokens[start - 1])
+                && resolver?.Colour(tokens[start - 1]) is { } guess)
+            {
+                notes.Add($"'{tokens[start - 1]}' read as {guess.Value} by similarity {guess.Confidence:F2}");
+                colour = guess.Value;
+                start--;
+            }
             if (start > 0 && Determiners.Contains(tokens[start - 1])) start--;
             if (mentions.Count > 0 && start < mentions[^1].End) continue;
             mentions.Add(new Mention(start, i + length, colour, size, noun, known));
@@ -150,6 +199,10 @@ public sealed partial class RulePromptPlanner : IPromptPlanner
         }
         return mentions;
     }
+
+    /// <summary>A word that can name or describe an object: not a motion, speed, joiner, colour or background word.</summary>
+    static bool IsContentWord(string w) => !IsMotionWord(w) && !MotionLexicon.Speeds.ContainsKey(w) && !Joiners.Contains(w)
+        && !MotionLexicon.Colours.ContainsKey(w) && !Determiners.Contains(w) && w is not ("background" or "backdrop" or "is" or "it" or "as" or "for" or "watch" or "," or ";");
 
     [GeneratedRegex(@"\b(on|against)\s+an?\s+[\w\s-]*?\b(background|backdrop)\b,?")]
     private static partial Regex Background();
