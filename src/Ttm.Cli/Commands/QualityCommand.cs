@@ -5,6 +5,9 @@ using Ttm.Models.Sampling;
 using Ttm.Models.Text;
 using Ttm.Models.Weights;
 using Ttm.Pipeline.Devices;
+using Ttm.Benchmarks;
+using Ttm.Pipeline;
+using Ttm.Pipeline.Planning;
 using Ttm.Training.Benchmark;
 using Ttm.Training.World;
 
@@ -33,26 +36,41 @@ static class QualityCommand
             DefaultValueFactory = _ => "canonical",
         };
         phrasing.AcceptOnlyFromAmong("canonical", "training", "held-out");
+        var endToEnd = new Option<bool>("--end-to-end")
+        {
+            Description = "From the image and the sentence only: the served planner, segmenter and both stages (default suite at 128 px; with --phrasing held-out, the paraphrase suite)",
+        };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the JSON here" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
         var sheets = new Option<DirectoryInfo>("--sheets") { Description = "Where contact sheets go", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "bench")) };
         var command = new Command("quality", "Direction accuracy, endpoint error, mask IoU, PSNR, SSIM, appearance consistency per split")
         {
-            cases, variants, models, motion, video, perSplit, steps, visual, text, phrasing, json, sheets, threads,
+            cases, variants, models, motion, video, perSplit, steps, visual, text, phrasing, endToEnd, json, sheets, threads,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             // The served path: every step through a device worker, concurrent cases batched as the server batches them.
             using var worker = new DeviceWorker("cpu:0", threads: result.GetValue(threads));
+            bool whole = result.GetValue(endToEnd);
             var suite = result.GetValue(cases) is { } folder
                 ? Directory.GetDirectories(folder.FullName).Order().Select(BenchCase.Read).ToList()
-                : QualityBenchmark.Shapes128(result.GetValue(perSplit));
+                : QualityBenchmark.Shapes128(result.GetValue(perSplit), size: whole ? 128 : 32);
             string suiteName = result.GetValue(cases) is { } f ? f.Name : $"Shapes-{suite.Count}";
             if (result.GetValue(phrasing) is var words && words != "canonical")
             {
                 var lexicon = words == "held-out" ? PhrasingLexicon.HeldOut : PhrasingLexicon.Training;
                 suite = suite.Select((c, i) => c.Reworded(new Phrasing(lexicon), new Random(i))).ToList();
                 suiteName += $" ({words} words)";
+            }
+            if (whole)
+            {
+                using var pipeline = PipelineModels.Load(ModelLocations.Resolve(result.GetValue(models)?.FullName), MiniLmTextEncoder.Shared,
+                    new RulePromptPlanner(new SimilarityResolver(MiniLmTextEncoder.Shared)), worker);
+                var (ran, took) = await new EndToEndBenchmark(pipeline, result.GetValue(steps)).RunAsync(suite, Console.Error, cancellationToken);
+                var report = System.Text.Json.JsonSerializer.Serialize(EndToEndBenchmark.Report(suiteName, ran, took), BenchmarkJson.Options);
+                Console.WriteLine(report);
+                if (result.GetValue(json) is { } target) File.WriteAllText(target.FullName, report);
+                return 0;
             }
             var options = new SamplingOptions(result.GetValue(steps), new GuidanceScales(result.GetValue(visual), result.GetValue(text)), 0);
             var root = result.GetValue(models)!.FullName;
