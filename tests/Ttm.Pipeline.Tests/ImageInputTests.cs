@@ -64,4 +64,43 @@ public sealed class ImageInputTests
         Assert.True(fitted[1, 4].R > 200 && fitted[6, 4].B > 200);
         Assert.Equal((10, 0, 20, 20), ImageInput.CropBox(40, 20, 8, 8));
     }
+
+    /// <summary>A large image, red left half and blue right half, drawn with a canvas (fast at any size).</summary>
+    static byte[] Halves(int width, int height, SKEncodedImageFormat format)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.DrawRect(0, 0, width / 2f, height, new SKPaint { Color = new SKColor(255, 0, 0) });
+            canvas.DrawRect(width / 2f, 0, width / 2f, height, new SKPaint { Color = new SKColor(0, 0, 255) });
+        }
+        using var data = bitmap.Encode(format, 90);
+        return data.ToArray();
+    }
+
+    [Theory]
+    [InlineData(SKEncodedImageFormat.Png)]
+    [InlineData(SKEncodedImageFormat.Jpeg)]
+    public void ALargeUpload_IsDecodedAtTheSizeTheModelsUse_NotInFull(SKEncodedImageFormat format)
+    {
+        var bytes = Halves(7200, 4800, format); // 34.6 MP: a full-size RGB copy alone would be 104 MB
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var image = ImageInput.Decode(bytes);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.InRange(Math.Max(image.Width, image.Height), ImageInput.DecodeSide / 2, ImageInput.DecodeSide * 2);
+        Assert.Equal(7200.0 / 4800, image.Width / (double)image.Height, 2);
+        Assert.True(allocated < 40_000_000, $"decoding allocated {allocated / 1_000_000} MB");
+        var (r, _, b) = image[image.Width / 4, image.Height / 2];
+        Assert.True(r > 200 && b < 50, $"left half ({r}, ?, {b})");
+        (r, _, b) = image[image.Width * 3 / 4, image.Height / 2];
+        Assert.True(b > 200 && r < 50, $"right half ({r}, ?, {b})");
+    }
+
+    [Fact]
+    public void ASmallUpload_IsDecodedPixelForPixel()
+    {
+        var image = ImageInput.Decode(Halves(300, 200, SKEncodedImageFormat.Png));
+        Assert.Equal((300, 200), (image.Width, image.Height));
+        Assert.Equal(((byte)255, (byte)0, (byte)0), image[10, 10]);
+    }
 }

@@ -13,7 +13,11 @@ public sealed record RgbImage(int Width, int Height, byte[] Pixels)
 
 /// <summary>
 /// Untrusted image bytes → an upright RGB image, with SkiaSharp. The header is read first and images that
-/// claim absurd dimensions are refused before any pixel is decoded; EXIF orientation is honoured.
+/// claim absurd dimensions are refused before any pixel is decoded; EXIF orientation is honoured. Large uploads are
+/// decoded to at most <see cref="DecodeSide"/> pixels a side (what the segmenter and the networks use is far less):
+/// JPEG by its codec's native 1/2–1/8 scaling, so only the small bitmap is ever made; other formats in full once (SkiaSharp
+/// has no scaled or row-by-row PNG decoding), then box-filtered before any copy, conversion or rotation. At most one
+/// decode per core runs at once.
 /// </summary>
 public static class ImageInput
 {
@@ -21,6 +25,11 @@ public static class ImageInput
     public const int MaxSide = 12_000;
     public const long MaxPixels = 40_000_000;
     public const int MaxBytes = 32 * 1024 * 1024;
+
+    /// <summary>Longest side an upload is decoded at (the segmenter's input is 1024; the networks' a few dozen).</summary>
+    public const int DecodeSide = 2048;
+
+    static readonly SemaphoreSlim Decoders = new(Math.Max(1, Environment.ProcessorCount));
 
     public static RgbImage Decode(ReadOnlySpan<byte> bytes)
     {
@@ -34,15 +43,65 @@ public static class ImageInput
         var info = codec.Info;
         CheckSize(info.Width, info.Height);
 
-        using var bitmap = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
-        var status = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
-        if (status is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
-            throw new InvalidImageException($"The image could not be decoded ({status}); the file may be corrupt.");
-        if (status == SKCodecResult.IncompleteInput)
-            throw new InvalidImageException("The image is truncated: its data ends before the last row; send the whole file.");
-        using var upright = Orient(bitmap, codec.EncodedOrigin);
-        return ToRgb(upright);
+        Decoders.Wait();
+        try
+        {
+            using var decoded = DecodeNative(codec, Factor(info.Width, info.Height));
+            int factor = Factor(decoded.Width, decoded.Height);
+            using var small = factor > 1 ? Shrink(decoded, factor) : null;
+            var source = small ?? decoded;
+            if (codec.EncodedOrigin == SKEncodedOrigin.TopLeft) return ToRgb(source);
+            using var upright = Orient(source, codec.EncodedOrigin);
+            return ToRgb(upright);
+        }
+        finally
+        {
+            Decoders.Release();
+        }
     }
+
+    /// <summary>The image decoded natively at about 1/<paramref name="factor"/> where the codec can (JPEG), else in full.</summary>
+    static SKBitmap DecodeNative(SKCodec codec, int factor)
+    {
+        var info = codec.Info;
+        var size = factor > 1 ? codec.GetScaledDimensions(1f / factor) : new SKSizeI(info.Width, info.Height);
+        var bitmap = new SKBitmap(new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        Check(codec.GetPixels(bitmap.Info, bitmap.GetPixels()), bitmap);
+        return bitmap;
+    }
+
+    /// <summary>Each <paramref name="factor"/>×<paramref name="factor"/> block averaged into one pixel.</summary>
+    static SKBitmap Shrink(SKBitmap source, int factor)
+    {
+        int width = source.Width / factor, height = source.Height / factor;
+        var target = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var input = source.GetPixelSpan();
+        var output = target.GetPixelSpan();
+        var sums = new int[width * 4];
+        int n = factor * factor;
+        for (int y = 0; y < height * factor; y++)
+        {
+            var row = input.Slice(y * source.RowBytes, source.Width * 4);
+            for (int x = 0; x < width * factor; x++)
+                for (int c = 0; c < 4; c++) sums[x / factor * 4 + c] += row[x * 4 + c];
+            if (y % factor != factor - 1) continue;
+            var outRow = output.Slice(y / factor * target.RowBytes, width * 4);
+            for (int i = 0; i < sums.Length; i++) outRow[i] = (byte)(sums[i] / n);
+            Array.Clear(sums);
+        }
+        return target;
+    }
+
+    static void Check(SKCodecResult status, SKBitmap bitmap)
+    {
+        if (status is SKCodecResult.Success) return;
+        bitmap.Dispose();
+        throw status == SKCodecResult.IncompleteInput
+            ? new InvalidImageException("The image is truncated: its data ends before the last row; send the whole file.")
+            : new InvalidImageException($"The image could not be decoded ({status}); the file may be corrupt.");
+    }
+
+    static int Factor(int width, int height) => (Math.Max(width, height) + DecodeSide - 1) / DecodeSide;
 
     static void CheckSize(int width, int height)
     {
