@@ -52,4 +52,21 @@ public sealed class TextEncoderTests
         Assert.Contains("model.onnx", error.Message);
         Directory.Delete(empty);
     }
+
+    [Fact]
+    public void TheCache_IsPerTenant_SoOneTenantsPromptNeverMakesAnothersFaster()
+    {
+        var encoder = MiniLmTextEncoder.Shared;
+        string prompt = $"The red square moves left, asked at {Guid.NewGuid()}.";
+        int before = encoder.CachedPrompts;
+        var a = encoder.For("tenant-a").Encode(prompt);
+        Assert.Equal(before + 1, encoder.CachedPrompts);
+        var b = encoder.For("tenant-b").Encode(prompt); // computed again: not a hit on tenant-a's entry
+        Assert.Equal(before + 2, encoder.CachedPrompts);
+        Assert.Equal(a.States, b.States);
+        Assert.Same(a, encoder.For("tenant-a").Encode(prompt)); // the same tenant's own repeat is a hit
+        Assert.Equal(before + 2, encoder.CachedPrompts);
+        encoder.EncodeOnce(prompt + " once");
+        Assert.Equal(before + 2, encoder.CachedPrompts); // the planner's look-ups are never kept
+    }
 }

