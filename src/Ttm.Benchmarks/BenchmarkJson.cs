@@ -17,9 +17,14 @@ public static class BenchmarkJson
     }
 
     /// <summary>VmHWM of this process (Linux), in MB.</summary>
-    public static double PeakResidentMegabytes()
+    public static double PeakResidentMegabytes() => StatusMegabytes("VmHWM:");
+
+    /// <summary>VmRSS of this process (Linux), in MB.</summary>
+    public static double ResidentMegabytes() => StatusMegabytes("VmRSS:");
+
+    static double StatusMegabytes(string field)
     {
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:"));
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
         return line is null ? double.NaN : Math.Round(long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0, 1);
     }
 }

@@ -42,6 +42,7 @@ public static class GenerationRequestValidator
         foreach (var (name, guidance) in new[] { ("motion_guidance", request.MotionGuidance), ("video_guidance", request.VideoGuidance) })
             if (guidance is not null && !(InGuidanceRange(guidance.Visual) && InGuidanceRange(guidance.Text)))
                 throw GenerationErrors.Invalid($"{name} must have visual and text in 0..{MaxGuidance}, not {guidance.Visual} and {guidance.Text}.");
+        if (!Enum.IsDefined(request.Priority)) throw GenerationErrors.Invalid($"priority {(int)request.Priority} is no Priority (INTERACTIVE or BATCH).");
         if (request.Formats.Count > MaxFormats) throw GenerationErrors.Invalid($"formats lists {request.Formats.Count}; at most {MaxFormats} are accepted.");
         if (request.Formats.Any(f => !Enum.IsDefined(f))) throw GenerationErrors.Invalid("formats holds a value that is no VideoFormat (MP4, WEBM, GIF, PNG_FRAMES).");
         if (request.Formats.Select(Format).Distinct().Count() != request.Formats.Count) throw GenerationErrors.Invalid("formats names a format twice.");
@@ -87,7 +88,7 @@ public static class GenerationRequestValidator
         request.Hints.Select(h => (ObjectHintSpec?)new ObjectHintSpec(h.Points.SelectMany(p => new[] { p.X, p.Y }).ToList(),
             h.Box is null ? null : [h.Box.X0, h.Box.Y0, h.Box.X1, h.Box.Y1])).ToList(),
         Convert.ToHexString(SHA256.HashData(request.ToByteArray())),
-        request.DeadlineSeconds > 0 ? TimeSpan.FromSeconds(request.DeadlineSeconds) : null);
+        request.DeadlineSeconds > 0 ? TimeSpan.FromSeconds(request.DeadlineSeconds) : null, Batch: request.Priority == Priority.Batch);
 
     static string Format(VideoFormat format) => format switch
     {

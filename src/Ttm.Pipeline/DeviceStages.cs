@@ -47,7 +47,7 @@ public sealed class DeviceStages(PipelineModels models)
         using (models.Device.Enter("segment", request.Tenant))
             grounded = await models.Device.RunAsync(
                 () => new Grounding(models.Segmenter).Ground(segmentable, models.Segmenter.Embed(segmentable), plan.Objects, hints),
-                request.Tenant, cancellationToken);
+                request.Tenant, cancellationToken, request.Priority);
         var (firstMasks, firstFrame, maskFrames) = FirstFrame(grounded, image);
         using var _ = firstMasks;
         using var __ = firstFrame;
@@ -56,7 +56,7 @@ public sealed class DeviceStages(PipelineModels models)
         // Image-to-Motion ŝ, then Motion-to-Video x̂: every step on the device worker, in this tenant's turn.
         var motionStage = await Hooks(PipelineStage.Motion, request, scale, events, cancellationToken);
         var videoStage = await Hooks(PipelineStage.Video, request, scale, events, cancellationToken);
-        var chain = new TwoStageChain(models.MotionSampler, models.VideoSampler, models.Text.For(request.Tenant), new StageRunner(models.Device.StepperFor(request.Tenant)));
+        var chain = new TwoStageChain(models.MotionSampler, models.VideoSampler, models.Text.For(request.Tenant), new StageRunner(models.Device.StepperFor(request.Tenant, request.Priority)));
         var input = new GenerationInput(firstFrame, firstMasks, plan.Prompt, plan.MotionPrompt, plan.Objects.Select(o => o.LocalPrompt).ToList(),
             new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed), new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed));
         VideoFrames? trajectoryFrames = null;

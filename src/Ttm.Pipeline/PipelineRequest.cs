@@ -14,6 +14,8 @@ public sealed record PipelineRequest
     public required string Prompt { get; init; }
     /// <summary>Who asked: the device queue serves tenants in turn.</summary>
     public string Tenant { get; init; } = "default";
+    /// <summary>Interactive (someone is watching) leads the device queue; batch fills what interactive leaves.</summary>
+    public Devices.WorkPriority Priority { get; init; } = Devices.WorkPriority.Interactive;
     public long Seed { get; init; }
     public int MotionSteps { get; init; } = SamplingOptions.Default.Steps;
     public int VideoSteps { get; init; } = SamplingOptions.Default.Steps;

@@ -14,6 +14,7 @@ static class SpecRequests
         Image = image,
         Prompt = spec.Prompt,
         Tenant = spec.Tenant,
+        Priority = spec.Batch ? Pipeline.Devices.WorkPriority.Batch : Pipeline.Devices.WorkPriority.Interactive,
         Seed = spec.Seed,
         MotionSteps = spec.MotionSteps,
         VideoSteps = spec.VideoSteps,

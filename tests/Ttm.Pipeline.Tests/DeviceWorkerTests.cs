@@ -84,6 +84,49 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         foreach (var r in requests) r.Dispose();
     }
 
+    [Fact]
+    public async Task InteractiveWork_LeadsBatchWork_WhichIsNeverStarved_AndFillsSparePlaces()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 1);
+        using var conditions = Conditions(4, "the red square moves right");
+        var order = new List<string>();
+        var (blocker, gate) = Occupy(worker);
+        int batchSteps = 3, interactiveSteps = DeviceWorker.BatchTurnEvery + 2;
+        var requests = Enumerable.Range(0, batchSteps + interactiveSteps).Select(i => Sampler.Start(conditions, new SamplingOptions(2, GuidanceScales.Default, i))).ToList();
+        var steps = new List<Task>();
+        for (int i = 0; i < batchSteps; i++) // batch work queued first, from its own tenant
+            steps.Add(Record(worker.StepAsync(Sampler, requests[i], "jobs", priority: WorkPriority.Batch), "batch", order));
+        for (int i = batchSteps; i < requests.Count; i++)
+            steps.Add(Record(worker.StepAsync(Sampler, requests[i], $"user-{i % 3}"), "interactive", order));
+        gate.Set();
+        await blocker;
+        await Task.WhenAll(steps);
+
+        // Interactive first; the batch gets one lead in BatchTurnEvery while interactive waits, then the rest.
+        // (The occupying job counts as the first interactive lead.)
+        Assert.Equal("interactive", order[0]);
+        Assert.InRange(order.IndexOf("batch"), DeviceWorker.BatchTurnEvery - 2, DeviceWorker.BatchTurnEvery - 1);
+        Assert.Single(order.Take(DeviceWorker.BatchTurnEvery), o => o == "batch");
+        Assert.Equal(["batch", "batch"], order.TakeLast(2));
+        foreach (var r in requests) r.Dispose();
+
+        // With room in the pass, batch steps ride along with an interactive lead.
+        using var wide = new DeviceWorker("test", maxBatch: 4);
+        var (blocker2, gate2) = Occupy(wide);
+        var before = wide.Snapshot();
+        var more = Enumerable.Range(0, 3).Select(i => Sampler.Start(conditions, new SamplingOptions(2, GuidanceScales.Default, 10 + i))).ToList();
+        var batched = new[] { wide.StepAsync(Sampler, more[0], "jobs", priority: WorkPriority.Batch), wide.StepAsync(Sampler, more[1], "jobs", priority: WorkPriority.Batch),
+            wide.StepAsync(Sampler, more[2], "user") };
+        gate2.Set();
+        await blocker2;
+        var results = await Task.WhenAll(batched);
+        var after = wide.Snapshot();
+        Assert.Equal(3, after.Steps - before.Steps);
+        Assert.Equal(1, after.Batches - before.Batches); // one forward pass for all three
+        foreach (var r in results) r.Dispose();
+        foreach (var r in more) r.Dispose();
+    }
+
     static async Task Record(Task<StepResult> step, string tenant, List<string> order)
     {
         using var result = await step;

@@ -6,7 +6,7 @@ using Ttm.Pipeline.Planning;
 
 namespace Ttm.Cli.Commands;
 
-/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|tenants</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
+/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|tenants|soak</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
 static class BenchCommand
 {
     const string SamplePrompt = "The red square moves right while the white square slides down slowly.";
@@ -23,6 +23,7 @@ static class BenchCommand
         bench.Subcommands.Add(Worker());
         bench.Subcommands.Add(Cluster());
         bench.Subcommands.Add(Tenants());
+        bench.Subcommands.Add(Soak());
         return bench;
     }
 
@@ -133,6 +134,18 @@ static class BenchCommand
         var command = new Command("tenants", "A light tenant's completion p50/p95 alone and while a heavy tenant floods the server; as JSON") { steps, light, flood, json };
         command.SetAction(async (result, cancellationToken) => await Print(await TenantFairnessBenchmark.RunAsync(EmbeddedServers, await Sample(cancellationToken), SamplePrompt,
             result.GetValue(steps), result.GetValue(light), result.GetValue(flood), Console.Error, cancellationToken), result.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    static Command Soak()
+    {
+        var streams = new Option<int>("--streams") { Description = "Generations in all, each streamed to its end and deleted", DefaultValueFactory = _ => 100 };
+        var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 8 };
+        var steps = new Option<int>("--steps") { Description = "Euler steps per stage", DefaultValueFactory = _ => 2 };
+        var json = JsonFile();
+        var command = new Command("soak", "A bounded soak on loopback: RSS, open files and stored bytes across many streams; as JSON") { streams, concurrency, steps, json };
+        command.SetAction(async (result, cancellationToken) => await Print(await SoakBenchmark.RunAsync(EmbeddedServers, await Sample(cancellationToken), SamplePrompt,
+            result.GetValue(streams), result.GetValue(concurrency), result.GetValue(steps), Console.Error, cancellationToken), result.GetValue(json), cancellationToken));
         return command;
     }
 

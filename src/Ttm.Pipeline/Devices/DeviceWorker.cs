@@ -44,6 +44,9 @@ public sealed class DeviceWorker : IDisposable
 
     public string Name { get; }
 
+    /// <summary>One lead in this many goes to waiting batch work while interactive work also waits.</summary>
+    public const int BatchTurnEvery = FairQueue.BatchTurnEvery;
+
     /// <summary>Whether the device thread is alive and not stopping (a liveness probe's question).</summary>
     public bool IsRunning
     {
@@ -73,20 +76,21 @@ public sealed class DeviceWorker : IDisposable
     }
 
     /// <summary>Queues one denoising step of <paramref name="request"/>; the result comes back when its batch ran.</summary>
-    public Task<StepResult> StepAsync(FlowSampler sampler, SamplingRequest request, string tenant, CancellationToken cancellationToken = default)
+    public Task<StepResult> StepAsync(FlowSampler sampler, SamplingRequest request, string tenant, CancellationToken cancellationToken = default,
+        WorkPriority priority = WorkPriority.Interactive)
     {
-        var work = new StepWork(sampler, request, tenant);
+        var work = new StepWork(sampler, request, tenant, priority);
         Enqueue(work, cancellationToken);
         return work.Completion.Task;
     }
 
-    /// <summary>This worker as the stage runner's stepper for <paramref name="tenant"/>'s generations.</summary>
-    public IDenoisingStepper StepperFor(string tenant) => new WorkerStepper(this, tenant);
+    /// <summary>This worker as the stage runner's stepper for <paramref name="tenant"/>'s generations of that priority.</summary>
+    public IDenoisingStepper StepperFor(string tenant, WorkPriority priority = WorkPriority.Interactive) => new WorkerStepper(this, tenant, priority);
 
     /// <summary>Runs non-batchable device work (segmentation) on the device thread, in the tenant's turn.</summary>
-    public Task<T> RunAsync<T>(Func<T> job, string tenant, CancellationToken cancellationToken = default)
+    public Task<T> RunAsync<T>(Func<T> job, string tenant, CancellationToken cancellationToken = default, WorkPriority priority = WorkPriority.Interactive)
     {
-        var work = new JobWork<T>(job, tenant);
+        var work = new JobWork<T>(job, tenant, priority);
         Enqueue(work, cancellationToken);
         return work.Completion.Task;
     }

@@ -1,96 +1,46 @@
 namespace Ttm.Pipeline.Devices;
 
 /// <summary>
-/// Work waiting for one device, one FIFO per tenant, served round-robin across tenants: a tenant that floods the
-/// queue waits behind one item of every other tenant, never in front of all of them. Within a tenant each
-/// generation has at most one step waiting (it waits for the result before asking again), so FIFO there is
-/// fair across that tenant's generations. Not thread-safe: the worker holds its lock around every call.
+/// Work waiting for one device in two priority classes, each a tenant-fair <see cref="FairLane"/>. A batch leads only
+/// when no interactive work waits, except that every <see cref="BatchTurnEvery"/>-th lead goes to waiting batch work
+/// so it is never starved; a batch's spare places are filled from the lead's class first, then from the other (batch
+/// work rides along in forward passes interactive work does not fill, at no cost to it). Not thread-safe: the worker
+/// holds its lock around every call.
 /// </summary>
 sealed class FairQueue
 {
-    readonly Dictionary<string, LinkedList<DeviceWork>> byTenant = [];
-    readonly LinkedList<string> turn = new(); // tenants with work, next to serve first
+    /// <summary>One lead in this many goes to batch work while interactive work also waits.</summary>
+    public const int BatchTurnEvery = 8;
 
-    public int Count { get; private set; }
+    readonly FairLane interactive = new(), batch = new();
+    int interactiveLeads;
 
-    public IReadOnlyDictionary<string, int> CountByTenant() => byTenant.ToDictionary(kv => kv.Key, kv => kv.Value.Count);
+    public int Count => interactive.Count + batch.Count;
 
-    public void Add(DeviceWork work)
-    {
-        if (!byTenant.TryGetValue(work.Tenant, out var items))
-        {
-            byTenant[work.Tenant] = items = new LinkedList<DeviceWork>();
-            turn.AddLast(work.Tenant);
-        }
-        items.AddLast(work);
-        Count++;
-    }
+    public IReadOnlyDictionary<string, int> CountByTenant() =>
+        interactive.CountByTenant().Concat(batch.CountByTenant()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value));
 
-    public bool Remove(DeviceWork work)
-    {
-        if (!byTenant.TryGetValue(work.Tenant, out var items) || !items.Remove(work)) return false;
-        Count--;
-        if (items.Count == 0) Forget(work.Tenant);
-        return true;
-    }
+    FairLane LaneOf(DeviceWork work) => work.Priority == WorkPriority.Batch ? batch : interactive;
 
-    /// <summary>
-    /// The next tenant's oldest item, and (if it is a step) up to <paramref name="maxBatch"/> − 1 more steps that can
-    /// share its forward pass, taken one per tenant per round in turn order. Served tenants go to the back.
-    /// </summary>
+    public void Add(DeviceWork work) => LaneOf(work).Add(work);
+
+    public bool Remove(DeviceWork work) => LaneOf(work).Remove(work);
+
+    /// <summary>The lead (by class, then tenant in turn) and, if it is a step, up to <paramref name="maxBatch"/> − 1 more that share its pass.</summary>
     public List<DeviceWork> TakeBatch(int maxBatch)
     {
         var taken = new List<DeviceWork>();
         if (Count == 0) return taken;
-        var first = TakeFrom(turn.First!.Value, _ => true)!;
-        taken.Add(first);
-        if (first is not StepWork lead) return taken;
-
-        bool tookAny = true;
-        while (taken.Count < maxBatch && tookAny)
-        {
-            tookAny = false;
-            foreach (var tenant in turn.ToList())
-            {
-                if (taken.Count >= maxBatch) break;
-                if (TakeFrom(tenant, w => w is StepWork s && s.CanJoin(lead)) is { } more)
-                {
-                    taken.Add(more);
-                    tookAny = true;
-                }
-            }
-        }
+        bool batchTurn = batch.Count > 0 && (interactive.Count == 0 || interactiveLeads >= BatchTurnEvery - 1);
+        var (first, second) = batchTurn ? (batch, interactive) : (interactive, batch);
+        interactiveLeads = batchTurn ? 0 : interactiveLeads + 1;
+        var lead = first.TakeLead();
+        taken.Add(lead);
+        if (lead is not StepWork step) return taken;
+        first.Fill(taken, step, maxBatch);
+        second.Fill(taken, step, maxBatch);
         return taken;
     }
 
-    DeviceWork? TakeFrom(string tenant, Func<DeviceWork, bool> match)
-    {
-        var items = byTenant[tenant];
-        for (var node = items.First; node is not null; node = node.Next)
-        {
-            if (!match(node.Value)) continue;
-            items.Remove(node);
-            Count--;
-            turn.Remove(tenant);
-            if (items.Count == 0) byTenant.Remove(tenant);
-            else turn.AddLast(tenant); // served: to the back of the line
-            return node.Value;
-        }
-        return null;
-    }
-
-    void Forget(string tenant)
-    {
-        byTenant.Remove(tenant);
-        turn.Remove(tenant);
-    }
-
-    public List<DeviceWork> Drain()
-    {
-        var all = byTenant.Values.SelectMany(items => items).ToList();
-        byTenant.Clear();
-        turn.Clear();
-        Count = 0;
-        return all;
-    }
+    public List<DeviceWork> Drain() => [.. interactive.Drain(), .. batch.Drain()];
 }
