@@ -6,16 +6,20 @@ namespace Ttm.Pipeline.Encoding;
 
 /// <summary>
 /// The last stage, on any machine: the requested formats, the trajectory alone and over the frames, streamable
-/// fragmented-MP4 pieces (as <see cref="VideoChunk"/> events), and summary.json.
+/// fragmented-MP4 pieces (as <see cref="VideoChunk"/> events), and summary.json. Encodes are admitted through one
+/// <see cref="FairGate"/> per process, half the cores at once, tenants in turn.
 /// </summary>
 public sealed class GenerationOutputs(VideoEncoder encoder)
 {
+    static readonly FairGate Encoders = new(Environment.ProcessorCount / 2);
+
     /// <returns>kind → path of every artifact written</returns>
     public async Task<Dictionary<string, string>> WriteAsync(PipelineRequest request, PromptPlan plan, RenderedVideo rendered,
         IReadOnlyDictionary<PipelineStage, double> seconds, ChannelWriter<PipelineEvent> events, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(request.OutputDirectory);
         var artifacts = new Dictionary<string, string>();
+        using var admitted = await Encoders.EnterAsync(request.Tenant, cancellationToken);
         foreach (var format in request.Formats.Distinct())
         {
             var (key, name) = format switch

@@ -1,0 +1,81 @@
+namespace Ttm.Pipeline.Encoding;
+
+/// <summary>
+/// CPU work outside the device (encoding with ffmpeg) admitted a few at a time, waiting tenants served in turn: a
+/// tenant whose many generations finish together queues behind one encode of every other tenant, and the encodes
+/// never take every core from the device thread.
+/// </summary>
+public sealed class FairGate(int slots)
+{
+    readonly object gate = new();
+    readonly Dictionary<string, Queue<TaskCompletionSource>> waiting = [];
+    readonly LinkedList<string> turn = new();
+    int free = Math.Max(1, slots);
+
+    public int Waiting
+    {
+        get { lock (gate) return waiting.Values.Sum(q => q.Count); }
+    }
+
+    /// <summary>Waits for a slot in <paramref name="tenant"/>'s turn; disposing the result gives it back.</summary>
+    public async Task<IDisposable> EnterAsync(string tenant, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource admitted;
+        lock (gate)
+        {
+            if (free > 0 && turn.Count == 0)
+            {
+                free--;
+                return new Lease(this);
+            }
+            admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!waiting.TryGetValue(tenant, out var queue))
+            {
+                waiting[tenant] = queue = new Queue<TaskCompletionSource>();
+                turn.AddLast(tenant);
+            }
+            queue.Enqueue(admitted);
+        }
+        using (cancellationToken.Register(() => admitted.TrySetCanceled(cancellationToken)))
+        {
+            try
+            {
+                await admitted.Task;
+            }
+            catch (OperationCanceledException)
+            {
+                lock (gate)
+                    if (admitted.Task.IsCompletedSuccessfully) Release(); // admitted as it was cancelled: pass the slot on
+                throw;
+            }
+        }
+        return new Lease(this);
+    }
+
+    void Release()
+    {
+        lock (gate)
+        {
+            while (turn.First is { } first)
+            {
+                var queue = waiting[first.Value];
+                var next = queue.Dequeue();
+                turn.RemoveFirst();
+                if (queue.Count > 0) turn.AddLast(first.Value); // served: to the back of the line
+                else waiting.Remove(first.Value);
+                if (next.TrySetResult()) return; // a cancelled waiter is skipped
+            }
+            free++;
+        }
+    }
+
+    sealed class Lease(FairGate owner) : IDisposable
+    {
+        int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0) owner.Release();
+        }
+    }
+}
