@@ -3,7 +3,7 @@ using Ttm.Training.World;
 
 namespace Ttm.Cli.Commands;
 
-/// <summary><c>./ttm world --out DIR --count N --seed S [--split single|multi|mixed]</c>: writes case folders.</summary>
+/// <summary><c>./ttm world --out DIR --count N --seed S [--split single|multi|mixed] [--phrasing held-out]</c>: writes case folders.</summary>
 static class WorldCommand
 {
     public static Command Create()
@@ -14,7 +14,9 @@ static class WorldCommand
         var split = new Option<WorldSplit>("--split") { Description = "single, multi or mixed object counts", DefaultValueFactory = _ => WorldSplit.Mixed };
         var frames = new Option<bool>("--frames") { Description = "Also write the true frames and masks as PNGs" };
         var size = new Option<int>("--size") { Description = "Frame width and height in pixels", DefaultValueFactory = _ => 32 };
-        var command = new Command("world", "Generate shapes-world cases (image.png, prompt.txt, truth.json) with known truth") { output, count, seed, split, frames, size };
+        var phrasing = new Option<string>("--phrasing") { Description = "canonical (the world's own captions), training or held-out (the paraphrase suite's words)", DefaultValueFactory = _ => "canonical" };
+        phrasing.AcceptOnlyFromAmong("canonical", "training", "held-out");
+        var command = new Command("world", "Generate shapes-world cases (image.png, prompt.txt, truth.json) with known truth") { output, count, seed, split, frames, size, phrasing };
         command.SetAction(result =>
         {
             var world = new ShapesWorld(8, result.GetValue(size), result.GetValue(size));
@@ -24,6 +26,8 @@ static class WorldCommand
             for (int i = 0; i < n; i++)
             {
                 var worldCase = world.Generate(first + i, result.GetValue(split));
+                if (result.GetValue(phrasing) is var words && words != "canonical")
+                    worldCase = new Phrasing(words == "held-out" ? PhrasingLexicon.HeldOut : PhrasingLexicon.Training).Reword(worldCase, new Random((int)(first + i)));
                 CaseFolder.Write(worldCase, Path.Combine(directory.FullName, $"case-{first + i:D6}"), result.GetValue(frames));
             }
             Console.WriteLine($"wrote {n} cases to {directory.FullName}");

@@ -30,6 +30,17 @@ public sealed class Phrasing(PhrasingLexicon lexicon)
         return new PhrasedPlan(caption, motion, locals);
     }
 
+    /// <summary>The case with its caption, motion prompt and local prompts said in this lexicon's words (the truth unchanged).</summary>
+    public WorldCase Reword(WorldCase c, Random random)
+    {
+        var plan = Plan(random, c.Objects.Select(PhrasedObject.Of).ToList());
+        return c with
+        {
+            Caption = plan.Caption, MotionPrompt = plan.MotionPrompt,
+            Objects = c.Objects.Select((o, i) => o with { LocalPrompt = plan.LocalPrompts[i] }).ToList(),
+        };
+    }
+
     /// <summary>One clause about one object, e.g. "the crimson ball slides to the left quickly".</summary>
     public string Clause(Random random, PhrasedObject o)
     {
