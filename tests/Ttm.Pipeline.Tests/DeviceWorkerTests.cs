@@ -192,7 +192,7 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         var (blocker, gate) = Occupy(worker);
         var queued = worker.RunAsync(() => 1, "a");
         var disposing = Task.Run(worker.Dispose);
-        await Task.Delay(50);
+        while (worker.IsRunning) await Task.Delay(5); // stopping before the blocker ends (a fixed delay lost the race under load)
         gate.Set();
         await disposing;
         await blocker;
