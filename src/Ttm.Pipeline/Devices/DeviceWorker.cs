@@ -18,6 +18,10 @@ public sealed class DeviceWorker : IDisposable
 {
     readonly object gate = new();
     readonly FairQueue queue = new();
+    HashSet<string> lastServed = [];
+
+    /// <summary>How long the device waits for the tenants of the last pass to ask for their next step before it starts one without them.</summary>
+    public static readonly TimeSpan NextStepGrace = TimeSpan.FromMilliseconds(3);
     readonly Dictionary<(string Stage, string Tenant), int> active = [];
     readonly Thread thread;
     readonly int threads;
@@ -157,8 +161,15 @@ public sealed class DeviceWorker : IDisposable
             lock (gate)
             {
                 while (queue.Count == 0 && !stopping) Monitor.Wait(gate);
+                // A tenant whose step just came back asks for its next one within a moment (an Euler update): wait that
+                // moment, when other tenants' work would otherwise fill the pass, so it rides in every pass it can
+                // instead of waiting a whole pass behind them each step.
+                var grace = Stopwatch.StartNew();
+                while (!stopping && lastServed.Count > 0 && !lastServed.Any(queue.HasWorkFrom)
+                       && grace.Elapsed < NextStepGrace && Monitor.Wait(gate, NextStepGrace - grace.Elapsed)) { }
                 if (stopping) break;
                 batch = queue.TakeBatch(MaxBatch);
+                lastServed = batch.OfType<StepWork>().Select(w => w.Tenant).ToHashSet();
             }
             foreach (var work in batch)
                 DeviceMetrics.QueueSeconds.Record((Environment.TickCount64 - work.EnqueuedTicks) / 1000.0);

@@ -15,6 +15,8 @@ sealed class FairLane
 
     public IReadOnlyDictionary<string, int> CountByTenant() => byTenant.ToDictionary(kv => kv.Key, kv => kv.Value.Count);
 
+    public bool HasWorkFrom(string tenant) => byTenant.ContainsKey(tenant);
+
     public void Add(DeviceWork work)
     {
         if (!byTenant.TryGetValue(work.Tenant, out var items))

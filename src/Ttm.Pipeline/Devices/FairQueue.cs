@@ -24,6 +24,8 @@ sealed class FairQueue
 
     public void Add(DeviceWork work) => LaneOf(work).Add(work);
 
+    public bool HasWorkFrom(string tenant) => interactive.HasWorkFrom(tenant) || batch.HasWorkFrom(tenant);
+
     public bool Remove(DeviceWork work) => LaneOf(work).Remove(work);
 
     /// <summary>The lead (by class, then tenant in turn) and, if it is a step, up to <paramref name="maxBatch"/> − 1 more that share its pass.</summary>
