@@ -16,6 +16,9 @@ static class TestSilos
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage("generations").UseInMemoryReminderService();
+            // All silos share this process, so their load statistics are one machine's: let a grain started on a silo
+            // stay there unless another is far less loaded (tests such as SiloLossTests start grains where they want them).
+            silo.Configure<Orleans.Configuration.ResourceOptimizedPlacementOptions>(o => o.LocalSiloPreferenceMargin = 90);
             silo.AddTtmSilo(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Ttm:Role"] = roleOf(Interlocked.Increment(ref configured)),
