@@ -47,7 +47,8 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         var conditions = new[] { c1, c2, c3 };
         var alone = conditions.Select((c, i) => Sampler.Sample(c, options[i])).ToList();
 
-        // The one stage runner, every step through the worker (the served path).
+        // The one stage runner, every step through the worker (the served path). Batches of other sizes sum in another
+        // order: float rounding (1.7e-5 seen), nothing a wrong row could hide behind (that is off by O(1)).
         var (blocker, gate) = Occupy(worker);
         var runs = conditions.Select((c, i) => Task.Run(async () =>
             (await new StageRunner(worker.StepperFor($"tenant-{i}")).RunAsync(Sampler, c, options[i], StageHooks.None, CancellationToken.None)).Sample)).ToList();
@@ -57,7 +58,7 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         var batched = await Task.WhenAll(runs);
 
         for (int i = 0; i < 3; i++)
-            Assert.True(allclose(alone[i], batched[i], rtol: 1e-4, atol: 1e-5), $"generation {i} differs by {(alone[i] - batched[i]).abs().max().item<float>()}");
+            Assert.True(allclose(alone[i], batched[i], rtol: 1e-4, atol: 1e-4), $"generation {i} differs by {(alone[i] - batched[i]).abs().max().item<float>()}");
         var snapshot = worker.Snapshot();
         Assert.Equal(5 + 3 + 4, snapshot.Steps);
         Assert.True(snapshot.Batches < snapshot.Steps, $"{snapshot.Steps} steps took {snapshot.Batches} forward passes: nothing was batched");
