@@ -36,19 +36,9 @@ public sealed class FairGate(int slots)
             }
             queue.Enqueue(admitted);
         }
+        // Cancelled first: the waiter stays queued and Release skips it. Admitted first: cancelling is a no-op.
         using (cancellationToken.Register(() => admitted.TrySetCanceled(cancellationToken)))
-        {
-            try
-            {
-                await admitted.Task;
-            }
-            catch (OperationCanceledException)
-            {
-                lock (gate)
-                    if (admitted.Task.IsCompletedSuccessfully) Release(); // admitted as it was cancelled: pass the slot on
-                throw;
-            }
-        }
+            await admitted.Task;
         return new Lease(this);
     }
 
