@@ -15,7 +15,8 @@ public static class EmbeddedServer
 {
     /// <param name="port">gRPC (HTTP/2 without TLS)</param>
     /// <param name="opsPort">HTTP/1.1 for Prometheus (/metrics) and the dashboard (/dashboard); none when null</param>
-    public static WebApplication Build(int port, IDictionary<string, string?>? settings = null, bool anyAddress = false, int? opsPort = null)
+    /// <param name="httpPort">HTTP/1.1 for apps: the REST videos API, /openapi.json and the live page at /; none when null</param>
+    public static WebApplication Build(int port, IDictionary<string, string?>? settings = null, bool anyAddress = false, int? opsPort = null, int? httpPort = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(ModelLocations.Settings());
@@ -23,11 +24,11 @@ public static class EmbeddedServer
         // Per-request framework logs would drown the CLI's own output (and a benchmark's JSON).
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Orleans", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
         builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace); // stdout stays the command's own
-        builder.WebHost.ListenForGateway(port, opsPort, anyAddress);
+        builder.WebHost.ListenForGateway(port, opsPort, httpPort, anyAddress);
         builder.UseOrleans(silo => silo.UseTtmCluster(builder.Configuration).AddTtmSilo(builder.Configuration));
         builder.Services.AddTtmGateway(builder.Configuration);
         var app = builder.Build();
-        app.MapTtmGateway(opsPort);
+        app.MapTtmGateway(opsPort, httpPort);
         return app;
     }
 }

@@ -58,7 +58,7 @@ public sealed class EventMessages(IArtifactStore store)
 
     public static Generation ToMessage(GenerationStatus s) => new()
     {
-        GenerationId = s.Id, State = s.State.ToString(), Stage = s.Stage.Name(), LastSeq = s.LastSeq, Prompt = s.Prompt ?? "", Tenant = s.Tenant ?? "",
+        GenerationId = s.Id, State = s.State.ToString(), Stage = s.Stage.Name(), LastSeq = s.LastSeq, Prompt = s.Prompt ?? "", Tenant = s.Tenant ?? "", Progress = s.Progress,
         Created = s.CreatedAt is { } c ? Timestamp.FromDateTimeOffset(c) : null,
     };
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Ttm.Gateway.Hosting;
 using Ttm.Gateway.Ops;
 using Ttm.Gateway.Tenants;
+using Ttm.Gateway.Videos;
 using Ttm.Grains;
 
 namespace Ttm.Gateway;
@@ -19,6 +20,12 @@ public static class GatewayExtensions
         // gRPC health and /healthz/ready: a silo answers (in the embedded mode also the co-hosted silo's own checks).
         services.AddGrpcHealthChecks().AddCheck<ClusterReachableCheck>("cluster", tags: [HealthProbes.Ready]);
         services.AddSingleton<EventMessages>();
+        services.AddSingleton<TenantGenerations>();
+        // REST for apps: snake_case JSON as the OpenAI-style API writes it, binding failures answered as JSON errors, the OpenAPI document.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, RestAuthorizationResults>();
+        services.AddOpenApi(openApi => openApi.ShouldInclude = d => d.RelativePath?.StartsWith(VideosApi.Prefix[1..], StringComparison.Ordinal) == true);
         services.AddArtifactStore();
         services.AddOptions<OpsOptions>().BindConfiguration(OpsOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.User), "Ttm:Ops:User cannot be empty.").ValidateOnStart();
@@ -37,8 +44,10 @@ public static class GatewayExtensions
     }
 
     /// <param name="opsPort">the operations listener: /metrics and /dashboard answer there only (and only to operators)</param>
-    public static WebApplication MapTtmGateway(this WebApplication app, int? opsPort)
+    /// <param name="httpPort">the apps' HTTP/1.1 listener: the REST videos API, /openapi.json and the live page answer there only</param>
+    public static WebApplication MapTtmGateway(this WebApplication app, int? opsPort, int? httpPort)
     {
+        app.UseWhen(c => c.Request.Path.StartsWithSegments(VideosApi.Prefix), rest => rest.Use(RestErrors.BadRequestsAsJson));
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter(); // after authorization: the limiter partitions by the authenticated tenant
@@ -46,6 +55,12 @@ public static class GatewayExtensions
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapGrpcService<OpsService>();
+        if (httpPort is int http)
+        {
+            app.MapVideosApi().RequireHost($"*:{http}");
+            app.MapOpenApi("/openapi.json").RequireHost($"*:{http}");
+            app.MapLivePage().RequireHost($"*:{http}");
+        }
         if (opsPort is int port)
         {
             foreach (var probe in HealthProbes.All) // anonymous: the kubelet has no credential, and they say only Healthy or Unhealthy

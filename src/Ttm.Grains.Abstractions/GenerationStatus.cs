@@ -9,4 +9,5 @@ public sealed record GenerationStatus(
     [property: Id(3)] string? Tenant,
     [property: Id(4)] string? Prompt,
     [property: Id(5)] DateTimeOffset? CreatedAt,
-    [property: Id(6)] GenerationStage Stage = GenerationStage.Plan);
+    [property: Id(6)] GenerationStage Stage = GenerationStage.Plan,
+    [property: Id(7)] int Progress = 0);

@@ -4,7 +4,8 @@ namespace Ttm.Grains;
 
 /// <summary>
 /// Ttm:Listen (env Ttm__Listen__Port, …): where a host's own listeners are. A gateway: gRPC on <see cref="Port"/>
-/// (default 5080) and operations (/metrics, /dashboard, /healthz) on <see cref="OpsPort"/> (default 5081). A silo:
+/// (default 5080), operations (/metrics, /dashboard, /healthz) on <see cref="OpsPort"/> (default 5081), and HTTP/1.1 for
+/// apps (the REST videos API, its OpenAPI document and the live page) on <see cref="HttpPort"/> (default 5082). A silo:
 /// /metrics and /healthz on <see cref="Port"/> (default any free one). Loopback only unless <see cref="AnyAddress"/>.
 /// </summary>
 public sealed class HostListenOptions
@@ -15,13 +16,16 @@ public sealed class HostListenOptions
 
     public int? OpsPort { get; set; }
 
+    /// <summary>A gateway's REST API and page (HTTP/1.1; the gRPC port is HTTP/2 only).</summary>
+    public int? HttpPort { get; set; }
+
     /// <summary>Listen on every interface (a pod), not only loopback.</summary>
     public bool AnyAddress { get; set; }
 
     public static HostListenOptions From(IConfiguration configuration)
     {
         var options = configuration.GetSection(Section).Get<HostListenOptions>() ?? new HostListenOptions();
-        foreach (var (name, port) in new[] { ("Port", options.Port), ("OpsPort", options.OpsPort) })
+        foreach (var (name, port) in new[] { ("Port", options.Port), ("OpsPort", options.OpsPort), ("HttpPort", options.HttpPort) })
             if (port is < 0 or > 65535)
                 throw new InvalidOperationException($"{Section}:{name} must be a TCP port (0..65535, 0 for any free one), not {port}.");
         return options;

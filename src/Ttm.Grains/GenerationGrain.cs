@@ -34,6 +34,7 @@ public sealed partial class GenerationGrain(
     string? cancelReason; // set by CancelAsync; a cancellation without it was the deadline
     bool leaving; // this activation is being deactivated: it writes nothing more (another one drives the generation)
     long lastSeq;
+    int progress; // 0..100 (GenerationProgress), from the events
     double deviceSeconds; // what its completed stages took on the devices (segment, motion, video)
 
     string Id => this.GetPrimaryKeyString();
@@ -42,11 +43,13 @@ public sealed partial class GenerationGrain(
     {
         // The log is the truth of what happened: its last seq is the next one's predecessor, whatever the grain state says.
         lastSeq = await log.LastSeqAsync(Id);
+        progress = state.State.Progress;
         if (state.State.State.IsTerminal()) return; // stored when it ended: nothing to drive, nothing to replay
         foreach (var e in await log.ReadAsync(Id, 0, lastSeq))
         {
             logged.Add(Once(e.Update));
             (state.State.State, state.State.Stage) = Next(state.State.State, state.State.Stage, e.Update);
+            progress = GenerationProgress.After(progress, e.Update);
         }
         // A run whose silo went away mid-run is driven again here, continuing from its stage checkpoints.
         if (state.State.Spec is { } spec && !state.State.State.IsTerminal())
@@ -149,6 +152,7 @@ public sealed partial class GenerationGrain(
         lastSeq = numbered.Seq;
         var before = (state.State.State, state.State.Stage);
         (state.State.State, state.State.Stage) = Next(state.State.State, state.State.Stage, update);
+        state.State.Progress = progress = GenerationProgress.After(progress, update);
         // A watcher registered while the append was stored reads the log only up to the seq before this one: it gets this one here.
         foreach (var watcher in watchers) watcher.Writer.TryWrite(numbered);
         if (state.State.State.IsTerminal())
@@ -249,7 +253,7 @@ public sealed partial class GenerationGrain(
         long freed = store.Delete(Id);
         await state.ClearStateAsync();
         state.State = new GenerationGrainState();
-        (lastSeq, run, running, cancelReason, deleting) = (0, null, null, null, false);
+        (lastSeq, progress, run, running, cancelReason, deleting) = (0, 0, null, null, null, false);
         logged.Clear();
         LogDeleted(logger, Id, spec.Tenant, freed);
         DeactivateOnIdle();
@@ -257,7 +261,7 @@ public sealed partial class GenerationGrain(
     }
 
     GenerationStatus Status() => new(Id, state.State.State, lastSeq, state.State.Spec?.Tenant, state.State.Spec?.Prompt, state.State.CreatedAt,
-        state.State.Stage);
+        state.State.Stage, state.State.State == GenerationState.Completed ? GenerationProgress.Completed : progress);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} started for tenant {Tenant}")]
     static partial void LogStarted(ILogger logger, string id, string tenant);

@@ -8,4 +8,6 @@ public sealed class GenerationGrainState
     [Id(1)] public GenerationState State { get; set; }
     [Id(3)] public DateTimeOffset? CreatedAt { get; set; }
     [Id(4)] public GenerationStage Stage { get; set; }
+    /// <summary>0..100 as of the last stage change (written with it, so an ended generation keeps where it stopped).</summary>
+    [Id(5)] public int Progress { get; set; }
 }

@@ -9,24 +9,24 @@ namespace Ttm.Gateway.Hosting;
 /// </summary>
 public static partial class GatewayHost
 {
-    /// <summary>Its ports and interfaces come from <see cref="HostListenOptions"/> (default gRPC 5080, ops 5081, loopback).</summary>
+    /// <summary>Its ports and interfaces come from <see cref="HostListenOptions"/> (default gRPC 5080, ops 5081, REST and page 5082, loopback).</summary>
     public static WebApplication Build(string[] args, IDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         StartupChecks.RequireArtifactStore(ArtifactStoreOptions.FolderFrom(builder.Configuration));
         var listen = HostListenOptions.From(builder.Configuration);
-        int port = listen.Port ?? 5080, opsPort = listen.OpsPort ?? 5081;
-        builder.WebHost.ListenForGateway(port, opsPort, listen.AnyAddress);
+        int port = listen.Port ?? 5080, opsPort = listen.OpsPort ?? 5081, httpPort = listen.HttpPort ?? 5082;
+        builder.WebHost.ListenForGateway(port, opsPort, httpPort, listen.AnyAddress);
         builder.UseOrleansClient(client => client.UseTtmCluster(builder.Configuration).AddDashboard());
         builder.Services.AddTtmGateway(builder.Configuration);
         var app = builder.Build();
-        app.MapTtmGateway(opsPort);
-        app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, port, opsPort.ToString(),
+        app.MapTtmGateway(opsPort, httpPort);
+        app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, port, opsPort.ToString(), httpPort,
             app.Configuration[$"{ClusterStoreOptions.Section}:Redis"] ?? "embedded", Environment.ProcessId));
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "ttm gateway ready: gRPC on port {Port}, ops on port {OpsPort}, cluster {Cluster}, pid {Pid}")]
-    static partial void LogReady(ILogger logger, int port, string opsPort, string cluster, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "ttm gateway ready: gRPC on port {Port}, ops on port {OpsPort}, REST and page on port {HttpPort}, cluster {Cluster}, pid {Pid}")]
+    static partial void LogReady(ILogger logger, int port, string opsPort, int httpPort, string cluster, int pid);
 }

@@ -24,18 +24,24 @@ public static class TenantRateLimits
                 : RateLimitPartition.GetFixedWindowLimiter(tenant, _ => new FixedWindowRateLimiterOptions
                     { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
         });
-        // A gRPC client reads the status from grpc-status, not the HTTP code: answer trailers-only, as a gRPC server would.
-        limiter.OnRejected = (context, _) =>
+        // A gRPC client reads the status from grpc-status, not the HTTP code: answer trailers-only, as a gRPC server would;
+        // REST gets 429 with the JSON error.
+        limiter.OnRejected = async (context, cancellationToken) =>
         {
             var response = context.HttpContext.Response;
             int retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 60;
+            var message = $"Over this tenant's requests per minute; retry after {retry} s.";
+            response.Headers["ttm-limit"] = "requests per minute";
+            response.Headers.RetryAfter = retry.ToString();
+            if (context.HttpContext.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
+            {
+                await Videos.RestErrors.Result(Grpc.Core.StatusCode.ResourceExhausted, message).ExecuteAsync(context.HttpContext);
+                return;
+            }
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/grpc";
             response.Headers["grpc-status"] = ((int)Grpc.Core.StatusCode.ResourceExhausted).ToString();
-            response.Headers["grpc-message"] = Uri.EscapeDataString($"Over this tenant's requests per minute; retry after {retry} s.");
-            response.Headers["ttm-limit"] = "requests per minute";
-            response.Headers.RetryAfter = retry.ToString();
-            return ValueTask.CompletedTask;
+            response.Headers["grpc-message"] = Uri.EscapeDataString(message);
         };
     });
 }
