@@ -47,6 +47,8 @@ public static class GatewayExtensions
     /// <param name="httpPort">the apps' HTTP/1.1 listener: the REST videos API, /openapi.json and the live page answer there only</param>
     public static WebApplication MapTtmGateway(this WebApplication app, int? opsPort, int? httpPort)
     {
+        app.UseRouting();
+        app.UseListenerPorts();
         app.UseWhen(c => c.Request.Path.StartsWithSegments(VideosApi.Prefix), rest => rest.Use(RestErrors.BadRequestsAsJson));
         app.UseAuthentication();
         app.UseAuthorization();
@@ -57,16 +59,16 @@ public static class GatewayExtensions
         app.MapGrpcService<OpsService>();
         if (httpPort is int http)
         {
-            app.MapVideosApi().RequireHost($"*:{http}");
-            app.MapOpenApi("/openapi.json").RequireHost($"*:{http}");
-            app.MapLivePage().RequireHost($"*:{http}");
+            app.MapVideosApi().OnListener(http);
+            app.MapOpenApi("/openapi.json").OnListener(http);
+            app.MapLivePage().OnListener(http);
         }
         if (opsPort is int port)
         {
             foreach (var probe in HealthProbes.All) // anonymous: the kubelet has no credential, and they say only Healthy or Unhealthy
-                app.MapHealthChecks(HealthProbes.PathOf(probe), new HealthCheckOptions { Predicate = c => c.Tags.Contains(probe) }).RequireHost($"*:{port}");
-            app.MapOrleansDashboard("/dashboard").RequireAuthorization(OpsAuthentication.Policy).RequireHost($"*:{port}");
-            app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(OpsAuthentication.Policy).RequireHost($"*:{port}");
+                app.MapHealthChecks(HealthProbes.PathOf(probe), new HealthCheckOptions { Predicate = c => c.Tags.Contains(probe) }).OnListener(port);
+            app.MapOrleansDashboard("/dashboard").RequireAuthorization(OpsAuthentication.Policy).OnListener(port);
+            app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(OpsAuthentication.Policy).OnListener(port);
         }
         return app;
     }

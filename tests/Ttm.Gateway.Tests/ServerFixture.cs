@@ -23,6 +23,9 @@ public sealed class ServerFixture : IAsyncLifetime
     public Protos.V1.GenerationService.GenerationServiceClient Client { get; private set; } = null!;
     public int Port { get; } = FreePort();
     public int OpsPort { get; } = FreePort();
+    /// <summary>The REST API and the live page (HTTP/1.1).</summary>
+    public int HttpPort { get; } = FreePort();
+    public string HttpAddress => $"http://127.0.0.1:{HttpPort}";
     public string LocalKeyFile => Path.Combine(store, "api-key");
     public string Store => store;
     public string Key { get; private set; } = "";
@@ -40,7 +43,7 @@ public sealed class ServerFixture : IAsyncLifetime
         return directory!.FullName;
     }
 
-    static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -69,7 +72,7 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Ttm:Tenants:Overrides:quota-stored:MaxStoredMegabytes"] = "0.000001",
             ["Ttm:Tenants:Overrides:quota-device:DeviceSecondsPerDay"] = "0.001",
             ["Ttm:Tenants:Overrides:fuzz:RequestsPerMinute"] = "0", // the fuzz test's thousand requests meet no rate limit
-        }, opsPort: OpsPort);
+        }, opsPort: OpsPort, httpPort: HttpPort);
         await app.StartAsync();
         Key = (await File.ReadAllTextAsync(LocalKeyFile)).Trim();
         Channel = TtmChannel.Create(Address, Key);

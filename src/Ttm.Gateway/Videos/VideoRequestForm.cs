@@ -16,6 +16,12 @@ public sealed class VideoRequestForm
     [FromForm(Name = "prompt"), Description("How the objects should move, 1..2000 characters.")]
     public string? Prompt { get; set; }
 
+    [FromForm(Name = "input_reference"), Description("The first frame: PNG or JPEG, at most 32 MB.")]
+    public IFormFile? InputReference { get; set; }
+
+    [FromHeader(Name = "Idempotency-Key"), Description("Another way to give request_id.")]
+    public string? IdempotencyKey { get; set; }
+
     [FromForm(Name = "seed"), Description("Same seed, same video; random when absent.")]
     public long? Seed { get; set; }
 
@@ -46,9 +52,9 @@ public sealed class VideoRequestForm
     [FromForm(Name = "preview_every"), Description("A preview every this many steps; 0 = 4; negative = none.")]
     public int? PreviewEvery { get; set; }
 
-    /// <param name="inputReference">the first frame (the form's file field, bound beside the form)</param>
-    public async Task<GenerateRequest> ToRequestAsync(IFormFile? inputReference, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<GenerateRequest> ToRequestAsync(CancellationToken cancellationToken)
     {
+        var inputReference = InputReference;
         if (inputReference is null) throw GenerationErrors.Invalid("input_reference is missing: send the first frame (PNG or JPEG) as a multipart file field named input_reference.");
         if (inputReference.Length > GenerationLimits.MaxImageBytes)
             throw GenerationErrors.Invalid($"input_reference is {inputReference.Length / (1024 * 1024)} MB; the limit is {GenerationLimits.MaxImageBytes / (1024 * 1024)} MB.");
@@ -58,7 +64,7 @@ public sealed class VideoRequestForm
         {
             Image = UnsafeByteOperations.UnsafeWrap(image.GetBuffer().AsMemory(0, (int)image.Length)), Prompt = Prompt ?? "",
             MotionSteps = MotionSteps ?? Steps ?? 0, VideoSteps = VideoSteps ?? Steps ?? 0, PreviewSize = ParseSize(Size),
-            RequestId = RequestId ?? idempotencyKey ?? "", DeadlineSeconds = DeadlineSeconds ?? 0, PreviewEvery = PreviewEvery ?? 0,
+            RequestId = RequestId ?? IdempotencyKey ?? "", DeadlineSeconds = DeadlineSeconds ?? 0, PreviewEvery = PreviewEvery ?? 0,
             Priority = Priority?.Trim().ToLowerInvariant() switch
             {
                 null or "" or "interactive" => Protos.V1.Priority.Interactive,

@@ -46,13 +46,10 @@ public static class VideosApi
     static RouteHandlerBuilder AnyCallErrors(this RouteHandlerBuilder endpoint) =>
         endpoint.Produces<RestError>(StatusCodes.Status401Unauthorized).Produces<RestError>(StatusCodes.Status429TooManyRequests);
 
-    static async Task<VideoJob> Create([FromForm] VideoRequestForm form,
-        [FromForm(Name = "input_reference"), Description("The first frame: PNG or JPEG, at most 32 MB.")] IFormFile? inputReference,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        HttpContext http, TenantGenerations generations)
+    static async Task<VideoJob> Create([AsParameters] VideoRequestForm form, HttpContext http, TenantGenerations generations)
     {
         var tenant = http.TenantOf();
-        var request = await form.ToRequestAsync(inputReference, idempotencyKey, http.RequestAborted);
+        var request = await form.ToRequestAsync(http.RequestAborted);
         var (id, grain) = await generations.StartAsync(tenant, request, http.RequestAborted);
         // Until the plan (a request the pipeline refuses throws InvalidArgument here, and is deleted), or a while under load.
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);

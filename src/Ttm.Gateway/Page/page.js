@@ -1,0 +1,200 @@
+// The live page: start a generation over the REST API, watch its plan, masks, previews and progress as they arrive,
+// cancel it, then play and download the result. State for tests and assistive technology: body[data-state] is
+// idle | starting | running | completed | failed | cancelled; window.ttmPage holds the seqs seen and the reconnects.
+import { followEvents, errorMessage } from "./events.js";
+
+const $ = (id) => document.getElementById(id);
+const page = (window.ttmPage = { seqs: [], reconnects: 0, id: null });
+let image = null; // the chosen first frame (a Blob)
+let running = null; // {id, abort}
+
+// The key: from the address's fragment (./ttm serve prints it; browsers never send fragments), then kept in this tab only.
+const fromFragment = new URLSearchParams(location.hash.slice(1)).get("key");
+if (fromFragment) {
+  sessionStorage.setItem("ttm-key", fromFragment);
+  history.replaceState(null, "", location.pathname);
+}
+$("key").value = sessionStorage.getItem("ttm-key") ?? "";
+$("key").addEventListener("change", () => sessionStorage.setItem("ttm-key", $("key").value.trim()));
+
+$("image").addEventListener("change", () => choose($("image").files[0] ?? null));
+$("use-sample").addEventListener("click", async () => choose(await (await fetch("/samples/two-squares.png")).blob()));
+$("start").addEventListener("submit", (e) => { e.preventDefault(); start(); });
+$("cancel").addEventListener("click", cancel);
+
+function choose(blob) {
+  image = blob;
+  $("chosen").hidden = !blob;
+  if (blob) $("chosen").src = URL.createObjectURL(blob);
+}
+
+function key() { return $("key").value.trim(); }
+
+function setState(state, text) {
+  document.body.dataset.state = state;
+  $("status").textContent = text;
+  $("start-button").disabled = state === "starting" || state === "running";
+  $("cancel").disabled = state !== "running";
+}
+
+function showError(text) {
+  $("error").hidden = !text;
+  $("error").textContent = text ?? "";
+}
+
+function reset() {
+  page.seqs = []; page.reconnects = 0; page.id = null;
+  for (const id of ["masks", "motion-preview", "video-preview", "result", "download"]) $(id).hidden = true;
+  for (const id of ["motion-progress", "video-progress"]) $(id).value = 0;
+  $("plan").replaceChildren(); $("log").replaceChildren();
+  for (const id of ["planner", "job-id", "queue", "stage", "motion-step", "video-step"]) $(id).textContent = "–";
+  showError(null);
+}
+
+async function start() {
+  if (!image) { showError("Choose an image first (or use the sample)."); return; }
+  if (!key()) { showError("Enter an API key."); return; }
+  sessionStorage.setItem("ttm-key", key());
+  reset();
+  setState("starting", "Sending the image…");
+  const form = new FormData();
+  form.append("input_reference", image, "image.png");
+  form.append("prompt", $("prompt").value);
+  if ($("steps").value) {
+    form.append("steps", $("steps").value);
+    form.append("preview_every", String(Math.max(1, Math.floor(Number($("steps").value) / 4)))); // about four previews a stage
+  }
+  if ($("seed").value) form.append("seed", $("seed").value);
+  let job;
+  try {
+    const response = await fetch("/v1/videos", { method: "POST", body: form, headers: { Authorization: `Bearer ${key()}` } });
+    if (!response.ok) throw new Error(await errorMessage(response));
+    job = await response.json();
+  } catch (error) {
+    setState("idle", "Not started.");
+    showError(error.message);
+    return;
+  }
+  page.id = job.id;
+  $("job-id").textContent = job.id;
+  const abort = new AbortController();
+  running = { id: job.id, abort };
+  setState("running", "Running…");
+  try {
+    const end = await followEvents(job.id, key(), {
+      signal: abort.signal,
+      onEvent: show,
+      onReconnect: (attempt, after) => {
+        page.reconnects++;
+        $("status").textContent = `Connection lost; reconnecting (attempt ${attempt}, after event ${after})…`;
+      },
+    });
+    if (end === "completed") await showResult(job.id);
+  } catch (error) {
+    if (!abort.signal.aborted) { setState("failed", "Lost the generation."); showError(error.message); }
+  } finally {
+    if (running?.id === job.id) running = null;
+  }
+}
+
+async function cancel() {
+  if (!running) return;
+  $("cancel").disabled = true;
+  const response = await fetch(`/v1/videos/${encodeURIComponent(running.id)}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${key()}` } });
+  if (!response.ok) showError(await errorMessage(response));
+  // The stream's cancelled event ends the run.
+}
+
+function png(base64) { return `data:image/png;base64,${base64}`; }
+
+function log(kind, text) {
+  const item = document.createElement("li");
+  item.textContent = `${kind}${text ? `: ${text}` : ""}`;
+  $("log").append(item);
+}
+
+/** One event of the log, in the proto's JSON (field names as in generation.proto). */
+function show(kind, e) {
+  page.seqs.push(Number(e.seq));
+  switch (kind) {
+    case "accepted":
+      $("queue").textContent = String(e.accepted.queue_position ?? 0);
+      $("stage").textContent = "plan";
+      log(kind, `queue position ${e.accepted.queue_position ?? 0}`);
+      break;
+    case "plan": {
+      $("planner").textContent = `${e.plan.motion_prompt} (${e.plan.planner})`;
+      $("plan").replaceChildren(...(e.plan.objects ?? []).map((o) => {
+        const item = document.createElement("li");
+        item.textContent = `${o.name}: ${o.local_prompt}`;
+        return item;
+      }));
+      $("stage").textContent = "segment";
+      log(kind, e.plan.motion_prompt);
+      break;
+    }
+    case "segmentation":
+      $("masks").src = png(e.segmentation.mask_png);
+      $("masks").hidden = false;
+      $("stage").textContent = "motion";
+      log(kind, (e.segmentation.objects ?? []).map((o) => `${o.name} (${o.method})`).join(", "));
+      break;
+    case "motion_preview":
+      $("motion-preview").src = png(e.motion_preview.frames_png);
+      $("motion-preview").hidden = false;
+      $("motion-progress").value = (100 * e.motion_preview.step) / e.motion_preview.steps;
+      $("motion-step").textContent = `(step ${e.motion_preview.step} of ${e.motion_preview.steps})`;
+      log(kind, `step ${e.motion_preview.step}/${e.motion_preview.steps}`);
+      break;
+    case "motion_done":
+      $("motion-preview").src = png(e.motion_done.frames_png);
+      $("motion-preview").hidden = false;
+      $("motion-progress").value = 100;
+      $("motion-step").textContent = "(done)";
+      $("stage").textContent = "video";
+      log(kind);
+      break;
+    case "video_preview":
+      $("video-preview").src = png(e.video_preview.frames_png);
+      $("video-preview").hidden = false;
+      $("video-progress").value = (100 * e.video_preview.step) / e.video_preview.steps;
+      $("video-step").textContent = `(step ${e.video_preview.step} of ${e.video_preview.steps})`;
+      log(kind, `step ${e.video_preview.step}/${e.video_preview.steps}`);
+      break;
+    case "video_chunk":
+      $("video-progress").value = 100;
+      $("stage").textContent = "encode";
+      log(kind, `piece ${e.video_chunk.index ?? 0}${e.video_chunk.last ? " (last)" : ""}`);
+      break;
+    case "completed":
+      log(kind, Object.entries(e.completed.seconds ?? {}).map(([s, t]) => `${s} ${Number(t).toFixed(1)} s`).join(", "));
+      setState("running", "Completed; fetching the video…");
+      break;
+    case "failed":
+      log(kind, `${e.failed.stage}: ${e.failed.message}`);
+      setState("failed", `Failed in ${e.failed.stage}.`);
+      showError(e.failed.message);
+      break;
+    case "cancelled":
+      log(kind, e.cancelled.reason);
+      setState("cancelled", `Cancelled in ${e.cancelled.stage}.`);
+      break;
+    default:
+      log(kind);
+  }
+}
+
+async function showResult(id) {
+  // A video element cannot send the key: fetch the MP4, then play it from memory.
+  const response = await fetch(`/v1/videos/${encodeURIComponent(id)}/content`, { headers: { Authorization: `Bearer ${key()}` } });
+  if (!response.ok) { setState("failed", "Completed, but the video could not be fetched."); showError(await errorMessage(response)); return; }
+  const url = URL.createObjectURL(await response.blob());
+  const video = $("result");
+  video.src = url;
+  video.hidden = false;
+  $("download").href = url;
+  $("download").download = `${id}.mp4`;
+  $("download").hidden = false;
+  setState("completed", "Completed.");
+  video.play().catch(() => {}); // muted: browsers let it autoplay; the controls are there either way
+}
