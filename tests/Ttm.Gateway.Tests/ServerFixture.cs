@@ -79,6 +79,9 @@ public sealed class ServerFixture : IAsyncLifetime
         Client = new Protos.V1.GenerationService.GenerationServiceClient(Channel);
     }
 
+    /// <summary>The server's services (its endpoints, its options).</summary>
+    public IServiceProvider Services => app.Services;
+
     /// <summary>The server's own key operations (what <c>./ttm tenants</c> does against its key file).</summary>
     public TenantKeys Keys => app.Services.GetRequiredService<TenantKeys>();
 
