@@ -9,15 +9,17 @@ namespace Ttm.Gateway.Tests;
 /// </summary>
 public sealed class LoopbackProxy : IAsyncDisposable
 {
-    readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    readonly TcpListener listener;
     readonly int target;
     readonly CancellationTokenSource stopping = new();
     readonly List<TcpClient> open = [];
     readonly Task accepting;
 
-    public LoopbackProxy(int targetPort)
+    /// <param name="port">where it listens (0: a free port)</param>
+    public LoopbackProxy(int targetPort, int port = 0)
     {
         target = targetPort;
+        listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start();
         accepting = AcceptAsync();
     }

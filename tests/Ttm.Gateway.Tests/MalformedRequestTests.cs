@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Ttm.Protos;
 using Ttm.Protos.V1;
-using Client = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
+using ServiceClient = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
 
 namespace Ttm.Gateway.Tests;
 
@@ -62,7 +62,7 @@ public sealed class MalformedRequestTests(ServerFixture server) : IClassFixture<
         }
     }
 
-    static async Task<StatusCode?> Send(Client client, GenerateRequest request)
+    static async Task<StatusCode?> Send(ServiceClient client, GenerateRequest request)
     {
         try
         {
@@ -89,7 +89,7 @@ public sealed class MalformedRequestTests(ServerFixture server) : IClassFixture<
             if (i % 100 == 99)
             {
                 // Bad credentials and an oversized message, now and then.
-                var badKey = new Client(TtmChannel.Create(server.Address, i % 200 == 99 ? "ttm_" + new string('z', 200) : "Bearer-less"));
+                var badKey = new ServiceClient(TtmChannel.Create(server.Address, i % 200 == 99 ? "ttm_" + new string('z', 200) : "Bearer-less"));
                 if (await Send(badKey, Good()) != StatusCode.Unauthenticated) wrong.Add($"#{i} bad credentials");
                 continue;
             }

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Ttm.Protos.V1;
-using Client = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
+using ServiceClient = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
 
 namespace Ttm.Gateway.Tests;
 
@@ -17,7 +17,7 @@ static class SampleRequests
     };
 
     /// <summary>Generate, every event until the stream ends (an RpcException if the call is refused).</summary>
-    public static async Task<List<GenerationEvent>> RunAsync(Client client, GenerateRequest request, Metadata? headers = null)
+    public static async Task<List<GenerationEvent>> RunAsync(ServiceClient client, GenerateRequest request, Metadata? headers = null)
     {
         using var call = client.Generate(request, headers, DateTime.UtcNow.AddMinutes(3));
         var events = new List<GenerationEvent>();

@@ -7,7 +7,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Ttm.Protos;
 using Ttm.Protos.V1;
-using Client = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
+using ServiceClient = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
 
 namespace Ttm.Gateway.Tests;
 
@@ -21,7 +21,7 @@ public sealed class TenantIsolationTests(ServerFixture server) : IClassFixture<S
 
     static GenerateRequest Request() => SampleRequests.Small(seed: 3);
 
-    static Task<List<GenerationEvent>> Run(Client client, GenerateRequest request, Metadata? headers = null) => SampleRequests.RunAsync(client, request, headers);
+    static Task<List<GenerationEvent>> Run(ServiceClient client, GenerateRequest request, Metadata? headers = null) => SampleRequests.RunAsync(client, request, headers);
 
     static async Task<RpcException> Refused(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
 
@@ -31,7 +31,7 @@ public sealed class TenantIsolationTests(ServerFixture server) : IClassFixture<S
     }
 
     /// <summary>Every RPC that names a generation, as one client.</summary>
-    static IEnumerable<(string Rpc, Func<Task> Call)> EveryRpcOn(Client client, string id, Metadata? headers = null) =>
+    static IEnumerable<(string Rpc, Func<Task> Call)> EveryRpcOn(ServiceClient client, string id, Metadata? headers = null) =>
     [
         ("Get", async () => await client.GetAsync(new GetRequest { GenerationId = id }, headers)),
         ("Watch", () => Drain(client.Watch(new WatchRequest { GenerationId = id }, headers))),
@@ -69,8 +69,8 @@ public sealed class TenantIsolationTests(ServerFixture server) : IClassFixture<S
     [Fact]
     public async Task CallsWithoutAValidTenantCredential_AreUnauthenticated_OnEveryRpc()
     {
-        var anonymous = new Client(TtmChannel.Create(server.Address, null));
-        var madeUp = new Client(TtmChannel.Create(server.Address, "ttm_00000000_" + new string('A', 43)));
+        var anonymous = new ServiceClient(TtmChannel.Create(server.Address, null));
+        var madeUp = new ServiceClient(TtmChannel.Create(server.Address, "ttm_00000000_" + new string('A', 43)));
         var operatorBasic = new Metadata { { "authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"ops:{ServerFixture.OpsPassword}")) } };
         var notAKey = new Metadata { { "authorization", "Bearer not-a-key" } };
         foreach (var (client, headers, who) in new[] { (anonymous, (Metadata?)null, "anonymous"), (madeUp, null, "a made-up key"),
@@ -88,7 +88,7 @@ public sealed class TenantIsolationTests(ServerFixture server) : IClassFixture<S
     {
         var tenant = $"tenant-rot-{Guid.NewGuid():N}"[..30];
         var (_, oldKey) = await server.Keys.CreateAsync(tenant);
-        var old = new Client(TtmChannel.Create(server.Address, oldKey));
+        var old = new ServiceClient(TtmChannel.Create(server.Address, oldKey));
         var id = (await Run(old, Request()))[0].GenerationId;
 
         var (_, newKey, revoked) = await server.Keys.RotateAsync(tenant);
@@ -102,7 +102,7 @@ public sealed class TenantIsolationTests(ServerFixture server) : IClassFixture<S
         }
         Assert.NotNull(refusal);
         Assert.Equal(StatusCode.Unauthenticated, refusal.StatusCode);
-        var rotated = new Client(TtmChannel.Create(server.Address, newKey));
+        var rotated = new ServiceClient(TtmChannel.Create(server.Address, newKey));
         Assert.Equal("Completed", (await rotated.GetAsync(new GetRequest { GenerationId = id })).State);
     }
 
@@ -115,7 +115,7 @@ public sealed class TenantIsolationTests(ServerFixture server) : IClassFixture<S
             Subject = new ClaimsIdentity(org is null ? [new Claim("sub", "user-1")] : [new Claim("sub", "user-1"), new Claim("org", org)]),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? ServerFixture.JwtKey), SecurityAlgorithms.HmacSha256),
         });
-        Client As(string token) => new(TtmChannel.Create(server.Address, token));
+        ServiceClient As(string token) => new(TtmChannel.Create(server.Address, token));
 
         var org = $"org-{Guid.NewGuid():N}"[..20];
         var viaJwt = As(Token(org));

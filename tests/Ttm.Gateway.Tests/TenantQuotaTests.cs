@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Ttm.Protos.V1;
-using Client = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
+using ServiceClient = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
 
 namespace Ttm.Gateway.Tests;
 
@@ -12,7 +12,7 @@ public sealed class TenantQuotaTests(ServerFixture server) : IClassFixture<Serve
 {
     static GenerateRequest Request(int steps = 1) => SampleRequests.Small(steps, seed: 5);
 
-    static Task<List<GenerationEvent>> Run(Client client, GenerateRequest request) => SampleRequests.RunAsync(client, request);
+    static Task<List<GenerationEvent>> Run(ServiceClient client, GenerateRequest request) => SampleRequests.RunAsync(client, request);
 
     static void AssertExhausted(RpcException e, string limit, string advice = "retry")
     {
@@ -22,7 +22,7 @@ public sealed class TenantQuotaTests(ServerFixture server) : IClassFixture<Serve
     }
 
     /// <summary>Until a Generate is refused (what an ended generation counts reaches the tenant's grain just after its last event).</summary>
-    static async Task<RpcException> RefusedWithin(Client client, TimeSpan within)
+    static async Task<RpcException> RefusedWithin(ServiceClient client, TimeSpan within)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)

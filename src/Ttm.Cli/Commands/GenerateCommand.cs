@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Grpc.Core;
 using System.Diagnostics;
 using Ttm.Grains;
 using Ttm.Models.Sampling;
@@ -39,13 +38,14 @@ static class GenerateCommand
             if (result.GetValue(remote) is { } address)
                 return await RemoteCommands.Guard(async () =>
                 {
-                    using var call = RemoteCommands.Client(result, address).Generate(new Protos.V1.GenerateRequest
+                    using var client = RemoteCommands.Client(result, address);
+                    var events = client.GenerateAsync(new Protos.V1.GenerateRequest
                     {
                         Image = Google.Protobuf.ByteString.CopyFrom(await File.ReadAllBytesAsync(result.GetValue(image)!.FullName, cancellationToken)),
                         Prompt = result.GetValue(prompt)!, Seed = result.GetValue(seed), MotionSteps = result.GetValue(steps), VideoSteps = result.GetValue(steps),
                         PreviewEvery = result.GetValue(previewEvery), PreviewSize = result.GetValue(size),
-                    }, cancellationToken: cancellationToken);
-                    return await Progress.Render(call.ResponseStream.ReadAllAsync(cancellationToken), outputDirectory, saveVideo: true, cancellationToken);
+                    }, cancellationToken);
+                    return await Progress.Render(events, outputDirectory, saveVideo: true, cancellationToken);
                 });
             var request = new PipelineRequest
             {

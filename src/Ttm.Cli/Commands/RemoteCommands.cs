@@ -1,8 +1,7 @@
 using System.CommandLine;
 using Grpc.Core;
 using Ttm.Gateway.Tenants;
-using Ttm.Protos;
-using Ttm.Protos.V1;
+using Ttm.Client;
 
 namespace Ttm.Cli.Commands;
 
@@ -16,13 +15,16 @@ static class RemoteCommands
         Description = "The tenant's API key (default: $TTM_API_KEY, else the embedded server's own key in " + "artifacts/api-key)",
     };
 
-    /// <summary>A client of the gateway at <paramref name="address"/> (default --server), as the tenant of --api-key, $TTM_API_KEY or the embedded server's key file.</summary>
-    public static GenerationService.GenerationServiceClient Client(ParseResult result, string? address = null)
+    /// <summary>
+    /// A client (<see cref="TtmClient"/>: resumes dropped streams, retries UNAVAILABLE) of the gateway at <paramref name="address"/>
+    /// (default --server), as the tenant of --api-key, $TTM_API_KEY or the embedded server's key file.
+    /// </summary>
+    public static TtmClient Client(ParseResult result, string? address = null)
     {
         var key = result.GetValue(Key) ?? Environment.GetEnvironmentVariable("TTM_API_KEY");
         var file = new AuthOptions().LocalKeyFile;
         if (string.IsNullOrEmpty(key) && File.Exists(file)) key = File.ReadAllText(file).Trim();
-        return new(TtmChannel.Create(address ?? result.GetValue(Server)!, key));
+        return new TtmClient(address ?? result.GetValue(Server)!, key);
     }
 
     public static IEnumerable<Command> Create()
@@ -33,8 +35,8 @@ static class RemoteCommands
         var watch = new Command("watch", "Replay and follow a generation's events") { id, after, output, Server, Key };
         watch.SetAction(async (result, cancellationToken) => await Guard(async () =>
         {
-            using var call = Client(result).Watch(new WatchRequest { GenerationId = result.GetValue(id), AfterSeq = result.GetValue(after) }, cancellationToken: cancellationToken);
-            return await Progress.Render(call.ResponseStream.ReadAllAsync(cancellationToken), result.GetValue(output)!.FullName, saveVideo: true, cancellationToken);
+            using var client = Client(result);
+            return await Progress.Render(client.WatchAsync(result.GetValue(id)!, result.GetValue(after), cancellationToken), result.GetValue(output)!.FullName, saveVideo: true, cancellationToken);
         }));
 
         var cancelId = new Argument<string>("id");
@@ -42,7 +44,8 @@ static class RemoteCommands
         var cancel = new Command("cancel", "Cancel a running generation") { cancelId, reason, Server, Key };
         cancel.SetAction(async (result, cancellationToken) => await Guard(async () =>
         {
-            var g = await Client(result).CancelAsync(new CancelRequest { GenerationId = result.GetValue(cancelId), Reason = result.GetValue(reason) }, cancellationToken: cancellationToken);
+            using var client = Client(result);
+            var g = await client.CancelAsync(result.GetValue(cancelId)!, result.GetValue(reason)!, cancellationToken);
             Console.WriteLine($"{g.GenerationId}: {g.State}");
             return 0;
         }));
@@ -50,7 +53,8 @@ static class RemoteCommands
         var list = new Command("list", "The generations of this tenant, newest first") { Server, Key };
         list.SetAction(async (result, cancellationToken) => await Guard(async () =>
         {
-            var response = await Client(result).ListAsync(new ListRequest(), cancellationToken: cancellationToken);
+            using var client = Client(result);
+            var response = await client.ListAsync(cancellationToken: cancellationToken);
             foreach (var g in response.Generations) Console.WriteLine($"{g.GenerationId}  {g.State,-10}  {g.LastSeq,4} events  {g.Prompt}");
             return 0;
         }));
