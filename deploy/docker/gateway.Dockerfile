@@ -10,5 +10,5 @@ FROM mcr.microsoft.com/dotnet/runtime-deps:10.0
 COPY --from=publish --chown=10001:10001 /out /app
 USER 10001:10001
 WORKDIR /tmp
-EXPOSE 8080 8081
+EXPOSE 8080 8081 8082
 ENTRYPOINT ["/app/Ttm.Gateway"]

@@ -12,5 +12,5 @@ RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg libgomp1
 COPY --from=publish --chown=10001:10001 /out /app
 USER 10001:10001
 WORKDIR /tmp
-EXPOSE 8080 8081
+EXPOSE 8080 8081 8082
 ENTRYPOINT ["/app/ttm"]

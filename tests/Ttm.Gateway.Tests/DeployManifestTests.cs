@@ -143,6 +143,7 @@ public sealed class DeployManifestTests
             {
                 Assert.Equal(ports["grpc"].ToString(), variables["Ttm__Listen__Port"]);
                 Assert.Equal(ports["ops"].ToString(), variables["Ttm__Listen__OpsPort"]);
+                Assert.Equal(ports["http"].ToString(), variables["Ttm__Listen__HttpPort"]);
             }
             else
             {

@@ -109,21 +109,21 @@ public sealed class LocalCluster : IAsyncDisposable
         return silo;
     }
 
-    /// <summary>A gateway process on <paramref name="port"/> (gRPC) and a free ops port.</summary>
-    public async Task<HostProcess> StartGatewayAsync(int port, CancellationToken cancellationToken = default, int? opsPort = null)
+    /// <summary>A gateway process on <paramref name="port"/> (gRPC), a free ops port and a free REST port.</summary>
+    public async Task<HostProcess> StartGatewayAsync(int port, CancellationToken cancellationToken = default, int? opsPort = null, int? httpPort = null)
     {
         var settings = Settings("gateway");
-        int ops = opsPort ?? FreePort();
+        int ops = opsPort ?? FreePort(), http = httpPort ?? FreePort();
         HostProcess gateway;
         if (Published is { } published)
         {
             settings["Ttm__Cluster__Redis"] = Redis;
-            (settings["Ttm__Listen__Port"], settings["Ttm__Listen__OpsPort"]) = (port.ToString(), ops.ToString());
+            (settings["Ttm__Listen__Port"], settings["Ttm__Listen__OpsPort"], settings["Ttm__Listen__HttpPort"]) = (port.ToString(), ops.ToString(), http.ToString());
             gateway = HostProcess.Start($"gateway-{port}", Path.Combine(published, "gateway", "Ttm.Gateway"), [], "ttm gateway ready", settings);
         }
         else
             gateway = HostProcess.StartTtm(Program, $"gateway-{port}",
-                ["gateway", "--cluster", Redis, "--port", port.ToString(), "--ops-port", ops.ToString(), "--artifacts", Artifacts],
+                ["gateway", "--cluster", Redis, "--port", port.ToString(), "--ops-port", ops.ToString(), "--http-port", http.ToString(), "--artifacts", Artifacts],
                 "ttm gateway ready", settings);
         gateway.HealthPort = ops;
         processes.Add(gateway);

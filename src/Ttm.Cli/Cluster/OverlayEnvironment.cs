@@ -28,7 +28,7 @@ public static class OverlayEnvironment
         var settings = For(host);
         settings["Ttm__Artifacts"] = artifacts;
         settings["Ttm__Listen__AnyAddress"] = "false";
-        foreach (var key in new[] { "Ttm__Listen__Port", "Ttm__Listen__OpsPort", "Ttm__Cluster__SiloPort", "Ttm__Cluster__GatewayPort" })
+        foreach (var key in new[] { "Ttm__Listen__Port", "Ttm__Listen__OpsPort", "Ttm__Listen__HttpPort", "Ttm__Cluster__SiloPort", "Ttm__Cluster__GatewayPort" })
             settings.Remove(key); // the host's command line gives free ones
         // The image's model folders become this checkout's (or the host's own default, which says what is missing).
         settings.Remove("Ttm__Models");

@@ -49,13 +49,15 @@ static class HostCommands
         var cluster = ClusterOption();
         var port = new Option<int>("--port") { DefaultValueFactory = _ => 5080 };
         var opsPort = new Option<int>("--ops-port") { DefaultValueFactory = _ => 5081 };
+        var httpPort = new Option<int>("--http-port") { Description = "The REST videos API and the live page (HTTP/1.1)", DefaultValueFactory = _ => 5082 };
         var artifacts = ArtifactsOption();
         var any = AnyAddressOption();
-        var command = new Command("gateway", "Run a gRPC gateway of a cluster (an Orleans client)") { cluster, port, opsPort, artifacts, any };
+        var command = new Command("gateway", "Run a gateway of a cluster (an Orleans client): gRPC, REST and the live page") { cluster, port, opsPort, httpPort, artifacts, any };
         command.SetAction((result, cancellationToken) => Run(() => GatewayHost.Build([], Settings(new()
         {
             ["Ttm:Cluster:Redis"] = result.GetValue(cluster), ["Ttm:Artifacts"] = result.GetValue(artifacts)?.FullName,
             ["Ttm:Listen:Port"] = result.GetValue(port).ToString(), ["Ttm:Listen:OpsPort"] = result.GetValue(opsPort).ToString(),
+            ["Ttm:Listen:HttpPort"] = result.GetValue(httpPort).ToString(),
             ["Ttm:Listen:AnyAddress"] = result.GetValue(any).ToString(),
         })), cancellationToken));
         return command;
@@ -81,12 +83,14 @@ static class HostCommands
                         var silo = await cluster.StartSiloAsync(role, cancellationToken);
                         Console.WriteLine($"{silo.Name,-10} {"",-22} pid {silo.Pid}");
                     }
-                var gateway = await cluster.StartGatewayAsync(result.GetValue(port), cancellationToken);
+                int httpPort = result.GetValue(port) + 2;
+                var gateway = await cluster.StartGatewayAsync(result.GetValue(port), cancellationToken, httpPort: httpPort);
                 var keyFile = Path.Combine(cluster.Folder, "api-key");
                 File.Delete(keyFile); // the last run's key (its Redis keeps the hash; a new key per start)
                 await TenantKeys.WriteKeyFileAsync(keyFile, await cluster.TenantKeyAsync("default"), CancellationToken.None);
                 Console.WriteLine($"gateway    http://127.0.0.1:{result.GetValue(port),-6}   pid {gateway.Pid}");
                 Console.WriteLine($"tenant     default, its key in {keyFile} (./ttm generate --server http://127.0.0.1:{result.GetValue(port)} --api-key $(cat {keyFile}) …)");
+                Console.WriteLine($"REST       http://127.0.0.1:{httpPort}/v1/videos, the live page at http://127.0.0.1:{httpPort}/");
                 Console.WriteLine($"artifacts  {cluster.Artifacts}");
                 Console.WriteLine("Ctrl-C stops them all.");
                 await Task.Delay(Timeout.Infinite, cancellationToken);
