@@ -113,6 +113,14 @@ function log(kind, text) {
   $("log").append(item);
 }
 
+/** A stage's clean estimate after a step: its picture, progress bar and step count. */
+function preview(stage, p) {
+  $(`${stage}-preview`).src = png(p.frames_png);
+  $(`${stage}-preview`).hidden = false;
+  $(`${stage}-progress`).value = (100 * p.step) / p.steps;
+  $(`${stage}-step`).textContent = `(step ${p.step} of ${p.steps})`;
+}
+
 /** One event of the log, in the proto's JSON (field names as in generation.proto). */
 function show(kind, e) {
   page.seqs.push(Number(e.seq));
@@ -140,10 +148,7 @@ function show(kind, e) {
       log(kind, (e.segmentation.objects ?? []).map((o) => `${o.name} (${o.method})`).join(", "));
       break;
     case "motion_preview":
-      $("motion-preview").src = png(e.motion_preview.frames_png);
-      $("motion-preview").hidden = false;
-      $("motion-progress").value = (100 * e.motion_preview.step) / e.motion_preview.steps;
-      $("motion-step").textContent = `(step ${e.motion_preview.step} of ${e.motion_preview.steps})`;
+      preview("motion", e.motion_preview);
       log(kind, `step ${e.motion_preview.step}/${e.motion_preview.steps}`);
       break;
     case "motion_done":
@@ -155,10 +160,7 @@ function show(kind, e) {
       log(kind);
       break;
     case "video_preview":
-      $("video-preview").src = png(e.video_preview.frames_png);
-      $("video-preview").hidden = false;
-      $("video-progress").value = (100 * e.video_preview.step) / e.video_preview.steps;
-      $("video-step").textContent = `(step ${e.video_preview.step} of ${e.video_preview.steps})`;
+      preview("video", e.video_preview);
       log(kind, `step ${e.video_preview.step}/${e.video_preview.steps}`);
       break;
     case "video_chunk":
