@@ -86,6 +86,56 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task ATenantBehindInDeviceTime_LeadsUntilEven_ButNoLongerThanItsCredit()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 1, catchUpCredit: TimeSpan.FromMilliseconds(100));
+        var order = new List<string>();
+        Task<int> Job(string tenant) => worker.RunAsync(() =>
+        {
+            Thread.Sleep(20);
+            lock (order) order.Add(tenant);
+            return 0;
+        }, tenant);
+        var (blocker, gate) = Occupy(worker);
+        var heavy = Enumerable.Range(0, 30).Select(_ => Job("heavy")).ToList();
+        gate.Set();
+        await blocker;
+        while (Count(order) < 10) await Task.Delay(1); // heavy has had ~200 ms of device time
+        var light = Enumerable.Range(0, 10).Select(_ => Job("light")).ToList();
+        await Task.WhenAll(heavy.Concat(light));
+
+        // Light comes back 100 ms behind heavy: it leads ~5 jobs in a row (round-robin would alternate at once),
+        // then the two alternate (it could not bank the 200 ms it was away).
+        var after = order.Skip(order.IndexOf("light")).ToList();
+        Assert.All(after.Take(4), o => Assert.Equal("light", o));
+        Assert.True(after.LastIndexOf("light") > after.IndexOf("heavy"), string.Join(' ', after));
+    }
+
+    [Fact]
+    public async Task OnTheCpu_ATenantFarAheadInDeviceTime_DoesNotShareTheLeadsPass()
+    {
+        using var worker = new DeviceWorker("cpu:test", maxBatch: 4);
+        using var conditions = Conditions(6, "the red square moves right");
+        var requests = Enumerable.Range(0, 3).Select(i => Sampler.Start(conditions, new SamplingOptions(2, GuidanceScales.Default, 20 + i))).ToList();
+        var order = new List<string>();
+        var (blocker, gate) = Occupy(worker);
+        var heavyJob = worker.RunAsync(() => { Thread.Sleep(600); return 0; }, "heavy"); // heavy is 0.6 s ahead (the window is 0.5 s)
+        var steps = new[] { Record(worker.StepAsync(Sampler, requests[0], "heavy"), "heavy", order), Record(worker.StepAsync(Sampler, requests[1], "heavy"), "heavy", order),
+            Record(worker.StepAsync(Sampler, requests[2], "light"), "light", order) };
+        gate.Set();
+        await blocker;
+        await heavyJob;
+        await Task.WhenAll(steps);
+        var clock = System.Diagnostics.Stopwatch.StartNew(); // the counters follow the results by a moment
+        while (worker.Snapshot().Steps < 3 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(5);
+        var passes = worker.Snapshot(); // jobs are not steps: these are the three steps' passes
+
+        Assert.Equal(["light", "heavy", "heavy"], order); // light leads, alone; heavy's two steps share the next pass
+        Assert.Equal((3L, 2L), (passes.Steps, passes.Batches));
+        foreach (var r in requests) r.Dispose();
+    }
+
+    [Fact]
     public async Task InteractiveWork_LeadsBatchWork_WhichIsNeverStarved_AndFillsSparePlaces()
     {
         using var worker = new DeviceWorker("test", maxBatch: 1);
@@ -126,6 +176,11 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         Assert.Equal(1, after.Batches - before.Batches); // one forward pass for all three
         foreach (var r in results) r.Dispose();
         foreach (var r in more) r.Dispose();
+    }
+
+    static int Count(List<string> order)
+    {
+        lock (order) return order.Count;
     }
 
     static async Task Record(Task<StepResult> step, string tenant, List<string> order)

@@ -12,12 +12,17 @@ public sealed record DeviceSnapshot(string Name, int QueueDepth, IReadOnlyDictio
 /// The one owner of a device's compute: a dedicated thread that takes work from a tenant-fair queue and runs it.
 /// Denoising steps of different generations on the same model (different prompts, masks, step indices, guidance)
 /// are evaluated in one forward pass of up to <see cref="MaxBatch"/> requests; requests join and leave between
-/// steps (continuous batching). Callers only await: no caller thread ever runs tensor work.
+/// steps (continuous batching). The tenant with the least device time leads each pass (<see cref="DeviceShares"/>);
+/// tenants within <see cref="PartnerWindow"/> of it share the pass. Callers only await: no caller thread ever runs
+/// tensor work.
 /// </summary>
 public sealed class DeviceWorker : IDisposable
 {
+    /// <summary>How far behind the others a tenant that was away may come back, i.e. how long it may lead in a row.</summary>
+    public static readonly TimeSpan DefaultCatchUpCredit = TimeSpan.FromSeconds(2);
+
     readonly object gate = new();
-    readonly FairQueue queue = new();
+    readonly FairQueue queue;
     HashSet<string> lastServed = [];
 
     /// <summary>How long the device waits for the tenants of the last pass to ask for their next step before it starts one without them.</summary>
@@ -35,10 +40,13 @@ public sealed class DeviceWorker : IDisposable
     /// <param name="maxBatch">most requests per forward pass; 1 turns batching off (default: <see cref="DefaultMaxBatch"/>)</param>
     /// <param name="threads">torch intra-op threads of the device thread (default: every core); every other thread
     /// that first touches libtorch after this worker started computes with one (<see cref="ComputeThreads"/>)</param>
-    public DeviceWorker(string name = "cpu:0", int? maxBatch = null, int? threads = null)
+    /// <param name="catchUpCredit">how long a tenant that was away may lead in a row (default: <see cref="DefaultCatchUpCredit"/>)</param>
+    public DeviceWorker(string name = "cpu:0", int? maxBatch = null, int? threads = null, TimeSpan? catchUpCredit = null)
     {
         Name = name;
         MaxBatch = maxBatch ?? DefaultMaxBatch(name);
+        PartnerWindow = DefaultPartnerWindow(name);
+        queue = new FairQueue(catchUpCredit ?? DefaultCatchUpCredit);
         this.threads = threads ?? Environment.ProcessorCount;
         thread = new Thread(Loop) { IsBackground = true, Name = $"device {name}" };
         thread.Start();
@@ -67,6 +75,17 @@ public sealed class DeviceWorker : IDisposable
     /// </summary>
     public static int DefaultMaxBatch(string deviceName) =>
         deviceName.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? 32 : 2;
+
+    /// <summary>
+    /// How many device-seconds ahead of a pass's lead another tenant may be and still share the pass. On CUDA a
+    /// partner's rows are nearly free to the lead (any tenant may join); on the CPU each partner's row costs the lead
+    /// about one more step, so only tenants about even with it join, and a tenant far behind in device time (a light
+    /// one beside a flood) has its passes to itself (<c>./ttm bench tenants</c>).
+    /// </summary>
+    public static TimeSpan DefaultPartnerWindow(string deviceName) =>
+        deviceName.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? TimeSpan.MaxValue : TimeSpan.FromSeconds(0.5);
+
+    public TimeSpan PartnerWindow { get; }
 
     public int MaxBatch
     {
@@ -168,13 +187,15 @@ public sealed class DeviceWorker : IDisposable
                 while (!stopping && lastServed.Count > 0 && !lastServed.Any(queue.HasWorkFrom)
                        && grace.Elapsed < NextStepGrace && Monitor.Wait(gate, NextStepGrace - grace.Elapsed)) { }
                 if (stopping) break;
-                batch = queue.TakeBatch(MaxBatch);
+                batch = queue.TakeBatch(MaxBatch, PartnerWindow.TotalSeconds);
                 lastServed = batch.OfType<StepWork>().Select(w => w.Tenant).ToHashSet();
             }
             foreach (var work in batch)
                 DeviceMetrics.QueueSeconds.Record((Environment.TickCount64 - work.EnqueuedTicks) / 1000.0);
+            var clock = Stopwatch.StartNew();
             if (batch[0] is IJobWork job) job.Run();
             else RunSteps(batch.Cast<StepWork>().ToList());
+            lock (gate) queue.Charge(batch, clock.Elapsed.TotalSeconds);
         }
         lock (gate)
             foreach (var work in queue.Drain())

@@ -1,12 +1,13 @@
 namespace Ttm.Pipeline.Devices;
 
 /// <summary>
-/// Work of one priority waiting for one device, one FIFO per tenant, served round-robin across tenants: a tenant that
-/// floods the lane waits behind one item of every other tenant, never in front of all of them. Within a tenant each
-/// generation has at most one step waiting (it waits for the result before asking again), so FIFO there is
-/// fair across that tenant's generations. Not thread-safe: the worker holds its lock around every call.
+/// Work of one priority waiting for one device, one FIFO per tenant; the tenant that has had the least device time
+/// (<see cref="DeviceShares"/>) leads, ties in turn: a tenant that floods the lane waits behind every tenant that asks
+/// for less, never in front of them. Within a tenant each generation has at most one step waiting (it waits for the
+/// result before asking again), so FIFO there is fair across that tenant's generations. Not thread-safe: the worker
+/// holds its lock around every call.
 /// </summary>
-sealed class FairLane
+sealed class FairLane(DeviceShares shares)
 {
     readonly Dictionary<string, LinkedList<DeviceWork>> byTenant = [];
     readonly LinkedList<string> turn = new(); // tenants with work, next to serve first
@@ -36,20 +37,25 @@ sealed class FairLane
         return true;
     }
 
-    /// <summary>The next tenant's oldest item; the tenant goes to the back of the line.</summary>
-    public DeviceWork TakeLead() => TakeFrom(turn.First!.Value, _ => true)!;
+    /// <summary>The tenants with work, least device time first, ties in turn.</summary>
+    public IEnumerable<string> Tenants => turn.OrderBy(shares.Of);
+
+    /// <summary>The oldest item of the tenant with the least device time; the tenant goes to the back of the line.</summary>
+    public DeviceWork TakeLead() => TakeFrom(Tenants.First(), _ => true)!;
 
     /// <summary>
     /// Steps that can share <paramref name="lead"/>'s forward pass, added to <paramref name="taken"/> until it holds
-    /// <paramref name="maxBatch"/>, taken one per tenant per round in turn order. Served tenants go to the back.
+    /// <paramref name="maxBatch"/>, taken one per tenant per round, least device time first, from tenants at most
+    /// <paramref name="partnerWindow"/> seconds ahead of the lead's tenant. Served tenants go to the back.
     /// </summary>
-    public void Fill(List<DeviceWork> taken, StepWork lead, int maxBatch)
+    public void Fill(List<DeviceWork> taken, StepWork lead, int maxBatch, double partnerWindow)
     {
+        double limit = shares.Of(lead.Tenant) + partnerWindow;
         bool tookAny = true;
         while (taken.Count < maxBatch && tookAny)
         {
             tookAny = false;
-            foreach (var tenant in turn.ToList())
+            foreach (var tenant in Tenants.Where(t => shares.Of(t) <= limit).ToList())
             {
                 if (taken.Count >= maxBatch) break;
                 if (TakeFrom(tenant, w => w is StepWork s && s.CanJoin(lead)) is { } more)

@@ -1,7 +1,8 @@
 namespace Ttm.Pipeline.Devices;
 
 /// <summary>
-/// Work waiting for one device in two priority classes, each a tenant-fair <see cref="FairLane"/>. A batch leads only
+/// Work waiting for one device in two priority classes, each a tenant-fair <see cref="FairLane"/> over one ledger of
+/// the tenants' device time (<see cref="DeviceShares"/>, charged by the worker after each pass). A batch leads only
 /// when no interactive work waits, except that every <see cref="BatchTurnEvery"/>-th lead goes to waiting batch work
 /// so it is never starved; a batch's spare places are filled from the lead's class first, then from the other (batch
 /// work rides along in forward passes interactive work does not fill, at no cost to it). Not thread-safe: the worker
@@ -12,8 +13,16 @@ sealed class FairQueue
     /// <summary>One lead in this many goes to batch work while interactive work also waits.</summary>
     public const int BatchTurnEvery = 8;
 
-    readonly FairLane interactive = new(), batch = new();
+    readonly DeviceShares shares;
+    readonly FairLane interactive, batch;
     int interactiveLeads;
+
+    public FairQueue(TimeSpan credit)
+    {
+        shares = new DeviceShares(credit);
+        interactive = new FairLane(shares);
+        batch = new FairLane(shares);
+    }
 
     public int Count => interactive.Count + batch.Count;
 
@@ -22,25 +31,40 @@ sealed class FairQueue
 
     FairLane LaneOf(DeviceWork work) => work.Priority == WorkPriority.Batch ? batch : interactive;
 
-    public void Add(DeviceWork work) => LaneOf(work).Add(work);
+    public void Add(DeviceWork work)
+    {
+        if (!HasWorkFrom(work.Tenant)) shares.Arrive(work.Tenant);
+        LaneOf(work).Add(work);
+    }
+
+    /// <summary>Charges a pass's seconds to the tenants of its work, shared equally by item.</summary>
+    public void Charge(IReadOnlyList<DeviceWork> pass, double seconds)
+    {
+        foreach (var work in pass) shares.Charge(work.Tenant, seconds / pass.Count);
+    }
 
     public bool HasWorkFrom(string tenant) => interactive.HasWorkFrom(tenant) || batch.HasWorkFrom(tenant);
 
     public bool Remove(DeviceWork work) => LaneOf(work).Remove(work);
 
-    /// <summary>The lead (by class, then tenant in turn) and, if it is a step, up to <paramref name="maxBatch"/> − 1 more that share its pass.</summary>
-    public List<DeviceWork> TakeBatch(int maxBatch)
+    /// <summary>
+    /// The lead (by class, then the tenant with the least device time) and, if it is a step, up to
+    /// <paramref name="maxBatch"/> − 1 more that share its pass, from tenants at most <paramref name="partnerWindow"/>
+    /// device-seconds ahead of the lead's.
+    /// </summary>
+    public List<DeviceWork> TakeBatch(int maxBatch, double partnerWindow)
     {
         var taken = new List<DeviceWork>();
         if (Count == 0) return taken;
+        shares.Advance(interactive.Tenants.Concat(batch.Tenants));
         bool batchTurn = batch.Count > 0 && (interactive.Count == 0 || interactiveLeads >= BatchTurnEvery - 1);
         var (first, second) = batchTurn ? (batch, interactive) : (interactive, batch);
         interactiveLeads = batchTurn ? 0 : interactiveLeads + 1;
         var lead = first.TakeLead();
         taken.Add(lead);
         if (lead is not StepWork step) return taken;
-        first.Fill(taken, step, maxBatch);
-        second.Fill(taken, step, maxBatch);
+        first.Fill(taken, step, maxBatch, partnerWindow);
+        second.Fill(taken, step, maxBatch, partnerWindow);
         return taken;
     }
 
