@@ -75,6 +75,7 @@ static class QualityCommand
             var options = new SamplingOptions(result.GetValue(steps), new GuidanceScales(result.GetValue(visual), result.GetValue(text)), 0);
             var root = result.GetValue(models)!.FullName;
             var reports = new List<QualityReport>();
+            var ladder = new List<(string Variant, IReadOnlyList<ScoredCase> Cases)>();
             Directory.CreateDirectory(result.GetValue(sheets)!.FullName);
             foreach (var variantName in result.GetValue(variants)!)
             {
@@ -92,16 +93,18 @@ static class QualityCommand
                 Console.Error.WriteLine($"{variantName}: {suite.Count} cases, max batch {worker.MaxBatch}");
                 var (scored, seconds) = await new QualityBenchmark(chain, options, options).RunAsync(suite, Console.Error, cancellationToken);
                 reports.Add(QualityBenchmark.Report(suiteName, variantName, scored, seconds));
+                ladder.Add((variantName, scored));
                 foreach (var (split, multi) in new[] { ("single", false), ("multi", true) })
                     ContactSheet.Write(Path.Combine(result.GetValue(sheets)!.FullName, $"{variantName}-{split}.png"),
                         scored.Where(s => s.Case.IsMulti == multi).Take(8).ToList());
             }
-            var output = QualityReport.ToJson(reports);
+            var differences = PairedBootstrap.Ladder(ladder);
+            var output = QualityReport.ToJson(reports, differences);
             Console.WriteLine(output);
             if (result.GetValue(json) is { } file) File.WriteAllText(file.FullName, output);
             Console.Error.WriteLine();
             Console.Error.WriteLine(QualityReport.Table1(reports));
-            if (reports.Count > 1) Console.Error.WriteLine(QualityReport.Table3(reports));
+            if (reports.Count > 1) Console.Error.WriteLine(QualityReport.Table3(reports) + Environment.NewLine + QualityReport.Differences(differences));
             return 0;
         });
         return command;

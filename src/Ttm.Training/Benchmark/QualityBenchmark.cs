@@ -131,24 +131,24 @@ public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion
     }
 
     /// <summary>Averages per split; direction accuracy and endpoint error are averaged over objects, the rest over cases.</summary>
-    public static QualityReport Report(string suite, string variant, IReadOnlyList<ScoredCase> cases, double seconds)
+    public static QualityReport Report(string suite, string variant, IReadOnlyList<ScoredCase> cases, double seconds) =>
+        new(suite, variant, cases.Count,
+            Aggregate(cases.Where(c => !c.Case.IsMulti).ToList(), seconds / cases.Count), Aggregate(cases.Where(c => c.Case.IsMulti).ToList(), seconds / cases.Count));
+
+    /// <summary>One split's metrics: direction accuracy and endpoint error over objects, the rest over cases.</summary>
+    public static Dictionary<string, double> Aggregate(IReadOnlyList<ScoredCase> split, double secondsPerCase)
     {
-        IReadOnlyDictionary<string, double> Aggregate(List<ScoredCase> split)
+        var result = new Dictionary<string, double>();
+        if (split.Count == 0) return result;
+        var objects = split.SelectMany(s => s.DirectionCorrect).ToList();
+        result["direction_accuracy"] = objects.Count(x => x) / (double)objects.Count;
+        result["endpoint_error_px"] = split.Sum(s => s.Scores["endpoint_error_px"] * s.DirectionCorrect.Length) / objects.Count;
+        foreach (var m in new[] { "trajectory_direction_accuracy", "mask_iou", "first_frame_psnr", "video_psnr", "video_ssim", "appearance_consistency" })
         {
-            var result = new Dictionary<string, double>();
-            if (split.Count == 0) return result;
-            var objects = split.SelectMany(s => s.DirectionCorrect).ToList();
-            result["direction_accuracy"] = objects.Count(x => x) / (double)objects.Count;
-            result["endpoint_error_px"] = split.Sum(s => s.Scores["endpoint_error_px"] * s.DirectionCorrect.Length) / objects.Count;
-            foreach (var m in new[] { "trajectory_direction_accuracy", "mask_iou", "first_frame_psnr", "video_psnr", "video_ssim", "appearance_consistency" })
-            {
-                var values = split.Where(s => s.Scores.ContainsKey(m)).Select(s => s.Scores[m]).ToList();
-                if (values.Count > 0) result[m] = values.Average();
-            }
-            result["seconds_per_case"] = seconds / cases.Count;
-            return result;
+            var values = split.Where(s => s.Scores.ContainsKey(m)).Select(s => s.Scores[m]).ToList();
+            if (values.Count > 0) result[m] = values.Average();
         }
-        return new QualityReport(suite, variant, cases.Count,
-            Aggregate(cases.Where(c => !c.Case.IsMulti).ToList()), Aggregate(cases.Where(c => c.Case.IsMulti).ToList()));
+        result["seconds_per_case"] = secondsPerCase;
+        return result;
     }
 }

@@ -17,8 +17,9 @@ public sealed record QualityReport(
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static string ToJson(IReadOnlyList<QualityReport> reports) =>
-        reports.Count == 1 ? JsonSerializer.Serialize(reports[0], Json) : JsonSerializer.Serialize(reports, Json);
+    /// <summary>One variant: its report. Several: {"variants": [reports], "differences": [each against the one before, <see cref="PairedBootstrap"/>]}.</summary>
+    public static string ToJson(IReadOnlyList<QualityReport> reports, IReadOnlyList<VariantDifference>? differences = null) =>
+        reports.Count == 1 ? JsonSerializer.Serialize(reports[0], Json) : JsonSerializer.Serialize(new { variants = reports, differences = differences ?? [] }, Json);
 
     /// <summary>Laid out as the paper's Table 1: one row per metric, single- and multi-object columns per variant.</summary>
     public static string Table1(IReadOnlyList<QualityReport> reports)
@@ -42,6 +43,15 @@ public sealed record QualityReport(
         var s = new StringBuilder("| variant | multi direction_accuracy | multi endpoint_error_px | multi video_psnr | multi appearance_consistency |\n| --- | ---: | ---: | ---: | ---: |\n");
         foreach (var r in reports)
             s.AppendLine($"| {r.Variant} | {Format(r.Multi, "direction_accuracy")} | {Format(r.Multi, "endpoint_error_px")} | {Format(r.Multi, "video_psnr")} | {Format(r.Multi, "appearance_consistency")} |");
+        return s.ToString();
+    }
+
+    /// <summary>Each variant against the one before it: the difference and its 95 % interval over resampled cases.</summary>
+    public static string Differences(IReadOnlyList<VariantDifference> differences)
+    {
+        var s = new StringBuilder("| variant | versus | split | metric | difference | 95 % interval | clear |\n| --- | --- | --- | --- | ---: | ---: | --- |\n");
+        foreach (var d in differences)
+            s.AppendLine($"| {d.Variant} | {d.Versus} | {d.Split} | {d.Metric} | {d.Difference:+0.000;-0.000} | [{d.Low:+0.000;-0.000}, {d.High:+0.000;-0.000}] | {(d.Clear ? "yes" : "no")} |");
         return s.ToString();
     }
 
