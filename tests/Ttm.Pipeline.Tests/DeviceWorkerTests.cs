@@ -85,30 +85,48 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         foreach (var r in requests) r.Dispose();
     }
 
+    /// <summary>20 ms jobs of <paramref name="tenant"/>, recording the order they ran in.</summary>
+    static Task<int> Job(DeviceWorker worker, string tenant, List<string> order) => worker.RunAsync(() =>
+    {
+        Thread.Sleep(20);
+        lock (order) order.Add(tenant);
+        return 0;
+    }, tenant);
+
     [Fact]
-    public async Task ATenantBehindInDeviceTime_LeadsUntilEven_ButNoLongerThanItsCredit()
+    public async Task ATenantBackFromAway_LeadsWithWhatItDidNotUse_UpToItsCredit_ThenTheyTakeTurns()
     {
         using var worker = new DeviceWorker("test", maxBatch: 1, catchUpCredit: TimeSpan.FromMilliseconds(100));
         var order = new List<string>();
-        Task<int> Job(string tenant) => worker.RunAsync(() =>
-        {
-            Thread.Sleep(20);
-            lock (order) order.Add(tenant);
-            return 0;
-        }, tenant);
         var (blocker, gate) = Occupy(worker);
-        var heavy = Enumerable.Range(0, 30).Select(_ => Job("heavy")).ToList();
+        var first = Job(worker, "light", order);
+        var heavy = Enumerable.Range(0, 30).Select(_ => Job(worker, "heavy", order)).ToList();
         gate.Set();
         await blocker;
-        while (Count(order) < 10) await Task.Delay(1); // heavy has had ~200 ms of device time
-        var light = Enumerable.Range(0, 10).Select(_ => Job("light")).ToList();
-        await Task.WhenAll(heavy.Concat(light));
+        while (Count(order) < 11) await Task.Delay(1); // light ran once, then heavy alone for 200 ms
+        var light = Enumerable.Range(0, 10).Select(_ => Job(worker, "light", order)).ToList();
+        await Task.WhenAll(heavy.Concat(light).Append(first));
 
-        // Light comes back 100 ms behind heavy: it leads ~5 jobs in a row (round-robin would alternate at once),
-        // then the two alternate (it could not bank the 200 ms it was away).
-        var after = order.Skip(order.IndexOf("light")).ToList();
+        // Light comes back 100 ms (its credit, not the 200 ms it was away) behind heavy: it leads ~5 jobs in a row
+        // (round-robin would alternate at once), then the two take turns.
+        var after = order.Skip(order.IndexOf("light", 1)).ToList();
         Assert.All(after.Take(4), o => Assert.Equal("light", o));
         Assert.True(after.LastIndexOf("light") > after.IndexOf("heavy"), string.Join(' ', after));
+    }
+
+    [Fact]
+    public async Task ANewcomer_StartsEvenWithThoseWaiting_NotAhead()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 1, catchUpCredit: TimeSpan.FromSeconds(10));
+        var order = new List<string>();
+        var heavy = Enumerable.Range(0, 24).Select(_ => Job(worker, "heavy", order)).ToList();
+        while (Count(order) < 10) await Task.Delay(1); // heavy has had 200 ms
+        var newcomer = Enumerable.Range(0, 6).Select(_ => Job(worker, "new", order)).ToList();
+        await Task.WhenAll(heavy.Concat(newcomer));
+
+        // Even with heavy from its first job: the two alternate (were it put 10 s behind, it would run all six in a row).
+        var after = order.Skip(order.IndexOf("new")).Take(6).ToList();
+        Assert.InRange(after.Count(o => o == "new"), 2, 4);
     }
 
     [Fact]

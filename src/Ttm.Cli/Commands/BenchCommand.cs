@@ -131,9 +131,11 @@ static class BenchCommand
         var light = new Option<int>("--light") { Description = "The light tenant's generations, one at a time, each way", DefaultValueFactory = _ => 6 };
         var flood = new Option<int>("--flood") { Description = "The heavy tenant's generations kept in flight", DefaultValueFactory = _ => 8 };
         var json = JsonFile();
-        var command = new Command("tenants", "A light tenant's completion p50/p95 alone and while a heavy tenant floods the server; as JSON") { steps, light, flood, json };
+        var pause = new Option<double>("--pause") { Description = "Seconds the light tenant waits between its generations (0: back to back)", DefaultValueFactory = _ => 0 };
+        var command = new Command("tenants", "A light tenant's completion p50/p95 alone and while a heavy tenant floods the server; as JSON") { steps, light, flood, pause, json };
         command.SetAction(async (result, cancellationToken) => await Print(await TenantFairnessBenchmark.RunAsync(EmbeddedServers, await Sample(cancellationToken), SamplePrompt,
-            result.GetValue(steps), result.GetValue(light), result.GetValue(flood), Console.Error, cancellationToken), result.GetValue(json), cancellationToken));
+            result.GetValue(steps), result.GetValue(light), result.GetValue(flood), TimeSpan.FromSeconds(result.GetValue(pause)), Console.Error, cancellationToken),
+            result.GetValue(json), cancellationToken));
         return command;
     }
 

@@ -18,8 +18,11 @@ public sealed record DeviceSnapshot(string Name, int QueueDepth, IReadOnlyDictio
 /// </summary>
 public sealed class DeviceWorker : IDisposable
 {
-    /// <summary>How far behind the others a tenant that was away may come back, i.e. how long it may lead in a row.</summary>
-    public static readonly TimeSpan DefaultCatchUpCredit = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How much unused device time a tenant that was away keeps (<see cref="DeviceShares"/>): about one generation's
+    /// device stages on the CPU default, so a tenant that pauses between generations has the next one served first.
+    /// </summary>
+    public static readonly TimeSpan DefaultCatchUpCredit = TimeSpan.FromSeconds(4);
 
     readonly object gate = new();
     readonly FairQueue queue;
@@ -40,7 +43,7 @@ public sealed class DeviceWorker : IDisposable
     /// <param name="maxBatch">most requests per forward pass; 1 turns batching off (default: <see cref="DefaultMaxBatch"/>)</param>
     /// <param name="threads">torch intra-op threads of the device thread (default: every core); every other thread
     /// that first touches libtorch after this worker started computes with one (<see cref="ComputeThreads"/>)</param>
-    /// <param name="catchUpCredit">how long a tenant that was away may lead in a row (default: <see cref="DefaultCatchUpCredit"/>)</param>
+    /// <param name="catchUpCredit">how much unused device time a tenant that was away keeps (default: <see cref="DefaultCatchUpCredit"/>)</param>
     public DeviceWorker(string name = "cpu:0", int? maxBatch = null, int? threads = null, TimeSpan? catchUpCredit = null)
     {
         Name = name;

@@ -1,8 +1,8 @@
 namespace Ttm.Pipeline.Devices;
 
 /// <summary>
-/// Work of one priority waiting for one device, one FIFO per tenant; the tenant that has had the least device time
-/// (<see cref="DeviceShares"/>) leads, ties in turn: a tenant that floods the lane waits behind every tenant that asks
+/// Work of one priority waiting for one device, one FIFO per tenant; the tenant that has had the least device
+/// time (<see cref="DeviceShares"/>) leads, ties in turn: a tenant that floods the lane waits behind every tenant that asks
 /// for less, never in front of them. Within a tenant each generation has at most one step waiting (it waits for the
 /// result before asking again), so FIFO there is fair across that tenant's generations. Not thread-safe: the worker
 /// holds its lock around every call.
