@@ -11,8 +11,9 @@ public sealed record GroundedObject(int Index, string Name, Mask? Mask, string M
 /// 1. request hints (points / boxes) prompt SAM directly;
 /// 2. an object with a colour word is seeded at the centre of the largest blob of pixels near that colour
 ///    and prompted as a point (other objects' seeds excluded);
-/// 3. otherwise automatic masks (a grid of point prompts) are matched by colour and shape words, and
-///    objects with neither take the remaining masks largest first, in order of mention;
+/// 3. otherwise automatic masks (a grid of point prompts, skipping points on background already found) are
+///    matched by colour and shape words, and objects with neither take the remaining masks largest first, in
+///    order of mention;
 /// an object that nothing matches gets no mask (Method "missing") and the plan says so.
 /// </summary>
 public sealed class Grounding(SamSegmenter segmenter)
@@ -64,8 +65,7 @@ public sealed class Grounding(SamSegmenter segmenter)
         var rest = Enumerable.Range(0, objects.Count).Where(i => result[i] is null).ToList();
         if (rest.Count > 0)
         {
-            var candidates = segmenter.SegmentEverything(embedding)
-                .Where(c => masks.All(m => m.Iou(c) < 0.5)).ToList();
+            var candidates = segmenter.SegmentEverything(embedding, known: masks).ToList();
             foreach (var (i, mask, detail) in Match(image, rest.Select(i => (i, objects[i])).ToList(), candidates))
                 result[i] = new GroundedObject(i, objects[i].Name, mask, mask is null ? "missing" : "automatic", detail);
         }

@@ -18,6 +18,12 @@ public sealed record Mask(int Width, int Height, bool[] Pixels, float Score)
         return new PromptBox(x0, y0, x1 + 1, y1 + 1);
     }
 
+    public bool Contains(float x, float y)
+    {
+        int px = (int)x, py = (int)y;
+        return px >= 0 && py >= 0 && px < Width && py < Height && Pixels[py * Width + px];
+    }
+
     public double Iou(Mask other)
     {
         int inter = 0, union = 0;
