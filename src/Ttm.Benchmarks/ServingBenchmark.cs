@@ -10,7 +10,8 @@ namespace Ttm.Benchmarks;
 /// <summary>
 /// The embedded server (gRPC gateway, grains, one device worker) under concurrent generations with step batching on
 /// and off; the overhead against the in-process pipeline (median of the same three generations run one at a time
-/// each way); seconds from a stage's start to its first preview; the process's peak resident memory.
+/// each way); seconds from a stage's start to its first preview; admission (how long a generation whose stage starts
+/// while others are mid-stage waits to join the device's passes); the process's peak resident memory.
 /// </summary>
 public static class ServingBenchmark
 {
@@ -18,8 +19,15 @@ public static class ServingBenchmark
 
     public sealed record PreviewSeconds(double? Motion, double? Video);
 
+    /// <param name="Busy">generations mid-stage (each past its first motion step) when the probe's stage 1 starts</param>
+    /// <param name="FirstStepSecondsP50">the probe's seconds from its stage-1 start (the segmentation event) to the preview of its first
+    /// step (a preview after every step): waiting to join a pass, that pass, the preview's PNG and the event</param>
+    /// <param name="PassSeconds">the device's mean forward pass meanwhile (every request in it)</param>
+    /// <param name="WaitSecondsP50">first step minus one pass: the admission wait itself (the goal: at most one pass + 50 ms)</param>
+    public sealed record Admission(int Busy, int Probes, double FirstStepSecondsP50, double PassSeconds, double WaitSecondsP50);
+
     public sealed record Report(int StepsPerStage, int MaxBatch, int Cores, IReadOnlyList<Level> Throughput, double OverheadRatio,
-        double? FirstPreviewSeconds, PreviewSeconds FirstPreviewSecondsByStage, long PeakRssMb);
+        double? FirstPreviewSeconds, PreviewSeconds FirstPreviewSecondsByStage, Admission AdmissionLatency, long PeakRssMb);
 
     sealed record Timing(double Seconds, double MotionPreview, double VideoPreview);
 
@@ -70,6 +78,9 @@ public static class ServingBenchmark
                     throughput.Add(new Level(concurrency, batching, Math.Round(concurrency / seconds * 60, 2), Math.Round(seconds, 2)));
                     progress?.WriteLine($"concurrency {concurrency}, batching {(batching ? "on" : "off")}: {concurrency / seconds * 60:F1} generations/min");
                 }
+            models.Device.MaxBatch = batchOn;
+            var admission = await MeasureAdmission(clients, image, prompt, models.Device, busy: 8, probes: 3, cancellationToken);
+            progress?.WriteLine($"admission beside 8 mid-stage: first step {admission.FirstStepSecondsP50} s, pass {admission.PassSeconds} s");
             long peakRss = Process.GetCurrentProcess().PeakWorkingSet64;
 
             // Overhead and first previews: the same three generations one at a time, through gRPC and in-process.
@@ -93,11 +104,77 @@ public static class ServingBenchmark
                 Math.Round(BenchmarkJson.Median(alone.Select(t => t.Seconds)) / BenchmarkJson.Median(local), 3),
                 MeanOrNull(alone.SelectMany(t => new[] { t.MotionPreview, t.VideoPreview })),
                 new PreviewSeconds(MeanOrNull(alone.Select(t => t.MotionPreview)), MeanOrNull(alone.Select(t => t.VideoPreview))),
-                peakRss / (1024 * 1024));
+                admission, peakRss / (1024 * 1024));
         }
         finally
         {
             Directory.Delete(output, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="busy"/> long generations (from three tenants) are brought mid-stage 1; then, one at a time, probes
+    /// (another tenant's short generations, a preview after every step) time their first step. The long ones are cancelled after.
+    /// </summary>
+    static async Task<Admission> MeasureAdmission(Protos.V1.GenerationService.GenerationServiceClient[] clients, byte[] image, string prompt, DeviceWorker device,
+        int busy, int probes, CancellationToken cancellationToken)
+    {
+        var ids = new string[busy];
+        var midStage = Enumerable.Range(0, busy).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var load = Enumerable.Range(0, busy).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                using var call = clients[i % 2].Generate(new Protos.V1.GenerateRequest
+                {
+                    Image = ByteString.CopyFrom(image), Prompt = prompt, Seed = 500 + i, MotionSteps = Ttm.Grains.GenerationLimits.MaxSteps, VideoSteps = 1, PreviewEvery = -1,
+                }, cancellationToken: stop.Token);
+                await foreach (var e in call.ResponseStream.ReadAllAsync(stop.Token))
+                {
+                    ids[i] = e.GenerationId;
+                    if (e.Segmentation is not null) _ = Task.Delay(500, stop.Token).ContinueWith(_ => midStage[i].TrySetResult(), TaskScheduler.Default);
+                }
+            }
+            catch (Exception) when (stop.IsCancellationRequested) { }
+            midStage[i].TrySetResult();
+        })).ToList();
+        try
+        {
+            await Task.WhenAll(midStage.Select(m => m.Task)); // every one past its first steps
+            var firstSteps = new List<double>();
+            var passes = new List<double>();
+            for (int p = 0; p < probes; p++)
+            {
+                var clock = Stopwatch.StartNew();
+                double stageStart = double.NaN, firstStep = double.NaN;
+                using var call = clients[2].Generate(new Protos.V1.GenerateRequest
+                {
+                    Image = ByteString.CopyFrom(image), Prompt = prompt, Seed = 900 + p, MotionSteps = 2, VideoSteps = 1, PreviewEvery = 1,
+                }, cancellationToken: cancellationToken);
+                await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken))
+                {
+                    if (e.Segmentation is not null) stageStart = clock.Elapsed.TotalSeconds;
+                    if (e.MotionPreview is not null && double.IsNaN(firstStep))
+                    {
+                        firstStep = clock.Elapsed.TotalSeconds;
+                        passes.Add(device.Snapshot().LastStepSeconds);
+                    }
+                    if (e.Failed is not null) throw new InvalidOperationException($"probe failed: {e.Failed.Message}");
+                }
+                firstSteps.Add(firstStep - stageStart);
+            }
+            double pass = Math.Round(passes.Average(), 3), first = Math.Round(BenchmarkJson.Median(firstSteps), 3);
+            return new Admission(busy, probes, first, pass, Math.Round(first - pass, 3));
+        }
+        finally
+        {
+            stop.Cancel();
+            for (int i = 0; i < busy; i++)
+                if (ids[i] is { } id)
+                    try { await clients[i % 2].CancelAsync(new Protos.V1.CancelRequest { GenerationId = id }, cancellationToken: cancellationToken); }
+                    catch (RpcException) { } // already ended
+            await Task.WhenAll(load);
         }
     }
 

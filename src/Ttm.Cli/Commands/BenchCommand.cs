@@ -119,7 +119,7 @@ static class BenchCommand
         var maxBatch = new Option<int?>("--max-batch") { Description = "Largest batch when batching is on (default: the device's, DeviceWorker.DefaultMaxBatch)" };
         var levels = new Option<int[]>("--concurrency") { DefaultValueFactory = _ => [1, 2, 4, 8], AllowMultipleArgumentsPerToken = true };
         var json = JsonFile();
-        var command = new Command("serving", "Throughput with batching on/off, overhead, time to first preview, peak memory; as JSON") { steps, maxBatch, levels, json };
+        var command = new Command("serving", "Throughput with batching on/off, overhead, time to first preview, admission beside 8 mid-stage, peak memory; as JSON") { steps, maxBatch, levels, json };
         command.SetAction(async (result, cancellationToken) => await Print(await ServingBenchmark.RunAsync(EmbeddedServers, await Sample(cancellationToken), SamplePrompt,
             result.GetValue(steps), result.GetValue(maxBatch), result.GetValue(levels)!, Console.Error, cancellationToken), result.GetValue(json), cancellationToken));
         return command;
