@@ -7,9 +7,9 @@ namespace Ttm.Benchmarks;
 /// <summary>
 /// Fairness between tenants on the embedded server: a light tenant's generations, one at a time, alone and then while a
 /// heavy tenant keeps <c>flood</c> generations in flight; the light tenant's completion seconds p50/p95 each way, per stage,
-/// and their ratio. The device worker leads each pass with the tenant of least recent device time, keyed on the
-/// authenticated tenant, so the flood's size should not matter: a tenant that asks for less than half the device is
-/// served as if alone, one that asks for more gets half.
+/// and their ratio. The device worker leads each pass with the tenant of least device time (<c>DeviceShares</c>, keyed on
+/// the authenticated tenant), so the flood's size should not matter: a tenant that asks for more than half the device
+/// gets half; one that asks for less leads after each pause, up to its catch-up credit.
 /// </summary>
 public static class TenantFairnessBenchmark
 {
