@@ -43,6 +43,7 @@ public static class GenerationRequestValidator
             if (guidance is not null && !(InGuidanceRange(guidance.Visual) && InGuidanceRange(guidance.Text)))
                 throw GenerationErrors.Invalid($"{name} must have visual and text in 0..{MaxGuidance}, not {guidance.Visual} and {guidance.Text}.");
         if (!Enum.IsDefined(request.Priority)) throw GenerationErrors.Invalid($"priority {(int)request.Priority} is no Priority (INTERACTIVE or BATCH).");
+        if (!Enum.IsDefined(request.StepCache)) throw GenerationErrors.Invalid($"step_cache {(int)request.StepCache} is no StepCache (OFF, BALANCED or AGGRESSIVE).");
         if (request.Formats.Count > MaxFormats) throw GenerationErrors.Invalid($"formats lists {request.Formats.Count}; at most {MaxFormats} are accepted.");
         if (request.Formats.Any(f => !Enum.IsDefined(f))) throw GenerationErrors.Invalid("formats holds a value that is no VideoFormat (MP4, WEBM, GIF, PNG_FRAMES).");
         if (request.Formats.Select(Format).Distinct().Count() != request.Formats.Count) throw GenerationErrors.Invalid("formats names a format twice.");
@@ -78,7 +79,8 @@ public static class GenerationRequestValidator
     }
 
     /// <summary>A checked request as the generation's spec, every absent field at its default.</summary>
-    public static GenerationSpec ToSpec(GenerateRequest request, string tenant, string imageKey) => new(tenant, imageKey, request.Prompt,
+    /// <param name="defaultStepCache">the setting of a request that names none (<c>Generation:StepCache</c>)</param>
+    public static GenerationSpec ToSpec(GenerateRequest request, string tenant, string imageKey, string? defaultStepCache = null) => new(tenant, imageKey, request.Prompt,
         request.HasSeed ? request.Seed : Random.Shared.NextInt64(),
         request.MotionSteps == 0 ? DefaultSteps : request.MotionSteps, request.VideoSteps == 0 ? DefaultSteps : request.VideoSteps,
         request.MotionGuidance?.Visual ?? DefaultGuidanceVisual, request.MotionGuidance?.Text ?? DefaultGuidanceText,
@@ -88,7 +90,14 @@ public static class GenerationRequestValidator
         request.Hints.Select(h => (ObjectHintSpec?)new ObjectHintSpec(h.Points.SelectMany(p => new[] { p.X, p.Y }).ToList(),
             h.Box is null ? null : [h.Box.X0, h.Box.Y0, h.Box.X1, h.Box.Y1])).ToList(),
         Convert.ToHexString(SHA256.HashData(request.ToByteArray())),
-        request.DeadlineSeconds > 0 ? TimeSpan.FromSeconds(request.DeadlineSeconds) : null, Batch: request.Priority == Priority.Batch);
+        request.DeadlineSeconds > 0 ? TimeSpan.FromSeconds(request.DeadlineSeconds) : null, Batch: request.Priority == Priority.Batch,
+        StepCache: request.StepCache switch
+        {
+            StepCache.Off => "off",
+            StepCache.Balanced => "balanced",
+            StepCache.Aggressive => "aggressive",
+            _ => defaultStepCache ?? StepCaches[0],
+        });
 
     static string Format(VideoFormat format) => format switch
     {

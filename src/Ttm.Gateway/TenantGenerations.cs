@@ -29,7 +29,7 @@ public sealed class TenantGenerations(IClusterClient cluster, IArtifactStore sto
         // Keyed by content: a request id reused with another image never overwrites the first generation's input.
         var imageKey = $"{id}/input-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(request.Image.Span))[..16].ToLowerInvariant()}";
         await store.PutAsync(imageKey, request.Image.Memory, cancellationToken);
-        var spec = GenerationRequestValidator.ToSpec(request, tenant, imageKey) with { RetainFor = policy.RetainFor };
+        var spec = GenerationRequestValidator.ToSpec(request, tenant, imageKey, policy.StepCache ?? GenerationLimits.StepCaches[0]) with { RetainFor = policy.RetainFor };
         try
         {
             await grain.StartAsync(spec); // the same request id and request again: the generation already there

@@ -31,4 +31,6 @@ public static class GenerationLimits
     public const int MaxFormats = 4;
     /// <summary>The longest deadline a request may set (a day).</summary>
     public const double MaxDeadlineSeconds = 86_400;
+    /// <summary>The step-cache settings a request or a tenant's policy may name (the models' StepCachePolicy.Named), the exact one first.</summary>
+    public static readonly IReadOnlyList<string> StepCaches = ["off", "balanced", "aggressive"];
 }

@@ -30,4 +30,5 @@ public sealed record GenerationSpec(
     [property: Id(14)] string Digest,
     [property: Id(15)] TimeSpan? Deadline,
     [property: Id(16)] TimeSpan? RetainFor = null,
-    [property: Id(17)] bool Batch = false); // batch priority: device work that yields to interactive generations
+    [property: Id(17)] bool Batch = false, // batch priority: device work that yields to interactive generations
+    [property: Id(18)] string? StepCache = null); // off, balanced or aggressive (StepCachePolicy.Named); null: off

@@ -65,8 +65,22 @@ public sealed class VideoDit : nn.Module
     public Tensor forward(DitBatch batch)
     {
         using var scope = NewDisposeScope();
+        var (x, context) = Embed(batch); // (B, N, D)
+        foreach (var block in blocks)
+            x = block.forward(x, context); // (B, N, D)
+        return Unembed(x, context, batch).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// What comes before the blocks: the patchified tokens and what every block reads. <see cref="forward"/> is
+    /// Embed, the blocks in order, then <see cref="Unembed"/>; a step cache runs the blocks itself. The tensors
+    /// land in the caller's dispose scope.
+    /// </summary>
+    /// <returns>tokens (B, N, D) and the blocks' context</returns>
+    public (Tensor Tokens, BlockContext Context) Embed(DitBatch batch)
+    {
         var c = Config;
-        long b = batch.Size, t = c.Frames, hp = c.Height / c.PatchSize, wp = c.Width / c.PatchSize, p = c.PatchSize;
+        long b = batch.Size, t = c.Frames, hp = c.Height / c.PatchSize, wp = c.Width / c.PatchSize;
 
         // Patchify [noisy ; conditions] frame by frame.
         var input = cat([batch.Noisy, batch.Visual], 1); // (B, Cin, T, H, W)
@@ -87,17 +101,23 @@ public sealed class VideoDit : nn.Module
                 LocalVisible = c.MasksCrossAttention ? batch.LocalVisibility() : batch.LocalTokensPresent(),
                 TokenObjects = c.MasksSelfAttention ? batch.TokenObjects : null,
             };
-        foreach (var block in blocks)
-            x = block.forward(x, context); // (B, N, D)
+        return (x, context);
+    }
 
-        // Final adaLN, per-token pixels, unpatchify.
-        var shiftScale = finalAdaLN.forward(F.silu(conditioning)).chunk(2, 1); // 2 × (B, D)
+    /// <summary>What comes after the blocks: final adaLN, per-token pixels, unpatchify (into the caller's dispose scope).</summary>
+    /// <param name="x">(B, N, D) the last block's output</param>
+    /// <returns>(B, 3, T, H, W)</returns>
+    public Tensor Unembed(Tensor x, BlockContext context, DitBatch batch)
+    {
+        var c = Config;
+        long b = batch.Size, t = c.Frames, hp = c.Height / c.PatchSize, wp = c.Width / c.PatchSize, p = c.PatchSize;
+        var shiftScale = finalAdaLN.forward(F.silu(context.Conditioning)).chunk(2, 1); // 2 × (B, D)
         var y = finalNorm.forward(x) * (1 + shiftScale[1].unsqueeze(1)) + shiftScale[0].unsqueeze(1);
         y = finalLinear.forward(y); // (B, N, p·p·3)
         y = y.view(b, t, hp, wp, p, p, 3).permute(0, 6, 1, 2, 4, 3, 5).reshape(b, 3, t, c.Height, c.Width); // (B, 3, T, H, W)
         if (c.Prediction == Prediction.Sample && c.AnchorOnFirstFrame)
             y = y + batch.Visual.narrow(1, 0, 3); // s(0) or x(0), already repeated over frames (zeros when dropped)
-        return y.MoveToOuterDisposeScope();
+        return y;
     }
 
     public long ParameterCount() => parameters().Sum(q => q.numel());

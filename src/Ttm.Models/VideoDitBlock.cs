@@ -15,7 +15,20 @@ public sealed record BlockContext(
     int Frames,
     Tensor? LocalText = null,       // (B, S', E)
     Tensor? LocalVisible = null,    // (B, N|1, S') bool
-    Tensor? TokenObjects = null);   // (B, N) int64, null for unmasked added self-attention
+    Tensor? TokenObjects = null)    // (B, N) int64, null for unmasked added self-attention
+{
+    /// <summary>The context of the batch rows <paramref name="rows"/> (B') only, for blocks that run on part of a batch.</summary>
+    /// <param name="rows">(B') int64 row indices</param>
+    public BlockContext Rows(Tensor rows) => this with
+    {
+        Conditioning = Conditioning.index_select(0, rows),      // (B', D)
+        Text = Text.index_select(0, rows),                      // (B', S, E)
+        TextVisible = TextVisible.index_select(0, rows),        // (B', 1, S)
+        LocalText = LocalText?.index_select(0, rows),           // (B', S', E)
+        LocalVisible = LocalVisible?.index_select(0, rows),     // (B', N|1, S')
+        TokenObjects = TokenObjects?.index_select(0, rows),     // (B', N)
+    };
+}
 
 /// <summary>
 /// One video DiT block: adaLN-Zero modulated self-attention (joint, or spatial then temporal), cross-attention

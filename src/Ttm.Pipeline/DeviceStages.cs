@@ -58,7 +58,8 @@ public sealed class DeviceStages(PipelineModels models)
         var videoStage = await Hooks(PipelineStage.Video, request, scale, events, cancellationToken);
         var chain = new TwoStageChain(models.MotionSampler, models.VideoSampler, models.Text.For(request.Tenant), new StageRunner(models.Device.StepperFor(request.Tenant, request.Priority)));
         var input = new GenerationInput(firstFrame, firstMasks, plan.Prompt, plan.MotionPrompt, plan.Objects.Select(o => o.LocalPrompt).ToList(),
-            new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed), new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed));
+            new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed, request.StepCache),
+            new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed, request.StepCache));
         VideoFrames? trajectoryFrames = null;
         clock.Enter(PipelineStage.Motion);
         var active = models.Device.Enter(PipelineStage.Motion.Name(), request.Tenant);

@@ -21,6 +21,8 @@ public sealed record PipelineRequest
     public int VideoSteps { get; init; } = SamplingOptions.Default.Steps;
     public GuidanceScales MotionGuidance { get; init; } = GuidanceScales.Default;
     public GuidanceScales VideoGuidance { get; init; } = GuidanceScales.Default;
+    /// <summary>Whether both stages may reuse the last full step's blocks (<see cref="StepCachePolicy"/>); off is exact.</summary>
+    public StepCachePolicy StepCache { get; init; } = StepCachePolicy.Off;
     /// <summary>A preview every this many denoising steps (0: none).</summary>
     public int PreviewEvery { get; init; } = 4;
     /// <summary>Longest side of previews and outputs in pixels (frames are upscaled to it).</summary>

@@ -7,7 +7,7 @@ using Ttm.Pipeline.Segmentation;
 namespace Ttm.Silo;
 
 /// <summary>A generation's spec as the pipeline's request, with the image read from the artifact store.</summary>
-static class SpecRequests
+public static class SpecRequests
 {
     public static PipelineRequest ToRequest(this GenerationSpec spec, byte[] image, string outputDirectory) => new()
     {
@@ -16,6 +16,7 @@ static class SpecRequests
         Tenant = spec.Tenant,
         Priority = spec.Batch ? Pipeline.Devices.WorkPriority.Batch : Pipeline.Devices.WorkPriority.Interactive,
         Seed = spec.Seed,
+        StepCache = spec.StepCache is { } cache ? StepCachePolicy.Parse(cache) : StepCachePolicy.Off,
         MotionSteps = spec.MotionSteps,
         VideoSteps = spec.VideoSteps,
         MotionGuidance = new GuidanceScales(spec.MotionGuidanceVisual, spec.MotionGuidanceText),

@@ -52,6 +52,7 @@ public sealed class MalformedRequestTests(ServerFixture server) : IClassFixture<
                 });
                 return ("degenerate hint", r, StatusCode.InvalidArgument);
             case 8: for (int i = 0; i < 9; i++) r.Hints.Add(new ObjectHint { Points = { new Point { X = 1, Y = 1 } } }); return ("too many hints", r, StatusCode.InvalidArgument);
+            case 9 when random.Next(3) == 0: r.StepCache = (StepCache)random.Next(4, 1000); return ("unknown step cache", r, StatusCode.InvalidArgument);
             case 9: r.DeadlineSeconds = new[] { double.NaN, double.PositiveInfinity, -1, 1e12 }[random.Next(4)]; return ("odd deadline", r, StatusCode.InvalidArgument);
             case 10:
                 r.Formats.Add(random.Next(3) switch { 0 => [VideoFormat.Mp4, VideoFormat.Mp4], 1 => [(VideoFormat)99], _ => [VideoFormat.Mp4, VideoFormat.Webm, VideoFormat.Gif, VideoFormat.PngFrames, VideoFormat.Unspecified] });

@@ -21,6 +21,16 @@ public sealed class ContractsTests
     }
 
     [Fact]
+    public void TheStepCacheNames_AreTheModelsPolicies_AndASpecNamingOneRunsIt()
+    {
+        Assert.Equal(GenerationLimits.StepCaches, StepCachePolicy.Named.Select(p => p.Name));
+        foreach (var name in GenerationLimits.StepCaches)
+            Assert.Same(StepCachePolicy.Parse(name), Spec(name).ToRequest([], "out").StepCache);
+        Assert.Same(StepCachePolicy.Off, Spec(null).ToRequest([], "out").StepCache); // a spec stored before the field: exact
+        static GenerationSpec Spec(string? cache) => new("t", "k", "p", 1, 16, 16, 1.5f, 3, 1.5f, 3, 4, 256, ["Mp4"], [], "d", null, StepCache: cache);
+    }
+
+    [Fact]
     public void APlan_CrossesTheGrainBoundaryAndComesBackUnchanged()
     {
         var plan = new PromptPlan("the red square moves left", "moves left",

@@ -6,7 +6,7 @@ using Ttm.Pipeline.Planning;
 
 namespace Ttm.Cli.Commands;
 
-/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|tenants|soak</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
+/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|tenants|soak|caching</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
 static class BenchCommand
 {
     const string SamplePrompt = "The red square moves right while the white square slides down slowly.";
@@ -24,6 +24,7 @@ static class BenchCommand
         bench.Subcommands.Add(Cluster());
         bench.Subcommands.Add(Tenants());
         bench.Subcommands.Add(Soak());
+        bench.Subcommands.Add(Caching());
         return bench;
     }
 
@@ -122,6 +123,43 @@ static class BenchCommand
         var command = new Command("serving", "Throughput with batching on/off, overhead, time to first preview, admission beside 8 mid-stage, peak memory; as JSON") { steps, maxBatch, levels, json };
         command.SetAction(async (result, cancellationToken) => await Print(await ServingBenchmark.RunAsync(EmbeddedServers, await Sample(cancellationToken), SamplePrompt,
             result.GetValue(steps), result.GetValue(maxBatch), result.GetValue(levels)!, Console.Error, cancellationToken), result.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    static Command Caching()
+    {
+        var perSplit = new Option<int>("--per-split") { Description = "Cases per split of Shapes-128", DefaultValueFactory = _ => 32 };
+        var steps = Steps();
+        var alone = new Option<int>("--alone") { Description = "Cases also run one at a time, for the seconds of a generation alone", DefaultValueFactory = _ => 4 };
+        var settings = new Option<string[]>("--setting")
+        {
+            Description = $"Named settings after off: {string.Join(", ", Models.Sampling.StepCachePolicy.Named.Select(p => p.Name))}",
+            DefaultValueFactory = _ => ["balanced", "aggressive"], AllowMultipleArgumentsPerToken = true,
+        };
+        var thresholds = new Option<float[]>("--threshold") { Description = "Also custom thresholds (with --max-skips, --full-first)", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
+        var maxSkips = new Option<int>("--max-skips") { DefaultValueFactory = _ => Models.Sampling.StepCachePolicy.Balanced.MaxSkipsInARow };
+        var fullFirst = new Option<int>("--full-first") { DefaultValueFactory = _ => Models.Sampling.StepCachePolicy.Balanced.FullFirstSteps };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
+        var json = JsonFile();
+        var command = new Command("caching", "Step caching inside continuous batching: block forwards, seconds alone, generations/min at 8, quality vs cache off; as JSON")
+        {
+            perSplit, steps, alone, settings, thresholds, maxSkips, fullFirst, threads, json,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var policies = new List<Models.Sampling.StepCachePolicy> { Models.Sampling.StepCachePolicy.Off };
+            policies.AddRange(result.GetValue(settings)!.Select(Models.Sampling.StepCachePolicy.Parse).Where(p => !p.IsOff));
+            policies.AddRange(result.GetValue(thresholds)!.Select(t => new Models.Sampling.StepCachePolicy($"threshold-{t}", t, result.GetValue(maxSkips), result.GetValue(fullFirst))));
+            var locations = ModelFiles.DefaultModels;
+            using var motion = Models.Weights.ModelWeights.Load(Path.Combine(locations, "motion"));
+            using var video = Models.Weights.ModelWeights.Load(Path.Combine(locations, "video-ttm"));
+            motion.eval();
+            video.eval();
+            using var worker = new Pipeline.Devices.DeviceWorker("cpu:0", threads: result.GetValue(threads));
+            var suite = Training.Benchmark.QualityBenchmark.Shapes128(result.GetValue(perSplit));
+            await Print(await StepCacheBenchmark.RunAsync(motion, video, MiniLmTextEncoder.Shared, worker, suite, $"Shapes-{suite.Count}", result.GetValue(steps),
+                result.GetValue(alone), policies, Console.Error, cancellationToken), result.GetValue(json), cancellationToken);
+        });
         return command;
     }
 

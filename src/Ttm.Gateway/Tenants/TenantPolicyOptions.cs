@@ -15,7 +15,7 @@ public sealed class TenantPolicyOptions
     public TenantPolicy Defaults { get; set; } = new()
     {
         RetainHours = 168, MaxConcurrent = 8, MaxStepsPerRequest = 2 * GenerationLimits.MaxSteps, RequestsPerMinute = 120,
-        DeviceSecondsPerDay = 0, MaxStoredMegabytes = 0,
+        DeviceSecondsPerDay = 0, MaxStoredMegabytes = 0, StepCache = GenerationLimits.StepCaches[0],
     };
 
     public Dictionary<string, TenantPolicy> Overrides { get; set; } = [];
@@ -56,6 +56,9 @@ public sealed class TenantPolicy
     /// <summary>Megabytes of artifacts the tenant's kept generations may hold.</summary>
     public double? MaxStoredMegabytes { get; set; }
 
+    /// <summary>The step cache of the tenant's requests that name none: off (exact, the default), balanced or aggressive.</summary>
+    public string? StepCache { get; set; }
+
     public TenantPolicy Over(TenantPolicy defaults) => new()
     {
         RetainHours = RetainHours ?? defaults.RetainHours,
@@ -64,6 +67,7 @@ public sealed class TenantPolicy
         RequestsPerMinute = RequestsPerMinute ?? defaults.RequestsPerMinute,
         DeviceSecondsPerDay = DeviceSecondsPerDay ?? defaults.DeviceSecondsPerDay,
         MaxStoredMegabytes = MaxStoredMegabytes ?? defaults.MaxStoredMegabytes,
+        StepCache = StepCache ?? defaults.StepCache,
     };
 
     public TimeSpan? RetainFor => RetainHours is double h && h > 0 ? TimeSpan.FromHours(h) : null;
@@ -79,6 +83,8 @@ public sealed class TenantPolicy
                      ("RequestsPerMinute", RequestsPerMinute, 1_000_000), ("DeviceSecondsPerDay", DeviceSecondsPerDay, 1e9), ("MaxStoredMegabytes", MaxStoredMegabytes, 1e9),
                  })
             if (value is { } v && (!double.IsFinite(v) || v < 0 || v > max)) return $"{name} must lie in 0..{max} (0: no limit), not {v}.";
+        if (StepCache is { } cache && !GenerationLimits.StepCaches.Contains(cache))
+            return $"StepCache must be one of {string.Join(", ", GenerationLimits.StepCaches)}, not '{cache}'.";
         return null;
     }
 }

@@ -48,6 +48,7 @@ public sealed class FlowSampler(VideoDit model)
         var rows = new List<StageConditions>();
         var states = new List<Tensor>();
         var times = new List<float>();
+        var rowCounts = new List<int>(requests.Count);
         foreach (var r in requests)
         {
             var groups = r.Options.Guidance.IsIdentity
@@ -59,13 +60,17 @@ public sealed class FlowSampler(VideoDit model)
                 states.Add(r.State);
                 times.Add(r.Time);
             }
+            rowCounts.Add(groups.Length);
         }
 
-        // 2. One forward pass for all rows.
+        // 2. One forward pass for all rows; with a step cache, requests that skip leave it after the first block.
         var noisy = cat(states, 0); // (R, 3, T, H, W)
         var time = tensor(times.ToArray(), device: noisy.device); // (R,)
         using var batch = StageConditions.Collate(rows, noisy, time, Model.Config.TextWidth);
-        var output = Model.forward(batch); // (R, 3, T, H, W)
+        var (output, skipped) = requests.All(r => r.Options.StepCache.IsOff)
+            ? (Model.forward(batch), new bool[requests.Count])
+            : FirstBlockCache.Forward(Model, batch, requests, rowCounts); // (R, 3, T, H, W)
+        Count(requests, skipped);
 
         // 3. Guidance, clean estimate and Euler step per request.
         var results = new List<StepResult>(requests.Count);
@@ -101,6 +106,31 @@ public sealed class FlowSampler(VideoDit model)
         // The direct stepper completes synchronously, and so does the run when the hooks do.
         var result = new StageRunner(DirectStepper.Instance).RunAsync(this, conditions, options, hooks ?? StageHooks.None, cancellationToken).GetAwaiter().GetResult();
         return result.Sample;
+    }
+
+    long blockForwards, steps, cachedSteps;
+
+    /// <summary>Request-steps this sampler took, how many of them reused the step cache, and the block forwards they ran (a cached step runs one block, a full step all).</summary>
+    public (long Steps, long CachedSteps, long BlockForwards) Counters =>
+        (Interlocked.Read(ref steps), Interlocked.Read(ref cachedSteps), Interlocked.Read(ref blockForwards));
+
+    void Count(IReadOnlyList<SamplingRequest> requests, bool[] skipped)
+    {
+        int depth = Model.Config.Depth, blocks = 0, cached = 0;
+        for (int i = 0; i < requests.Count; i++)
+        {
+            int run = skipped[i] ? 1 : depth;
+            requests[i].BlockForwards += run;
+            blocks += run;
+            if (skipped[i])
+            {
+                requests[i].CachedSteps++;
+                cached++;
+            }
+        }
+        Interlocked.Add(ref steps, requests.Count);
+        Interlocked.Add(ref cachedSteps, cached);
+        Interlocked.Add(ref blockForwards, blocks);
     }
 
     static Device DeviceOf(nn.Module module) => module.parameters().First().device;

@@ -2,9 +2,11 @@ using static TorchSharp.torch;
 
 namespace Ttm.Models.Sampling;
 
-/// <summary>Options of one denoising run.</summary>
-public sealed record SamplingOptions(int Steps, GuidanceScales Guidance, long Seed)
+/// <summary>Options of one denoising run; <paramref name="Cache"/> absent is <see cref="StepCachePolicy.Off"/>.</summary>
+public sealed record SamplingOptions(int Steps, GuidanceScales Guidance, long Seed, StepCachePolicy? Cache = null)
 {
+    public StepCachePolicy StepCache => Cache ?? StepCachePolicy.Off;
+
     public static SamplingOptions Default { get; } = new(16, GuidanceScales.Default, 0);
 }
 
@@ -22,6 +24,14 @@ public sealed class SamplingRequest : IDisposable
     /// <summary>(1, 3, T, H, W) the current x_t.</summary>
     public Tensor State { get; internal set; }
 
+    /// <summary>What the step cache kept from this request's last full step (empty with the cache off).</summary>
+    internal FirstBlockCache.Entry CacheEntry { get; } = new();
+
+    /// <summary>Block forwards this request has run (a skipped step runs one, a full step all of them).</summary>
+    public int BlockForwards { get; internal set; }
+    /// <summary>Steps that reused the cached blocks.</summary>
+    public int CachedSteps { get; internal set; }
+
     public bool IsDone => Step >= Options.Steps;
     public float Time => Times[Step];
 
@@ -33,7 +43,11 @@ public sealed class SamplingRequest : IDisposable
         State = initialNoise;
     }
 
-    public void Dispose() => State.Dispose();
+    public void Dispose()
+    {
+        State.Dispose();
+        CacheEntry.Dispose();
+    }
 }
 
 /// <summary>What one step produced for one request: its index, time reached, and the clean estimate x̂ (1, 3, T, H, W).</summary>

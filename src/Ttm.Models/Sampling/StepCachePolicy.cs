@@ -1,0 +1,34 @@
+namespace Ttm.Models.Sampling;
+
+/// <summary>
+/// When a denoising step may reuse the last full step's work (First-Block-Cache, in the spirit of TeaCache): the
+/// first block always runs; when its residual changed by less than <see cref="Threshold"/> (relative L1) since the
+/// request's last full step, the other blocks are skipped and their cached residual is added instead. The first
+/// <see cref="FullFirstSteps"/> steps and the last step always run in full, and at most <see cref="MaxSkipsInARow"/>
+/// steps in a row are skipped. A decision is per request: in a batched pass, requests that skip leave the heavy
+/// part of the forward and the others are computed as without a cache.
+/// </summary>
+public sealed record StepCachePolicy(string Name, float Threshold, int MaxSkipsInARow, int FullFirstSteps)
+{
+    /// <summary>Every step in full: the same numbers as a run without a cache, bit for bit.</summary>
+    public static StepCachePolicy Off { get; } = new("off", 0f, 0, 0);
+
+    /// <summary>The documented default (<c>./ttm bench caching</c>): skips where the quality suite cannot tell.</summary>
+    public static StepCachePolicy Balanced { get; } = new("balanced", 0.12f, 1, 2);
+
+    /// <summary>More skips for a small, measured quality cost.</summary>
+    public static StepCachePolicy Aggressive { get; } = new("aggressive", 0.25f, 2, 1);
+
+    public static IReadOnlyList<StepCachePolicy> Named { get; } = [Off, Balanced, Aggressive];
+
+    public bool IsOff => Threshold <= 0f || MaxSkipsInARow <= 0;
+
+    /// <summary>The named setting, or a clear error listing them.</summary>
+    public static StepCachePolicy Parse(string name) =>
+        Named.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"Unknown step cache '{name}'; use one of: {string.Join(", ", Named.Select(p => p.Name))}.", nameof(name));
+
+    /// <summary>Whether step <paramref name="step"/> (0-based) of a <paramref name="steps"/>-step run may be skipped at all.</summary>
+    public bool MaySkip(int step, int steps, int skipsInARow) =>
+        !IsOff && step >= FullFirstSteps && step < steps - 1 && skipsInARow < MaxSkipsInARow;
+}

@@ -1,0 +1,96 @@
+using Ttm.Models.Sampling;
+using static TorchSharp.torch;
+
+namespace Ttm.Models.Tests;
+
+public sealed class StepCacheTests
+{
+    /// <summary>Skips every step it is allowed to (any change is below the threshold).</summary>
+    static readonly StepCachePolicy SkipWherever = new("skip-wherever", 1e9f, 2, 1);
+    /// <summary>Takes the cached path but never skips (no change is below the threshold).</summary>
+    static readonly StepCachePolicy NeverBelow = new("never-below", 1e-30f, 2, 1);
+
+    static (VideoDit Model, FlowSampler Sampler) Sampler()
+    {
+        var model = new VideoDit(TestWorld.Config(ModelStage.Video, prediction: Prediction.Sample));
+        TestWorld.Randomise(model);
+        using (no_grad())
+            foreach (var block in model.Blocks)
+            {
+                block.AddedSelfGate?.fill_(0.5f);
+                block.AddedCrossGate?.fill_(0.5f);
+            }
+        model.eval();
+        return (model, new FlowSampler(model));
+    }
+
+    [Fact]
+    public void CachedPath_ThatNeverSkips_IsBitIdenticalToNoCache()
+    {
+        var (model, sampler) = Sampler();
+        using var _ = model;
+        using var conditions = TestWorld.Conditions(model.Config, 2, seed: 1);
+        var exact = new SamplingOptions(6, GuidanceScales.Default, Seed: 5);
+        using var plain = sampler.Sample(conditions, exact);
+        using var cached = sampler.Sample(conditions, exact with { Cache = NeverBelow });
+        Assert.True(plain.eq(cached).all().item<bool>(), $"differs by {(plain - cached).abs().max().item<float>()}");
+        Assert.Equal(0, sampler.Counters.CachedSteps);
+    }
+
+    [Fact]
+    public void SkippingPolicy_SkipsOnlyWhereAllowed_AndCountsOneBlockPerSkippedStep()
+    {
+        var (model, sampler) = Sampler();
+        using var _ = model;
+        using var conditions = TestWorld.Conditions(model.Config, 2, seed: 1);
+        var options = new SamplingOptions(8, GuidanceScales.Default, Seed: 5, SkipWherever);
+        using var request = sampler.Start(conditions, options);
+        var skipped = new List<int>();
+        while (!request.IsDone)
+        {
+            int before = request.CachedSteps, step = request.Step;
+            foreach (var result in sampler.Advance([request])) result.Dispose();
+            if (request.CachedSteps > before) skipped.Add(step);
+        }
+        // Step 0 in full (FullFirstSteps 1), then at most two skips in a row, and the last step (7) in full.
+        Assert.Equal([1, 2, 4, 5], skipped);
+        int depth = model.Config.Depth;
+        Assert.Equal(4 * depth + 4, request.BlockForwards);
+        Assert.Equal((8L, 4L, 4L * depth + 4), sampler.Counters);
+        using var exact = sampler.Sample(conditions, options with { Cache = null });
+        Assert.True(request.State.isfinite().all().item<bool>());
+        Assert.False(exact.allclose(request.State), "skipping steps of a random network should change the sample");
+    }
+
+    [Fact]
+    public void InABatch_ARequestWithTheCacheOff_IsComputedInFull_WhileItsPartnerSkips()
+    {
+        var (model, sampler) = Sampler();
+        using var _ = model;
+        using var c1 = TestWorld.Conditions(model.Config, 1, seed: 1);
+        using var c2 = TestWorld.Conditions(model.Config, 3, seed: 2);
+        var exact = new SamplingOptions(6, GuidanceScales.Default, Seed: 1);
+        using var alone = sampler.Sample(c1, exact);
+
+        using var r1 = sampler.Start(c1, exact);
+        using var r2 = sampler.Start(c2, new SamplingOptions(6, new GuidanceScales(1f, 1f), Seed: 2, SkipWherever)); // one row, skipping
+        while (!r1.IsDone)
+            foreach (var result in sampler.Advance([r1, r2])) result.Dispose();
+
+        Assert.Equal(0, r1.CachedSteps);
+        Assert.Equal(6 * model.Config.Depth, r1.BlockForwards);
+        Assert.True(r2.CachedSteps >= 2, $"the partner skipped {r2.CachedSteps} steps");
+        Assert.True(allclose(alone, r1.State, rtol: 1e-4, atol: 1e-5), $"the exact request differs by {(alone - r1.State).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void Policies_OffFirst_AndUnknownNamesAreRefused()
+    {
+        Assert.Same(StepCachePolicy.Off, StepCachePolicy.Named[0]);
+        Assert.True(StepCachePolicy.Off.IsOff);
+        Assert.All(StepCachePolicy.Named.Skip(1), p => Assert.False(p.IsOff));
+        Assert.Same(StepCachePolicy.Balanced, StepCachePolicy.Parse("Balanced"));
+        var error = Assert.Throws<ArgumentException>(() => StepCachePolicy.Parse("fast"));
+        Assert.Contains("off, balanced, aggressive", error.Message);
+    }
+}
