@@ -66,6 +66,46 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task AStepCachedRun_SharesPassesWithAnExactOne_WhichStaysItsSoloSample_AndTheSkipsAreCounted()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 8);
+        using var c1 = Conditions(7, "the red square moves left");
+        using var c2 = Conditions(8, "the blue circle moves up");
+        var exact = new SamplingOptions(16, GuidanceScales.Default, 1);
+        var cached = new SamplingOptions(16, GuidanceScales.Default, 2, StepCachePolicy.Balanced);
+        using var alone = Sampler.Sample(c1, exact);
+        long skipsSeen = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument == DeviceMetrics.CachedSteps) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag is { Key: "tenant", Value: "cached" }) Interlocked.Add(ref skipsSeen, value);
+        });
+        listener.Start();
+        var before = Sampler.Counters;
+
+        var (blocker, gate) = Occupy(worker);
+        var runs = new[] { (c1, exact, "exact"), (c2, cached, "cached") }.Select(r => Task.Run(async () =>
+            (await new StageRunner(worker.StepperFor(r.Item3)).RunAsync(Sampler, r.Item1, r.Item2, StageHooks.None, CancellationToken.None)).Sample)).ToList();
+        while (worker.QueueDepth < 2) await Task.Delay(5);
+        gate.Set();
+        await blocker;
+        var samples = await Task.WhenAll(runs);
+
+        Assert.True(allclose(alone, samples[0], rtol: 1e-4, atol: 1e-4), $"the exact run differs by {(alone - samples[0]).abs().max().item<float>()}");
+        var after = Sampler.Counters;
+        long skipped = after.CachedSteps - before.CachedSteps;
+        Assert.InRange(skipped, 1, 16 - 3); // the first two and the last step always run in full
+        Assert.Equal(skipped, Interlocked.Read(ref skipsSeen));
+        Assert.Equal(32L * fixture.Models.Motion.Config.Depth - skipped * (fixture.Models.Motion.Config.Depth - 1), after.BlockForwards - before.BlockForwards);
+        foreach (var t in samples) t.Dispose();
+    }
+
+    [Fact]
     public async Task AFloodFromOneTenant_DoesNotStarveAnother()
     {
         using var worker = new DeviceWorker("test", maxBatch: 1);

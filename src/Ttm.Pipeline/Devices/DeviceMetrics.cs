@@ -20,6 +20,8 @@ public static class DeviceMetrics
         "Time a unit of work waited for its device");
     public static readonly Counter<long> Steps = Meter.CreateCounter<long>("ttm.device.steps", "{step}",
         "Denoising steps taken, per tenant and model");
+    public static readonly Counter<long> CachedSteps = Meter.CreateCounter<long>("ttm.device.steps.cached", "{step}",
+        "Denoising steps that reused the step cache (first block only), per tenant and model");
     public static readonly UpDownCounter<int> ActiveGenerations = Meter.CreateUpDownCounter<int>("ttm.generations.active", "{generation}",
         "Generations in flight, per stage and tenant");
 

@@ -208,6 +208,7 @@ public sealed class DeviceWorker : IDisposable
     void RunSteps(List<StepWork> batch)
     {
         var clock = Stopwatch.StartNew();
+        var cachedBefore = batch.Select(w => w.Request.CachedSteps).ToArray();
         try
         {
             var results = batch[0].Sampler.Advance(batch.Select(w => w.Request).ToList());
@@ -221,8 +222,12 @@ public sealed class DeviceWorker : IDisposable
         double seconds = clock.Elapsed.TotalSeconds;
         DeviceMetrics.BatchSize.Record(batch.Count, new KeyValuePair<string, object?>("device", Name));
         DeviceMetrics.StepSeconds.Record(seconds, new KeyValuePair<string, object?>("device", Name));
-        foreach (var work in batch)
-            DeviceMetrics.Steps.Add(1, new("tenant", work.Tenant), new("model", work.Sampler.Model.Config.Stage.ToString()));
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var (work, tenant, model) = (batch[i], new KeyValuePair<string, object?>("tenant", batch[i].Tenant), new KeyValuePair<string, object?>("model", batch[i].Sampler.Model.Config.Stage.ToString()));
+            DeviceMetrics.Steps.Add(1, tenant, model);
+            if (work.Request.CachedSteps > cachedBefore[i]) DeviceMetrics.CachedSteps.Add(1, tenant, model);
+        }
         lock (gate)
         {
             batches++;
