@@ -87,9 +87,18 @@ static class BenchCommand
         var runs = new Option<int>("--runs") { DefaultValueFactory = _ => 3 };
         var steps = Steps();
         var json = JsonFile();
-        var command = new Command("pipeline", "Per-stage wall time (plan, segment, motion, video, encode) and peak memory of in-process generations") { image, prompt, runs, steps, json };
+        var photos = new Option<bool>("--photos") { Description = "The photograph cases instead (chelsea, coffee, astronaut from artifacts/photos, each with a sentence naming its subject)" };
+        var command = new Command("pipeline", "Per-stage wall time (plan, segment, motion, video, encode) and peak memory of in-process generations") { image, prompt, runs, steps, photos, json };
         command.SetAction(async (result, cancellationToken) =>
         {
+            if (result.GetValue(photos))
+            {
+                using var photoModels = LoadModels();
+                var folder = ModelFiles.Locate(Path.Combine("artifacts", "photos"));
+                await Print(await PipelineBenchmark.RunPhotosAsync(photoModels, folder, result.GetValue(runs), result.GetValue(steps), cancellationToken),
+                    result.GetValue(json), cancellationToken);
+                return;
+            }
             var bytes = result.GetValue(image) is { } file ? await File.ReadAllBytesAsync(file.FullName, cancellationToken) : await Sample(cancellationToken);
             using var models = LoadModels();
             await Print(await PipelineBenchmark.RunAsync(models, bytes, result.GetValue(prompt)!, result.GetValue(runs), result.GetValue(steps), cancellationToken),

@@ -11,9 +11,10 @@ public sealed record GroundedObject(int Index, string Name, Mask? Mask, string M
 /// 1. request hints (points / boxes) prompt SAM directly;
 /// 2. an object with a colour word is seeded at the centre of the largest blob of pixels near that colour
 ///    and prompted as a point (other objects' seeds excluded);
-/// 3. otherwise automatic masks (a grid of point prompts, skipping points on background already found) are
-///    matched by colour and shape words, and objects with neither take the remaining masks largest first, in
-///    order of mention;
+/// 3. otherwise automatic masks (a grid of point prompts from the centre out, skipping points on background already
+///    found) are matched by colour and shape words, and objects with neither take the remaining masks nearest the
+///    centre first (a photograph's subject), in order of mention: when no object left has such words, the search
+///    stops as soon as it has a mask for each;
 /// an object that nothing matches gets no mask (Method "missing") and the plan says so.
 /// </summary>
 public sealed class Grounding(SamSegmenter segmenter)
@@ -65,14 +66,17 @@ public sealed class Grounding(SamSegmenter segmenter)
         var rest = Enumerable.Range(0, objects.Count).Where(i => result[i] is null).ToList();
         if (rest.Count > 0)
         {
-            var candidates = segmenter.SegmentEverything(embedding, known: masks).ToList();
+            bool worded = rest.Any(i => Worded(objects[i]));
+            var candidates = segmenter.SegmentEverything(embedding, known: masks, enough: worded ? null : rest.Count).ToList();
             foreach (var (i, mask, detail) in Match(image, rest.Select(i => (i, objects[i])).ToList(), candidates))
                 result[i] = new GroundedObject(i, objects[i].Name, mask, mask is null ? "missing" : "automatic", detail);
         }
         return result.Select(r => r!).ToList();
     }
 
-    /// <summary>Greedy matching of objects to automatic masks by colour and shape words; the rest by size.</summary>
+    static bool Worded(ObjectPrompt o) => o.Colour is not null && ColourValues.ContainsKey(o.Colour) || o.Noun is not null && Fill.ContainsKey(o.Noun);
+
+    /// <summary>Greedy matching of objects to automatic masks by colour and shape words; the rest take the masks found first (nearest the centre).</summary>
     static IEnumerable<(int Index, Mask? Mask, string Detail)> Match(RgbImage image, List<(int Index, ObjectPrompt Object)> objects, List<Mask> candidates)
     {
         var free = new List<Mask>(candidates);
@@ -100,9 +104,9 @@ public sealed class Grounding(SamSegmenter segmenter)
         }
         foreach (var (index, _) in objects.Where(o => !done.Contains(o.Index)))
         {
-            var largest = free.OrderByDescending(m => m.Area).FirstOrDefault();
-            if (largest is not null) free.Remove(largest);
-            yield return (index, largest, largest is null ? "no mask left for this object" : "largest remaining automatic mask");
+            var nearest = free.FirstOrDefault();
+            if (nearest is not null) free.Remove(nearest);
+            yield return (index, nearest, nearest is null ? "no object-like mask found for this object" : "the remaining automatic mask nearest the centre");
         }
     }
 

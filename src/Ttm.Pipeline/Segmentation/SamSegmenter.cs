@@ -44,15 +44,21 @@ public sealed class SamSegmenter : IDisposable
         float scale = InputSize / (float)Math.Max(image.Width, image.Height);
         int w = (int)Math.Round(image.Width * scale), h = (int)Math.Round(image.Height * scale);
         var resized = ImageInput.Resize(image, w, h);
-        var input = new DenseTensor<float>([1, 3, InputSize, InputSize]); // padded bottom/right with zeros after normalisation
-        for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
+        // [1, 3, 1024, 1024], zero (after normalisation) below and right of the image; filled plane by plane from the bytes.
+        var values = new float[3 * InputSize * InputSize];
+        var pixels = resized.Pixels;
+        for (int c = 0; c < 3; c++)
         {
-            var (r, g, b) = resized[x, y];
-            input[0, 0, y, x] = (r - Mean[0]) / Std[0];
-            input[0, 1, y, x] = (g - Mean[1]) / Std[1];
-            input[0, 2, y, x] = (b - Mean[2]) / Std[2];
+            float mean = Mean[c], std = Std[c];
+            var plane = values.AsSpan(c * InputSize * InputSize, InputSize * InputSize);
+            for (int y = 0; y < h; y++)
+            {
+                var row = plane.Slice(y * InputSize, w);
+                int source = y * w * 3 + c;
+                for (int x = 0; x < w; x++) row[x] = (pixels[source + x * 3] - mean) / std;
+            }
         }
+        var input = new DenseTensor<float>(values, [1, 3, InputSize, InputSize]);
         using var results = encoder.Run([NamedOnnxValue.CreateFromTensor(encoderInput, input)]);
         var features = results.First().AsTensor<float>().ToDenseTensor();
         return new Embedding(features, image.Width, image.Height, scale);
@@ -115,32 +121,34 @@ public sealed class SamSegmenter : IDisposable
         };
         Interlocked.Increment(ref decodes);
         using var results = decoder.Run(inputs.Where(i => decoder.InputMetadata.ContainsKey(i.Name)).ToList());
-        var masks = results.First(r => r.Name == "masks").AsTensor<float>(); // (1, K, H, W) logits
+        var masks = results.First(r => r.Name == "masks").AsTensor<float>().ToDenseTensor(); // (1, K, H, W) logits
         var scores = results.First(r => r.Name == "iou_predictions").AsTensor<float>(); // (1, K)
         int best = 0;
         for (int k = 1; k < scores.Dimensions[1]; k++) if (scores[0, k] > scores[0, best]) best = k;
         int height = masks.Dimensions[2], width = masks.Dimensions[3];
+        var logits = masks.Buffer.Span.Slice(best * width * height, width * height);
         var pixels = new bool[width * height];
-        for (int y = 0; y < height; y++)
-        for (int x = 0; x < width; x++)
-            pixels[y * width + x] = masks[0, best, y, x] > 0;
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = logits[i] > 0;
         return new Mask(width, height, pixels, scores[0, best]);
     }
 
     /// <summary>
-    /// Automatic masks: a grid of single-point prompts, from the centre out; keeps confident masks that are neither background-sized
-    /// (over 40 % of the image) nor specks, and drops near-duplicates (IoU over 0.7, the more confident stays), and
-    /// masks overlapping one of <paramref name="known"/> by IoU 0.5 or more. A point inside a background mask already
-    /// decoded, or inside a known mask, is skipped: SAM would answer it with that mask again (a point inside a kept
-    /// object is not skipped: it may give the whole where the first gave a part). <paramref name="everyPoint"/>
-    /// decodes every point regardless (SAM's own automatic generator; the reference the skipping is measured against).
+    /// Automatic masks: a grid of single-point prompts from the centre out (odd by default, so the first is the centre itself),
+    /// one decoder run each; a mask that passes is refined once (the point plus its box, as <see cref="Segment"/>). Keeps confident masks that are neither background nor specks,
+    /// drops near-duplicates (IoU over 0.7, the more confident stays) and masks overlapping one of <paramref name="known"/> by
+    /// IoU 0.5 or more, in the order found: the nearest the centre first. A point inside a background mask already decoded, or
+    /// inside a known mask, is skipped: SAM would answer it with that mask again (a point inside a kept object is not skipped:
+    /// it may give the whole where the first gave a part). <paramref name="enough"/> stops the search once that many masks are
+    /// kept. <paramref name="everyPoint"/> decodes every point regardless (SAM's own automatic generator; the reference the
+    /// skipping is measured against).
     /// </summary>
-    public IReadOnlyList<Mask> SegmentEverything(Embedding embedding, int grid = 10, float minScore = 0.8f, IReadOnlyList<Mask>? known = null,
-        bool everyPoint = false)
+    public IReadOnlyList<Mask> SegmentEverything(Embedding embedding, int grid = 9, float minScore = 0.8f, IReadOnlyList<Mask>? known = null,
+        bool everyPoint = false, int? enough = null)
     {
         var kept = new List<Mask>();
         var covered = new List<Mask>(known ?? []);
         long pixels = (long)embedding.Width * embedding.Height;
+        bool Object(Mask mask) => mask.Score >= minScore && !mask.IsBackground && mask.Area >= Math.Max(4, 0.001 * pixels);
         // From the centre out (measured: 94 decodes on the astronaut photograph against 114 row by row).
         var points = from gy in Enumerable.Range(0, grid)
                      from gx in Enumerable.Range(0, grid)
@@ -150,11 +158,14 @@ public sealed class SamSegmenter : IDisposable
                      select (X: x, Y: y);
         foreach (var (x, y) in points)
         {
+            if (kept.Count >= enough) break;
             if (!everyPoint && covered.Any(m => m.Contains(x, y))) continue;
-            var mask = Segment(embedding, ObjectHint.At(x, y));
-            int area = mask.Area;
-            if (mask.Score >= minScore && area > 0.4 * pixels) covered.Add(mask); // background: its points would say so again
-            if (mask.Score < minScore || area > 0.4 * pixels || area < Math.Max(4, 0.001 * pixels)) continue;
+            var hint = ObjectHint.At(x, y);
+            var mask = Decode(embedding, hint);
+            if (mask.Score >= minScore && mask.IsBackground) covered.Add(mask); // its points would say so again
+            if (!Object(mask)) continue;
+            var refined = Decode(embedding, hint with { Box = mask.Bounds() });
+            if (Object(refined)) mask = refined;
             if (known is not null && known.Any(k => k.Iou(mask) >= 0.5)) continue;
             int duplicate = kept.FindIndex(k => k.Iou(mask) > 0.7);
             if (duplicate < 0) kept.Add(mask);
@@ -163,7 +174,7 @@ public sealed class SamSegmenter : IDisposable
         return kept;
     }
 
-    /// <summary>Decoder runs so far (two per point prompt: the point, then the point and the first mask's box).</summary>
+    /// <summary>Decoder runs so far (two per <see cref="Segment"/> of a point prompt; one per point of the automatic search and one per mask it keeps).</summary>
     public long Decodes => Interlocked.Read(ref decodes);
 
     public void Dispose()
