@@ -43,11 +43,17 @@ public sealed class DeviceStages(PipelineModels models)
         float shrink = Math.Min(1f, SamSegmenter.InputSize / (float)Math.Max(cropW, cropH));
         var segmentable = ImageInput.Resize(cropped, Math.Max(1, (int)(cropW * shrink)), Math.Max(1, (int)(cropH * shrink)));
         var hints = request.Hints.Select(h => h is null ? null : Rescale(h, cropX, cropY, shrink)).ToList();
+        // The prompts' text states, encoded (and cached) on a pool thread while the device segments: the stage's set-up then
+        // finds them, and its first step joins the next pass instead of waiting behind it.
+        var text = models.Text.For(request.Tenant);
+        var prompts = new[] { plan.Prompt, plan.MotionPrompt }.Concat(plan.Objects.Select(o => o.LocalPrompt)).Distinct().ToList();
+        var encoded = Task.Run(() => { foreach (var prompt in prompts) text.Encode(prompt); }, cancellationToken);
         IReadOnlyList<GroundedObject> grounded;
         using (models.Device.Enter("segment", request.Tenant))
             grounded = await models.Device.RunAsync(
                 () => new Grounding(models.Segmenter).Ground(segmentable, models.Segmenter.Embed(segmentable), plan.Objects, hints),
                 request.Tenant, cancellationToken, request.Priority);
+        await encoded;
         var (firstMasks, firstFrame, maskFrames) = FirstFrame(grounded, image);
         using var _ = firstMasks;
         using var __ = firstFrame;
@@ -56,7 +62,7 @@ public sealed class DeviceStages(PipelineModels models)
         // Image-to-Motion ŝ, then Motion-to-Video x̂: every step on the device worker, in this tenant's turn.
         var motionStage = await Hooks(PipelineStage.Motion, request, scale, events, cancellationToken);
         var videoStage = await Hooks(PipelineStage.Video, request, scale, events, cancellationToken);
-        var chain = new TwoStageChain(models.MotionSampler, models.VideoSampler, models.Text.For(request.Tenant), new StageRunner(models.Device.StepperFor(request.Tenant, request.Priority)));
+        var chain = new TwoStageChain(models.MotionSampler, models.VideoSampler, text, new StageRunner(models.Device.StepperFor(request.Tenant, request.Priority)));
         var input = new GenerationInput(firstFrame, firstMasks, plan.Prompt, plan.MotionPrompt, plan.Objects.Select(o => o.LocalPrompt).ToList(),
             new SamplingOptions(request.MotionSteps, request.MotionGuidance, request.Seed, request.StepCache),
             new SamplingOptions(request.VideoSteps, request.VideoGuidance, request.Seed, request.StepCache));

@@ -16,7 +16,9 @@ public sealed class ServingBenchmarkTests
         Assert.All(report.Throughput, l => Assert.True(l.GenerationsPerMinute > 0));
         var admission = report.AdmissionLatency;
         Assert.Equal((8, 3), (admission.Busy, admission.Probes));
-        Assert.True(admission.PassSeconds > 0 && admission.FirstStepSecondsP50 >= admission.PassSeconds, $"{admission}");
-        Assert.Equal(Math.Round(admission.FirstStepSecondsP50 - admission.PassSeconds, 3), admission.WaitSecondsP50);
+        // The device's clock saw each probe's first step wait, and the client saw its preview after that wait and a pass.
+        Assert.True(admission.PassSecondsMean > 0 && admission.PassSecondsMax >= admission.PassSecondsMean, $"{admission}");
+        Assert.InRange(admission.WaitSecondsP50, 0, admission.WaitSecondsMax);
+        Assert.True(admission.FirstPreviewSecondsP50 > admission.WaitSecondsP50, $"{admission}");
     }
 }

@@ -17,7 +17,7 @@ public static class DeviceMetrics
     public static readonly Histogram<double> StepSeconds = Meter.CreateHistogram<double>("ttm.device.step.duration", "s",
         "Wall time of one batched forward pass and Euler step");
     public static readonly Histogram<double> QueueSeconds = Meter.CreateHistogram<double>("ttm.device.queue.wait", "s",
-        "Time a unit of work waited for its device");
+        "Time a unit of work waited for its device, per tenant and kind of work (step, job)");
     public static readonly Counter<long> Steps = Meter.CreateCounter<long>("ttm.device.steps", "{step}",
         "Denoising steps taken, per tenant and model");
     public static readonly Counter<long> CachedSteps = Meter.CreateCounter<long>("ttm.device.steps.cached", "{step}",

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Ttm.Models.Sampling;
 
 namespace Ttm.Pipeline.Devices;
@@ -14,7 +15,8 @@ abstract class DeviceWork(string tenant, WorkPriority priority)
 {
     public string Tenant { get; } = tenant;
     public WorkPriority Priority { get; } = priority;
-    public long EnqueuedTicks { get; } = Environment.TickCount64;
+    public long EnqueuedTimestamp { get; } = Stopwatch.GetTimestamp();
+    public abstract string Kind { get; }
     public abstract void Fail(Exception error);
     public abstract void Cancel();
 }
@@ -26,6 +28,7 @@ sealed class StepWork(FlowSampler sampler, SamplingRequest request, string tenan
     public SamplingRequest Request { get; } = request;
     public TaskCompletionSource<StepResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    public override string Kind => "step";
     public bool CanJoin(StepWork other) => ReferenceEquals(Sampler.Model, other.Sampler.Model);
     public override void Fail(Exception error) => Completion.TrySetException(error);
     public override void Cancel() => Completion.TrySetCanceled();
@@ -35,6 +38,7 @@ sealed class StepWork(FlowSampler sampler, SamplingRequest request, string tenan
 sealed class JobWork<T>(Func<T> job, string tenant, WorkPriority priority) : DeviceWork(tenant, priority), IJobWork
 {
     public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public override string Kind => "job";
 
     public void Run()
     {

@@ -27,9 +27,17 @@ public sealed class DeviceWorker : IDisposable
     readonly object gate = new();
     readonly FairQueue queue;
     HashSet<string> lastServed = [];
+    TimeSpan lastServedGrace;
 
     /// <summary>How long the device waits for the tenants of the last pass to ask for their next step before it starts one without them.</summary>
     public static readonly TimeSpan NextStepGrace = TimeSpan.FromMilliseconds(3);
+
+    /// <summary>
+    /// How long the device waits, after a job (segmentation), for that tenant's first denoising step: the stage's set-up
+    /// (the segmentation event, its conditions) takes ~10 ms, and without the wait the next pass of everyone else starts
+    /// first and the new generation waits that whole pass (measured: 0.35 s at 8 mid-stage on 2 cores).
+    /// </summary>
+    public static readonly TimeSpan FirstStepGrace = TimeSpan.FromMilliseconds(25);
     readonly Dictionary<(string Stage, string Tenant), int> active = [];
     readonly Thread thread;
     readonly int threads;
@@ -188,13 +196,15 @@ public sealed class DeviceWorker : IDisposable
                 // instead of waiting a whole pass behind them each step.
                 var grace = Stopwatch.StartNew();
                 while (!stopping && lastServed.Count > 0 && !lastServed.Any(queue.HasWorkFrom)
-                       && grace.Elapsed < NextStepGrace && Monitor.Wait(gate, NextStepGrace - grace.Elapsed)) { }
+                       && grace.Elapsed < lastServedGrace && Monitor.Wait(gate, lastServedGrace - grace.Elapsed)) { }
                 if (stopping) break;
                 batch = queue.TakeBatch(MaxBatch, PartnerWindow.TotalSeconds);
-                lastServed = batch.OfType<StepWork>().Select(w => w.Tenant).ToHashSet();
+                lastServed = batch.Select(w => w.Tenant).ToHashSet();
+                lastServedGrace = batch[0] is IJobWork ? FirstStepGrace : NextStepGrace;
             }
             foreach (var work in batch)
-                DeviceMetrics.QueueSeconds.Record((Environment.TickCount64 - work.EnqueuedTicks) / 1000.0);
+                DeviceMetrics.QueueSeconds.Record(Stopwatch.GetElapsedTime(work.EnqueuedTimestamp).TotalSeconds,
+                    new("device", Name), new("tenant", work.Tenant), new("work", work.Kind));
             var clock = Stopwatch.StartNew();
             if (batch[0] is IJobWork job) job.Run();
             else RunSteps(batch.Cast<StepWork>().ToList());
