@@ -155,6 +155,40 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task AfterATenantsJob_ItsNextWorkAMomentLater_RunsBeforeAnotherTenantsWaitingWork()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 1);
+        var order = new List<string>();
+        var (blocker, gate) = Occupy(worker);
+        var first = Job(worker, "light", order);
+        var heavy = Enumerable.Range(0, 12).Select(_ => worker.RunAsync(() =>
+        {
+            Thread.Sleep(100);
+            lock (order) order.Add("heavy");
+            return 0;
+        }, "heavy")).ToList();
+        gate.Set();
+        await blocker;
+        while (Count(order) < 3) await Task.Delay(1); // light ran once, heavy is far ahead in device time and always waiting
+
+        // The "segmentation" job, then, after a few milliseconds of set-up off the device, the "first step".
+        var stepWait = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Job(worker, "light", order).ContinueWith(_ =>
+        {
+            Thread.Sleep(2);
+            var asked = System.Diagnostics.Stopwatch.StartNew();
+            _ = worker.RunAsync(() => { stepWait.SetResult(asked.Elapsed.TotalSeconds); lock (order) order.Add("light-step"); return 0; }, "light");
+        }, TaskScheduler.Default);
+        double waited = await stepWait.Task;
+        await Task.WhenAll(heavy.Append(first));
+
+        // Without the wait after a job, heavy's next 100 ms job would start in the gap and the step would wait it out.
+        var after = order.Skip(order.LastIndexOf("light")).Take(2).ToList();
+        Assert.Equal(["light", "light-step"], after);
+        Assert.True(waited < DeviceWorker.FirstStepGrace.TotalSeconds + 0.05, $"the step waited {waited:F3} s");
+    }
+
+    [Fact]
     public async Task ANewcomer_StartsEvenWithThoseWaiting_NotAhead()
     {
         using var worker = new DeviceWorker("test", maxBatch: 1, catchUpCredit: TimeSpan.FromSeconds(10));
