@@ -25,6 +25,11 @@ public static class SyntheticConditions
         new(Enumerable.Range(0, length * config.TextWidth).Select(_ => random.NextSingle()).ToArray(), length, config.TextWidth);
 
     /// <summary>Conditions for the config's stage: stage 1 from the first masks, stage 2 from the whole trajectory.</summary>
+    /// <summary>Tokens of the global prompt and of object i's local prompt.</summary>
+    public const int TextTokens = 20;
+
+    public static IReadOnlyList<int> LocalTokens(int objects) => Enumerable.Range(0, objects).Select(i => 8 + i).ToList();
+
     public static StageConditions For(TtmConfig config, int seed, int objects = 3)
     {
         var random = new Random(seed);
@@ -35,8 +40,8 @@ public static class SyntheticConditions
         using var image = noise * 2 - 1;
         using var firstMasks = trajectory.select(2, 0);
         return config.Stage == ModelStage.Motion
-            ? StageConditions.ForMotion(firstMasks, image, Text(config, random, 20), config.Frames)
-            : StageConditions.ForVideo(config, image, trajectory, Text(config, random, 20),
-                Enumerable.Range(0, objects).Select(i => Text(config, random, 8 + i)).ToList());
+            ? StageConditions.ForMotion(firstMasks, image, Text(config, random, TextTokens), config.Frames)
+            : StageConditions.ForVideo(config, image, trajectory, Text(config, random, TextTokens),
+                LocalTokens(objects).Select(length => Text(config, random, length)).ToList());
     }
 }

@@ -51,13 +51,18 @@ static class BenchCommand
         var size = new Option<string>("--size") { DefaultValueFactory = _ => "tiny" };
         var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 10 };
         var json = JsonFile();
-        var command = new Command("forward", "One stage-2 forward pass at batch 1 and 8: masked layers on/off, grouped vs dense Eq. 3; parameters per size") { size, repeats, json };
-        command.SetAction((result, cancellationToken) => Print(new
+        var command = new Command("forward", "One stage-2 forward pass at batch 1 and 8: masked layers on/off, grouped vs dense Eq. 3, each as a share of libtorch's GEMM rate; parameters per size") { size, repeats, json };
+        command.SetAction((result, cancellationToken) =>
         {
-            threads = TorchSharp.torch.get_num_threads(),
-            parameters = ForwardBenchmark.ParameterCounts(),
-            forward = ForwardBenchmark.Run(result.GetValue(size)!, result.GetValue(repeats)),
-        }, result.GetValue(json), cancellationToken));
+            var gemm = ForwardBenchmark.GemmGflops();
+            return Print(new
+            {
+                threads = TorchSharp.torch.get_num_threads(),
+                gemm_gflops = gemm,
+                parameters = ForwardBenchmark.ParameterCounts(),
+                forward = ForwardBenchmark.Run(gemm, result.GetValue(size)!, result.GetValue(repeats)),
+            }, result.GetValue(json), cancellationToken);
+        });
         return command;
     }
 

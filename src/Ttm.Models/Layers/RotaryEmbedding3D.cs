@@ -9,8 +9,8 @@ namespace Ttm.Models.Layers;
 /// </summary>
 public sealed class RotaryEmbedding3D : IDisposable
 {
-    readonly Tensor cos; // (N, d/2)
-    readonly Tensor sin; // (N, d/2)
+    readonly Tensor cosPairs; // (N, d): cos of each pair, twice
+    readonly Tensor sinPairs; // (N, d): −sin then +sin for each pair
 
     public RotaryEmbedding3D(int headDim, int frames, int rows, int columns, double theta = 100.0)
     {
@@ -29,30 +29,36 @@ public sealed class RotaryEmbedding3D : IDisposable
             for (int k = 0; k < yPairs; k++) angles[o++] = y * Frequency(k, yPairs, theta);
             for (int k = 0; k < xPairs; k++) angles[o++] = x * Frequency(k, xPairs, theta);
         }
-        using var a = tensor(angles, [n, half]);
-        cos = a.cos().DetachFromDisposeScope();
-        sin = a.sin().DetachFromDisposeScope();
+        using var scope = NewDisposeScope();
+        var a = tensor(angles, [n, half]);
+        var c = a.cos().unsqueeze(-1); // (N, d/2, 1)
+        var s = a.sin().unsqueeze(-1);
+        cosPairs = cat([c, c], -1).reshape(n, 2 * half).DetachFromDisposeScope();
+        sinPairs = cat([s.neg(), s], -1).reshape(n, 2 * half).DetachFromDisposeScope();
     }
 
     static float Frequency(int k, int pairs, double theta) => (float)Math.Pow(theta, -(double)k / pairs);
 
     /// <summary>Rotates queries or keys laid out as (B, heads, N, d).</summary>
+    /// <summary>
+    /// Rotates each pair (x₂ᵢ, x₂ᵢ₊₁) of the last dimension by its token's angles: (x₂ᵢ cos − x₂ᵢ₊₁ sin, x₂ᵢ₊₁ cos + x₂ᵢ sin),
+    /// as x · cos‖cos + swap(x) · (−sin‖sin): three element-wise operations and one copy over the whole tensor (the
+    /// same products and sums, so the same values as rotating the pairs one by one).
+    /// </summary>
+    /// <param name="x">(…, N, d), e.g. (B, h, N, d) or (2, B, h, N, d) for queries and keys at once</param>
     public Tensor Apply(Tensor x)
     {
         using var scope = NewDisposeScope();
         var shape = x.shape;
-        var pairs = x.reshape(shape[0], shape[1], shape[2], shape[3] / 2, 2); // (B, h, N, d/2, 2)
-        var even = pairs.select(-1, 0);
-        var odd = pairs.select(-1, 1);
-        var c = cos.to(x.dtype, x.device);
-        var s = sin.to(x.dtype, x.device);
-        var rotated = stack([even * c - odd * s, even * s + odd * c], -1); // (B, h, N, d/2, 2)
-        return rotated.reshape(shape).MoveToOuterDisposeScope();
+        var swapped = x.reshape([.. shape[..^1], shape[^1] / 2, 2]).flip(-1).reshape(shape); // (…, N, d): (x₂ᵢ₊₁, x₂ᵢ)
+        var c = cosPairs.to(x.dtype, x.device);
+        var s = sinPairs.to(x.dtype, x.device);
+        return (x * c + swapped * s).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
-        cos.Dispose();
-        sin.Dispose();
+        cosPairs.Dispose();
+        sinPairs.Dispose();
     }
 }

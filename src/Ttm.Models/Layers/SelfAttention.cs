@@ -25,7 +25,8 @@ public sealed class SelfAttention : nn.Module
     {
         var (b, n, d) = (x.shape[0], x.shape[1], x.shape[2]);
         var qkvHeads = qkv.forward(x).view(b, n, 3, heads, d / heads).permute(2, 0, 3, 1, 4); // (3, B, h, N, d/h)
-        return (rope.Apply(qkvHeads[0]), rope.Apply(qkvHeads[1]), qkvHeads[2]);
+        var rotated = rope.Apply(qkvHeads.narrow(0, 0, 2)); // (2, B, h, N, d/h): queries and keys in one pass
+        return (rotated[0], rotated[1], qkvHeads[2]);
     }
 
     /// <summary>Merges heads (B, heads, N, d) and applies the output projection.</summary>
