@@ -22,8 +22,8 @@ public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IR
 
 /// <summary>
 /// The stages that need the accelerator: segment s(0) → Image-to-Motion ŝ → Motion-to-Video x̂, every network
-/// step and the segmenter run on the models' device worker. Emits SegmentationReady, StagePreview and MotionDone;
-/// the clock follows the stages (for failure reports and timings).
+/// step on the models' device worker, the segmenter on their segmentation worker (the same one on a CPU). Emits
+/// SegmentationReady, StagePreview and MotionDone; the clock follows the stages (for failure reports and timings).
 /// No dispose scope spans an await here: scopes are per thread, and a continuation's thread may meanwhile run
 /// another generation, whose tensors would land in this one's scope and die with it. Tensors kept across awaits
 /// are disposed by <c>using</c>; each synchronous piece of tensor work has its own scope.
@@ -50,7 +50,7 @@ public sealed class DeviceStages(PipelineModels models)
         var encoded = Task.Run(() => { foreach (var prompt in prompts) text.Encode(prompt); }, cancellationToken);
         IReadOnlyList<GroundedObject> grounded;
         using (models.Device.Enter("segment", request.Tenant))
-            grounded = await models.Device.RunAsync(
+            grounded = await models.SegmentationWorker.RunAsync(
                 () => new Grounding(models.Segmenter).Ground(segmentable, models.Segmenter.Embed(segmentable), plan.Objects, hints),
                 request.Tenant, cancellationToken, request.Priority);
         await encoded;

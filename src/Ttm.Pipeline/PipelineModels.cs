@@ -10,19 +10,41 @@ namespace Ttm.Pipeline;
 
 /// <summary>
 /// Everything a pipeline needs loaded once per process: both networks (with their samplers), the text encoder,
-/// the segmenter, the planner, and the device worker that runs every step of the networks and the segmenter.
+/// the segmenter, the planner, the device worker that runs every step of the networks, and the worker that runs the
+/// segmenter (<see cref="SegmentationWorker"/>).
 /// </summary>
-public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner,
-    DeviceWorker? device = null) : IDisposable
+public sealed class PipelineModels : IDisposable
 {
-    public VideoDit Motion { get; } = motion;
-    public VideoDit Video { get; } = video;
-    public FlowSampler MotionSampler { get; } = new(motion);
-    public FlowSampler VideoSampler { get; } = new(video);
-    public DeviceWorker Device { get; } = device ?? new DeviceWorker();
-    public ITextEncoder Text { get; } = text;
-    public SamSegmenter Segmenter { get; } = segmenter;
-    public IPromptPlanner Planner { get; } = planner;
+    public PipelineModels(VideoDit motion, VideoDit video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner, DeviceWorker? device = null)
+    {
+        Motion = motion;
+        Video = video;
+        MotionSampler = new(motion);
+        VideoSampler = new(video);
+        Device = device ?? new DeviceWorker();
+        SegmentationWorker = SegmentsOnTheDeviceThread(Device.Name) ? Device : new DeviceWorker($"{Device.Name}/segmenter", maxBatch: 1, threads: 0);
+        Text = text;
+        Segmenter = segmenter;
+        Planner = planner;
+    }
+
+    public VideoDit Motion { get; }
+    public VideoDit Video { get; }
+    public FlowSampler MotionSampler { get; }
+    public FlowSampler VideoSampler { get; }
+    public DeviceWorker Device { get; }
+    public ITextEncoder Text { get; }
+    public SamSegmenter Segmenter { get; }
+    public IPromptPlanner Planner { get; }
+
+    /// <summary>
+    /// Where segmentation runs, tenant-fair as the steps are. The segmenter is ONNX Runtime on the CPU: on a CPU device it
+    /// shares the device thread (the same cores; its turns are the tenants' device time); on an accelerator it has a
+    /// queue and thread of its own, so the accelerator's passes never wait for an image encoder on the CPU (~1.1 s each).
+    /// </summary>
+    public DeviceWorker SegmentationWorker { get; }
+
+    public static bool SegmentsOnTheDeviceThread(string deviceName) => deviceName.StartsWith("cpu", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Hex SHA-256 of each network's config.json and weights as loaded: what a stage checkpoint must have been made with.</summary>
     public string MotionDigest { get; init; } = "";
@@ -70,6 +92,7 @@ public sealed class PipelineModels(VideoDit motion, VideoDit video, ITextEncoder
 
     public void Dispose()
     {
+        if (!ReferenceEquals(SegmentationWorker, Device)) SegmentationWorker.Dispose();
         Device.Dispose();
         Motion.Dispose();
         Video.Dispose();

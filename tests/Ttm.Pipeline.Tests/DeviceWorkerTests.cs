@@ -189,6 +189,38 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task BesideAnAccelerator_SegmentationHasAWorkerOfItsOwn_AndAStepRunsWhileItIsBusy()
+    {
+        var accelerator = new DeviceWorker("cuda:test", maxBatch: 1); // given CPU tensors only: its name decides where segmentation runs
+        var models = new PipelineModels(fixture.Models.Motion, fixture.Models.Video, fixture.Models.Text, fixture.Models.Segmenter, fixture.Models.Planner, accelerator);
+        try
+        {
+            Assert.NotSame(models.Device, models.SegmentationWorker);
+            var (blocker, gate) = Occupy(models.SegmentationWorker); // an image encoder that takes as long as it likes
+            using var conditions = Conditions(7, "the red square moves right");
+            using var request = Sampler.Start(conditions, new SamplingOptions(2, GuidanceScales.Default, 7));
+            using var step = await models.Device.StepAsync(Sampler, request, "a").WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(1, step.Step);
+            Assert.False(blocker.IsCompleted);
+            gate.Set();
+            await blocker;
+        }
+        finally
+        {
+            models.SegmentationWorker.Dispose(); // not models.Dispose(): the networks and the segmenter are the fixture's
+            accelerator.Dispose();
+        }
+    }
+
+    [Fact]
+    public void OnTheCpu_SegmentationTakesTurnsOnTheDeviceThread()
+    {
+        Assert.True(PipelineModels.SegmentsOnTheDeviceThread("cpu:0"));
+        Assert.False(PipelineModels.SegmentsOnTheDeviceThread("cuda:0"));
+        Assert.Same(fixture.Models.Device, fixture.Models.SegmentationWorker);
+    }
+
+    [Fact]
     public async Task ANewcomer_StartsEvenWithThoseWaiting_NotAhead()
     {
         using var worker = new DeviceWorker("test", maxBatch: 1, catchUpCredit: TimeSpan.FromSeconds(10));

@@ -50,7 +50,8 @@ public sealed class DeviceWorker : IDisposable
     /// <param name="name">e.g. "cpu:0" or "cuda:0"</param>
     /// <param name="maxBatch">most requests per forward pass; 1 turns batching off (default: <see cref="DefaultMaxBatch"/>)</param>
     /// <param name="threads">torch intra-op threads of the device thread (default: every core); every other thread
-    /// that first touches libtorch after this worker started computes with one (<see cref="ComputeThreads"/>)</param>
+    /// that first touches libtorch after this worker started computes with one (<see cref="ComputeThreads"/>); 0: the thread
+    /// runs jobs that never touch libtorch (the segmenter's queue beside an accelerator) and claims nothing</param>
     /// <param name="catchUpCredit">how much unused device time a tenant that was away keeps (default: <see cref="DefaultCatchUpCredit"/>)</param>
     public DeviceWorker(string name = "cpu:0", int? maxBatch = null, int? threads = null, TimeSpan? catchUpCredit = null)
     {
@@ -183,7 +184,7 @@ public sealed class DeviceWorker : IDisposable
 
     void Loop()
     {
-        ComputeThreads.Claim(threads);
+        if (threads > 0) ComputeThreads.Claim(threads);
         started.Set();
         while (true)
         {
