@@ -201,7 +201,8 @@ public sealed class DeviceWorker : IDisposable
                 if (stopping) break;
                 batch = queue.TakeBatch(MaxBatch, PartnerWindow.TotalSeconds);
                 lastServed = batch.Select(w => w.Tenant).ToHashSet();
-                lastServedGrace = batch[0] is IJobWork ? FirstStepGrace : NextStepGrace;
+                // After a job, wait for that tenant's first step only where steps run (a jobs-only queue never sees it).
+                lastServedGrace = batch[0] is not IJobWork ? NextStepGrace : threads > 0 ? FirstStepGrace : TimeSpan.Zero;
             }
             foreach (var work in batch)
                 DeviceMetrics.QueueSeconds.Record(Stopwatch.GetElapsedTime(work.EnqueuedTimestamp).TotalSeconds,
