@@ -225,7 +225,7 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     {
         using var worker = new DeviceWorker("test", maxBatch: 1, catchUpCredit: TimeSpan.FromSeconds(10));
         var order = new List<string>();
-        var heavy = Enumerable.Range(0, 24).Select(_ => Job(worker, "heavy", order)).ToList();
+        var heavy = Enumerable.Range(0, 60).Select(_ => Job(worker, "heavy", order)).ToList(); // ample runway: the newcomer arrives while heavy still waits
         while (Count(order) < 10) await Task.Delay(1); // heavy has had 200 ms
         var newcomer = Enumerable.Range(0, 6).Select(_ => Job(worker, "new", order)).ToList();
         await Task.WhenAll(heavy.Concat(newcomer));
