@@ -83,7 +83,7 @@ public static class ServingBenchmark
                     progress?.WriteLine($"concurrency {concurrency}, batching {(batching ? "on" : "off")}: {concurrency / seconds * 60:F1} generations/min");
                 }
             models.Device.MaxBatch = batchOn;
-            var admission = await MeasureAdmission(clients, image, prompt, models.Device, busy: 8, probes: 3, cancellationToken);
+            var admission = await MeasureAdmission(clients, image, prompt, busy: 8, probes: 3, cancellationToken);
             progress?.WriteLine($"admission beside 8 mid-stage: wait {admission.WaitSecondsP50} s (max {admission.WaitSecondsMax}), pass {admission.PassSecondsMean} s (max {admission.PassSecondsMax})");
             long peakRss = Process.GetCurrentProcess().PeakWorkingSet64;
 
@@ -121,7 +121,7 @@ public static class ServingBenchmark
     /// (a third tenant's short generations, a preview after every step) time their first step, on the device worker's own
     /// clock (a listener on its queue-wait and pass instruments) and at the client. The long ones are cancelled after.
     /// </summary>
-    static async Task<Admission> MeasureAdmission(Protos.V1.GenerationService.GenerationServiceClient[] clients, byte[] image, string prompt, DeviceWorker device,
+    static async Task<Admission> MeasureAdmission(Protos.V1.GenerationService.GenerationServiceClient[] clients, byte[] image, string prompt,
         int busy, int probes, CancellationToken cancellationToken)
     {
         const string probeTenant = "tenant-2"; // clients[2]

@@ -199,6 +199,8 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
             var (blocker, gate) = Occupy(models.SegmentationWorker); // an image encoder that takes as long as it likes
             using var conditions = Conditions(7, "the red square moves right");
             using var request = Sampler.Start(conditions, new SamplingOptions(2, GuidanceScales.Default, 7));
+            Assert.True(models.SegmentationWorker.JobsOnly); // it claims no compute threads, so it refuses steps
+            Assert.Throws<InvalidOperationException>(() => { _ = models.SegmentationWorker.StepAsync(Sampler, request, "a"); });
             using var step = await models.Device.StepAsync(Sampler, request, "a").WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Equal(1, step.Step);
             Assert.False(blocker.IsCompleted);

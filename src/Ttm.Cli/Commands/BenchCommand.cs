@@ -94,6 +94,11 @@ static class BenchCommand
         var json = JsonFile();
         var photos = new Option<bool>("--photos") { Description = "The photograph cases instead (chelsea, coffee, astronaut from artifacts/photos, each with a sentence naming its subject)" };
         var command = new Command("pipeline", "Per-stage wall time (plan, segment, motion, video, encode) and peak memory of in-process generations") { image, prompt, runs, steps, photos, json };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(photos) && (result.GetResult(image) is { Implicit: false } || result.GetResult(prompt) is { Implicit: false }))
+                result.AddError("--photos runs its own photographs and sentences; leave out --image and --prompt.");
+        });
         command.SetAction(async (result, cancellationToken) =>
         {
             if (result.GetValue(photos))

@@ -68,6 +68,9 @@ public sealed class DeviceWorker : IDisposable
 
     public string Name { get; }
 
+    /// <summary>Made with no compute threads: a queue for jobs that never touch libtorch (the segmenter's beside an accelerator); it refuses steps.</summary>
+    public bool JobsOnly => threads == 0;
+
     /// <summary>One lead in this many goes to waiting batch work while interactive work also waits.</summary>
     public const int BatchTurnEvery = FairQueue.BatchTurnEvery;
 
@@ -114,6 +117,7 @@ public sealed class DeviceWorker : IDisposable
     public Task<StepResult> StepAsync(FlowSampler sampler, SamplingRequest request, string tenant, CancellationToken cancellationToken = default,
         WorkPriority priority = WorkPriority.Interactive)
     {
+        if (JobsOnly) throw new InvalidOperationException($"'{Name}' runs jobs only (it was made with no compute threads); denoising steps belong on a device worker.");
         var work = new StepWork(sampler, request, tenant, priority);
         Enqueue(work, cancellationToken);
         return work.Completion.Task;
@@ -184,7 +188,7 @@ public sealed class DeviceWorker : IDisposable
 
     void Loop()
     {
-        if (threads > 0) ComputeThreads.Claim(threads);
+        if (!JobsOnly) ComputeThreads.Claim(threads);
         started.Set();
         while (true)
         {
@@ -202,7 +206,7 @@ public sealed class DeviceWorker : IDisposable
                 batch = queue.TakeBatch(MaxBatch, PartnerWindow.TotalSeconds);
                 lastServed = batch.Select(w => w.Tenant).ToHashSet();
                 // After a job, wait for that tenant's first step only where steps run (a jobs-only queue never sees it).
-                lastServedGrace = batch[0] is not IJobWork ? NextStepGrace : threads > 0 ? FirstStepGrace : TimeSpan.Zero;
+                lastServedGrace = batch[0] is not IJobWork ? NextStepGrace : JobsOnly ? TimeSpan.Zero : FirstStepGrace;
             }
             foreach (var work in batch)
                 DeviceMetrics.QueueSeconds.Record(Stopwatch.GetElapsedTime(work.EnqueuedTimestamp).TotalSeconds,
