@@ -8,14 +8,18 @@ using Ttm.Training.Benchmark;
 namespace Ttm.Benchmarks;
 
 /// <summary>One step-cache setting on the quality suite: work, speed alone and at 8 concurrent, and quality.</summary>
+/// <remarks>
+/// Row block forwards count each guidance row of the batch (three per step, one where the setting reuses the settled
+/// guidance term): what adaptive guidance saves, which block forwards (one per request-step) do not see.
+/// </remarks>
 public sealed record StepCacheRun(
-    string Setting, float Threshold, int MaxSkipsInARow, int FullFirstSteps,
-    double BlockForwardsPerGeneration, double CachedStepShare,
+    string Setting, float Threshold, int MaxSkipsInARow, int FullFirstSteps, float GuidanceThreshold, int GuidanceMaxReusesInARow,
+    double BlockForwardsPerGeneration, double RowBlockForwardsPerGeneration, double CachedStepShare, double GuidanceReuseShare,
     double SecondsAlone, double GenerationsPerMinuteAt8,
     IReadOnlyDictionary<string, double> Single, IReadOnlyDictionary<string, double> Multi);
 
 /// <summary>Each setting against cache off: how many times fewer block forwards, how much more throughput, and quality differences with 95 % intervals.</summary>
-public sealed record StepCacheGain(string Setting, double FewerBlockForwards, double ThroughputAt8, double SpeedupAlone);
+public sealed record StepCacheGain(string Setting, double FewerBlockForwards, double FewerRowBlockForwards, double ThroughputAt8, double SpeedupAlone);
 
 public sealed record StepCacheReport(string Suite, int Cases, int Steps, int AloneCases, int MaxBatch,
     IReadOnlyList<StepCacheRun> Settings, IReadOnlyList<StepCacheGain> Gains, IReadOnlyList<VariantDifference> VersusOff);
@@ -48,9 +52,13 @@ public static class StepCacheBenchmark
             var alone = suite.Take(aloneCases).ToList();
             var (_, aloneSeconds) = await new QualityBenchmark(chain, options, options, concurrency: 1).RunAsync(alone, null, cancellationToken);
             var report = QualityBenchmark.Report(suiteName, policy.Name, scored, seconds);
+            long requestSteps = Math.Max(1, m.Steps + v.Steps);
             runs.Add(new StepCacheRun(policy.Name, policy.Threshold, policy.MaxSkipsInARow, policy.FullFirstSteps,
+                policy.GuidanceRows.Threshold, policy.GuidanceRows.MaxReusesInARow,
                 Math.Round((m.BlockForwards + v.BlockForwards) / (double)suite.Count, 1),
-                Math.Round((m.CachedSteps + v.CachedSteps) / (double)Math.Max(1, m.Steps + v.Steps), 3),
+                Math.Round((m.RowBlockForwards + v.RowBlockForwards) / (double)suite.Count, 1),
+                Math.Round((m.CachedSteps + v.CachedSteps) / (double)requestSteps, 3),
+                Math.Round((m.GuidanceReuses + v.GuidanceReuses) / (double)requestSteps, 3),
                 Math.Round(aloneSeconds / Math.Max(1, alone.Count), 3), Math.Round(suite.Count / seconds * 60, 1),
                 report.Single, report.Multi));
             scoredBySetting.Add(scored);
@@ -59,6 +67,7 @@ public static class StepCacheBenchmark
         var baseline = runs[0];
         var gains = runs.Skip(1).Select(r => new StepCacheGain(r.Setting,
             Math.Round(baseline.BlockForwardsPerGeneration / r.BlockForwardsPerGeneration, 3),
+            Math.Round(baseline.RowBlockForwardsPerGeneration / r.RowBlockForwardsPerGeneration, 3),
             Math.Round(r.GenerationsPerMinuteAt8 / baseline.GenerationsPerMinuteAt8, 3),
             Math.Round(baseline.SecondsAlone / r.SecondsAlone, 3))).ToList();
         var differences = new List<VariantDifference>();

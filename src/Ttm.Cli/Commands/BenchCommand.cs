@@ -158,17 +158,31 @@ static class BenchCommand
         var thresholds = new Option<float[]>("--threshold") { Description = "Also custom thresholds (with --max-skips, --full-first)", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
         var maxSkips = new Option<int>("--max-skips") { DefaultValueFactory = _ => Models.Sampling.StepCachePolicy.Balanced.MaxSkipsInARow };
         var fullFirst = new Option<int>("--full-first") { DefaultValueFactory = _ => Models.Sampling.StepCachePolicy.Balanced.FullFirstSteps };
+        var guidance = new Option<float[]>("--guidance-threshold")
+        {
+            Description = "Also adaptive-guidance settings (blocks not skipped) at these thresholds (with --guidance-max-reuses, --guidance-full-first)",
+            AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [],
+        };
+        var guidanceBase = new Option<string>("--guidance-on") { Description = "The named block setting the adaptive-guidance settings add to (off: guidance alone)", DefaultValueFactory = _ => "off" };
+        var maxReuses = new Option<int>("--guidance-max-reuses") { DefaultValueFactory = _ => 2 };
+        var guidanceFullFirst = new Option<int>("--guidance-full-first") { DefaultValueFactory = _ => 2 };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
         var json = JsonFile();
         var command = new Command("caching", "Step caching inside continuous batching: block forwards, seconds alone, generations/min at 8, quality vs cache off; as JSON")
         {
-            perSplit, steps, alone, settings, thresholds, maxSkips, fullFirst, threads, json,
+            perSplit, steps, alone, settings, thresholds, maxSkips, fullFirst, guidance, guidanceBase, maxReuses, guidanceFullFirst, threads, json,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var policies = new List<Models.Sampling.StepCachePolicy> { Models.Sampling.StepCachePolicy.Off };
             policies.AddRange(result.GetValue(settings)!.Select(Models.Sampling.StepCachePolicy.Parse).Where(p => !p.IsOff));
             policies.AddRange(result.GetValue(thresholds)!.Select(t => new Models.Sampling.StepCachePolicy($"threshold-{t}", t, result.GetValue(maxSkips), result.GetValue(fullFirst))));
+            var blocks = Models.Sampling.StepCachePolicy.Parse(result.GetValue(guidanceBase)!);
+            policies.AddRange(result.GetValue(guidance)!.Select(t => blocks with
+            {
+                Name = blocks.SkipsBlocks ? $"{blocks.Name}+guidance-{t}" : $"guidance-{t}",
+                Guidance = new Models.Sampling.GuidanceReuse(t, result.GetValue(maxReuses), result.GetValue(guidanceFullFirst)),
+            }));
             var locations = ModelFiles.DefaultModels;
             using var motion = Models.Weights.ModelWeights.Load(Path.Combine(locations, "motion"));
             using var video = Models.Weights.ModelWeights.Load(Path.Combine(locations, "video-ttm"));

@@ -21,14 +21,34 @@ static class FirstBlockCache
         /// <summary>The relative L1 change of the first block's residual at the last step it was measured (NaN before).</summary>
         public float LastChange { get; set; } = float.NaN;
 
-        public bool Fits(long rows) => FirstResidual is not null && FirstResidual.shape[0] == rows;
+        /// <summary>
+        /// Whether the cache holds what a step of <paramref name="rows"/> rows needs: the same rows, or (a step whose
+        /// guidance rows were dropped, <see cref="GuidanceReuse"/>) the full row alone, which is the last.
+        /// </summary>
+        public bool Fits(long rows) => FirstResidual is not null && FirstResidual.shape[0] >= rows;
 
+        /// <summary>(rows, N, D) the last <paramref name="rows"/> rows of the cached first-block residual.</summary>
+        public Tensor First(long rows) => Tail(FirstResidual!, rows);
+
+        /// <summary>(rows, N, D) the last <paramref name="rows"/> rows of what the other blocks added.</summary>
+        public Tensor Rest(long rows) => Tail(Residual!, rows);
+
+        /// <summary>Keeps a full step's residuals; a step with fewer rows than kept refreshes the rows it has (the last).</summary>
         public void Store(Tensor firstResidual, Tensor residual)
         {
+            long rows = firstResidual.shape[0];
+            if (FirstResidual is not null && FirstResidual.shape[0] > rows)
+            {
+                First(rows).copy_(firstResidual);
+                Rest(rows).copy_(residual);
+                return;
+            }
             Dispose();
             FirstResidual = firstResidual.clone().DetachFromDisposeScope();
             Residual = residual.clone().DetachFromDisposeScope();
         }
+
+        static Tensor Tail(Tensor kept, long rows) => kept.narrow(0, kept.shape[0] - rows, rows);
 
         public void Dispose()
         {
@@ -57,7 +77,7 @@ static class FirstBlockCache
             var policy = r.Options.StepCache;
             if (policy.MaySkip(r.Step, r.Options.Steps, entry.SkipsInARow) && entry.Fits(n))
             {
-                var previous = entry.FirstResidual!;
+                var previous = entry.First(n);
                 entry.LastChange = ((first.narrow(0, row, n) - previous).abs().mean() / previous.abs().mean().clamp_min(1e-8f)).item<float>();
                 skips[i] = entry.LastChange < policy.Threshold;
             }
@@ -85,7 +105,7 @@ static class FirstBlockCache
             var (r, entry, n) = (requests[i], requests[i].CacheEntry, rowCounts[i]);
             if (skips[i])
             {
-                pieces.Add(x1.narrow(0, row, n) + entry.Residual!); // (n, N, D)
+                pieces.Add(x1.narrow(0, row, n) + entry.Rest(n)); // (n, N, D)
                 entry.SkipsInARow++;
                 continue;
             }
@@ -93,7 +113,7 @@ static class FirstBlockCache
             fullRow += n;
             pieces.Add(output);
             entry.SkipsInARow = 0;
-            if (!r.Options.StepCache.IsOff)
+            if (r.Options.StepCache.SkipsBlocks)
                 entry.Store(first.narrow(0, row, n), output - x1.narrow(0, row, n));
         }
         var hidden = rest is not null && fullRows.Count == x1.shape[0] ? rest : cat(pieces, 0); // (R, N, D)

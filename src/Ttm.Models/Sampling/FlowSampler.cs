@@ -44,14 +44,17 @@ public sealed class FlowSampler(VideoDit model)
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
 
-        // 1. Rows: per request (∅,∅), (V,∅), (V,T), or only (V,T) when guidance is the identity.
+        // 1. Rows: per request (∅,∅), (V,∅), (V,T), or only (V,T) when guidance is the identity or its settled term is reused.
         var rows = new List<StageConditions>();
         var states = new List<Tensor>();
         var times = new List<float>();
         var rowCounts = new List<int>(requests.Count);
-        foreach (var r in requests)
+        var reuses = new bool[requests.Count];
+        for (int i = 0; i < requests.Count; i++)
         {
-            var groups = r.Options.Guidance.IsIdentity
+            var r = requests[i];
+            reuses[i] = !r.Options.Guidance.IsIdentity && r.Options.StepCache.GuidanceRows.MayReuse(r.Step, r.Options.Steps, r.GuidanceTerm);
+            var groups = r.Options.Guidance.IsIdentity || reuses[i]
                 ? [r.Conditions]
                 : new[] { r.Conditions.Without(visual: true, text: true), r.Conditions.Without(visual: false, text: true), r.Conditions };
             foreach (var g in groups)
@@ -67,23 +70,31 @@ public sealed class FlowSampler(VideoDit model)
         var noisy = cat(states, 0); // (R, 3, T, H, W)
         var time = tensor(times.ToArray(), device: noisy.device); // (R,)
         using var batch = StageConditions.Collate(rows, noisy, time, Model.Config.TextWidth);
-        var (output, skipped) = requests.All(r => r.Options.StepCache.IsOff)
+        var (output, skipped) = requests.All(r => !r.Options.StepCache.SkipsBlocks)
             ? (Model.forward(batch), new bool[requests.Count])
             : FirstBlockCache.Forward(Model, batch, requests, rowCounts); // (R, 3, T, H, W)
-        Count(requests, skipped);
+        Count(requests, rowCounts, skipped, reuses);
 
         // 3. Guidance, clean estimate and Euler step per request.
         var results = new List<StepResult>(requests.Count);
         int row = 0;
-        foreach (var r in requests)
+        for (int i = 0; i < requests.Count; i++)
         {
+            var r = requests[i];
             Tensor guided;
             if (r.Options.Guidance.IsIdentity)
                 guided = output.narrow(0, row++, 1);
+            else if (reuses[i])
+            {
+                guided = output.narrow(0, row++, 1) + r.GuidanceTerm.Value!; // ε(V,T) + C, C from the last three-row step
+                r.GuidanceTerm.ReusesInARow++;
+            }
             else
             {
-                guided = r.Options.Guidance.Combine(output.narrow(0, row, 1), output.narrow(0, row + 1, 1), output.narrow(0, row + 2, 1));
+                var full = output.narrow(0, row + 2, 1);
+                guided = r.Options.Guidance.Combine(output.narrow(0, row, 1), output.narrow(0, row + 1, 1), full);
                 row += 3;
+                if (!r.Options.StepCache.GuidanceRows.IsOff) r.GuidanceTerm.Store(guided - full);
             }
             float t = r.Time, next = r.Times[r.Step + 1];
             var clean = Model.Config.Prediction == Prediction.Velocity
@@ -108,29 +119,41 @@ public sealed class FlowSampler(VideoDit model)
         return result.Sample;
     }
 
-    long blockForwards, steps, cachedSteps;
+    long blockForwards, rowBlockForwards, steps, cachedSteps, guidanceReuses;
 
-    /// <summary>Request-steps this sampler took, how many of them reused the step cache, and the block forwards they ran (a cached step runs one block, a full step all).</summary>
-    public (long Steps, long CachedSteps, long BlockForwards) Counters =>
-        (Interlocked.Read(ref steps), Interlocked.Read(ref cachedSteps), Interlocked.Read(ref blockForwards));
+    /// <summary>
+    /// Request-steps this sampler took, how many of them reused the step cache's blocks and how many the settled
+    /// guidance term, the block forwards they ran (a cached step runs one block, a full step all), and the same
+    /// counted per row of the batch (three guidance rows per step, one where guidance is reused or the identity).
+    /// </summary>
+    public SamplerCounters Counters => new(Interlocked.Read(ref steps), Interlocked.Read(ref cachedSteps), Interlocked.Read(ref guidanceReuses),
+        Interlocked.Read(ref blockForwards), Interlocked.Read(ref rowBlockForwards));
 
-    void Count(IReadOnlyList<SamplingRequest> requests, bool[] skipped)
+    void Count(IReadOnlyList<SamplingRequest> requests, IReadOnlyList<int> rowCounts, bool[] skipped, bool[] reused)
     {
-        int depth = Model.Config.Depth, blocks = 0, cached = 0;
+        int depth = Model.Config.Depth, blocks = 0, rowBlocks = 0, cached = 0, reuses = 0;
         for (int i = 0; i < requests.Count; i++)
         {
             int run = skipped[i] ? 1 : depth;
             requests[i].BlockForwards += run;
             blocks += run;
+            rowBlocks += run * rowCounts[i];
             if (skipped[i])
             {
                 requests[i].CachedSteps++;
                 cached++;
             }
+            if (reused[i])
+            {
+                requests[i].GuidanceReuses++;
+                reuses++;
+            }
         }
         Interlocked.Add(ref steps, requests.Count);
         Interlocked.Add(ref cachedSteps, cached);
+        Interlocked.Add(ref guidanceReuses, reuses);
         Interlocked.Add(ref blockForwards, blocks);
+        Interlocked.Add(ref rowBlockForwards, rowBlocks);
     }
 
     static Device DeviceOf(nn.Module module) => module.parameters().First().device;

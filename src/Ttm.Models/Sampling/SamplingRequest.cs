@@ -27,10 +27,15 @@ public sealed class SamplingRequest : IDisposable
     /// <summary>What the step cache kept from this request's last full step (empty with the cache off).</summary>
     internal FirstBlockCache.Entry CacheEntry { get; } = new();
 
+    /// <summary>This request's guidance term from its last three-row step (empty unless its setting reuses guidance).</summary>
+    internal GuidanceReuse.Term GuidanceTerm { get; } = new();
+
     /// <summary>Block forwards this request has run (a skipped step runs one, a full step all of them).</summary>
     public int BlockForwards { get; internal set; }
     /// <summary>Steps that reused the cached blocks.</summary>
     public int CachedSteps { get; internal set; }
+    /// <summary>Steps that ran the full guidance row alone and added the settled guidance term.</summary>
+    public int GuidanceReuses { get; internal set; }
 
     public bool IsDone => Step >= Options.Steps;
     public float Time => Times[Step];
@@ -47,6 +52,7 @@ public sealed class SamplingRequest : IDisposable
     {
         State.Dispose();
         CacheEntry.Dispose();
+        GuidanceTerm.Dispose();
     }
 }
 

@@ -6,9 +6,10 @@ namespace Ttm.Models.Sampling;
 /// request's last full step, the other blocks are skipped and their cached residual is added instead. The first
 /// <see cref="FullFirstSteps"/> steps and the last step always run in full, and at most <see cref="MaxSkipsInARow"/>
 /// steps in a row are skipped. A decision is per request: in a batched pass, requests that skip leave the heavy
-/// part of the forward and the others are computed as without a cache.
+/// part of the forward and the others are computed as without a cache. <paramref name="Guidance"/> (absent: off) may
+/// in addition drop a request's unconditional guidance rows once their contribution has settled (<see cref="GuidanceReuse"/>).
 /// </summary>
-public sealed record StepCachePolicy(string Name, float Threshold, int MaxSkipsInARow, int FullFirstSteps)
+public sealed record StepCachePolicy(string Name, float Threshold, int MaxSkipsInARow, int FullFirstSteps, GuidanceReuse? Guidance = null)
 {
     /// <summary>Every step in full: the same numbers as a run without a cache, bit for bit.</summary>
     public static StepCachePolicy Off { get; } = new("off", 0f, 0, 0);
@@ -26,7 +27,14 @@ public sealed record StepCachePolicy(string Name, float Threshold, int MaxSkipsI
 
     public static IReadOnlyList<StepCachePolicy> Named { get; } = [Off, Balanced, Aggressive];
 
-    public bool IsOff => Threshold <= 0f || MaxSkipsInARow <= 0;
+    /// <summary>Whether a step may skip the blocks after the first (First-Block-Cache).</summary>
+    public bool SkipsBlocks => Threshold > 0f && MaxSkipsInARow > 0;
+
+    /// <summary>The adaptive-guidance part of the setting (<see cref="GuidanceReuse.Off"/> when absent).</summary>
+    public GuidanceReuse GuidanceRows => Guidance ?? GuidanceReuse.Off;
+
+    /// <summary>Every step in full, every guidance row computed: exact.</summary>
+    public bool IsOff => !SkipsBlocks && GuidanceRows.IsOff;
 
     /// <summary>The named setting, or a clear error listing them.</summary>
     public static StepCachePolicy Parse(string name) =>
@@ -35,5 +43,5 @@ public sealed record StepCachePolicy(string Name, float Threshold, int MaxSkipsI
 
     /// <summary>Whether step <paramref name="step"/> (0-based) of a <paramref name="steps"/>-step run may be skipped at all.</summary>
     public bool MaySkip(int step, int steps, int skipsInARow) =>
-        !IsOff && step >= FullFirstSteps && step < steps - 1 && skipsInARow < MaxSkipsInARow;
+        SkipsBlocks && step >= FullFirstSteps && step < steps - 1 && skipsInARow < MaxSkipsInARow;
 }
