@@ -33,15 +33,20 @@ public sealed class StageConditions : IDisposable
         return new StageConditions { Visual = visual.MoveToOuterDisposeScope(), Text = motionPrompt };
     }
 
-    /// <summary>Stage 2: V = [x(0) repeated ; ŝ] (TI2V: x(0) only); T = c and c_local; token groups and boxes read from ŝ.</summary>
+    /// <summary>
+    /// Stage 2: V = [x(0) repeated ; ŝ] (TI2V: x(0) only); T = c and c_local; token groups and boxes read from ŝ.
+    /// The flow variant reads V = [x(0) repeated ; flow] and has no token groups (nothing reads them).
+    /// </summary>
     /// <param name="firstFrame">(1, 3, H, W) x(0)</param>
-    /// <param name="trajectory">(1, 3, T, H, W) ŝ (generated or true)</param>
+    /// <param name="trajectory">(1, 3, T, H, W) ŝ, or the flow for <see cref="TtmVariant.Flow"/> (generated or true)</param>
     public static StageConditions ForVideo(TtmConfig config, Tensor firstFrame, Tensor trajectory,
         TextEmbedding prompt, IReadOnlyList<TextEmbedding> localPrompts)
     {
         using var scope = NewDisposeScope();
         int objects = localPrompts.Count;
         var first = firstFrame.unsqueeze(2).expand(-1, -1, config.Frames, -1, -1); // (1, 3, T, H, W)
+        if (config.MotionIsFlow)
+            return new StageConditions { Visual = cat([first, trajectory], 1).MoveToOuterDisposeScope(), Text = prompt, LocalTexts = localPrompts }; // (1, 6, T, H, W)
         // Identity is read back from ŝ by nearest palette colour; stage 2 sees the clean trajectory those
         // labels paint (what it was trained on), not the generated colours in between.
         var labels = TrajectoryPalette.Read(trajectory, objects); // (1, T, H, W)

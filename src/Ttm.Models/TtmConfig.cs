@@ -13,7 +13,7 @@ public enum ModelStage
     Video,
 }
 
-/// <summary>Which of the paper's Table 3 rungs a Motion-to-Video network is.</summary>
+/// <summary>Which of the paper's Table 3 rungs a Motion-to-Video network is, or Table 4's flow variant (either stage).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TtmVariant>))]
 public enum TtmVariant
 {
@@ -27,6 +27,12 @@ public enum TtmVariant
     SelfOnly,
     /// <summary>Trajectory + masked self- and cross-attention (the method; the default).</summary>
     Ttm,
+    /// <summary>
+    /// Table 4: motion as dense optical flow from the first frame (<see cref="MotionFlow"/>) instead of masks. Stage 1
+    /// generates the flow from [s(0) ; x(0)] and c_motion; stage 2 reads it in place of ŝ, with no added layers
+    /// (masked attention needs masks).
+    /// </summary>
+    Flow,
 }
 
 /// <summary>What the network's output means to the flow-matching sampler.</summary>
@@ -81,8 +87,23 @@ public sealed record TtmConfig
     /// <summary>Channels per pixel entering the patch embedding: the noisy target and its first-frame / trajectory conditions.</summary>
     public int InputChannels => Stage == ModelStage.Video && Variant == TtmVariant.Ti2v ? 6 : 9;
 
-    /// <summary>Whether block <paramref name="index"/> carries the two added (masked or, for TI2V, unmasked) layers.</summary>
-    public bool HasAddedLayers(int index) => Stage == ModelStage.Video && Variant != TtmVariant.NoMask && index < MaskedBlocks;
+    /// <summary>Whether the first <see cref="MaskedBlocks"/> blocks carry the two added (masked or, for TI2V, unmasked) layers.</summary>
+    [JsonIgnore]
+    public bool AddsLayers => Stage == ModelStage.Video && Variant is not (TtmVariant.NoMask or TtmVariant.Flow);
+
+    /// <summary>Whether block <paramref name="index"/> carries the two added layers.</summary>
+    public bool HasAddedLayers(int index) => AddsLayers && index < MaskedBlocks;
+
+    /// <summary>Whether the motion the stages pass is optical flow (<see cref="MotionFlow"/>) rather than a mask trajectory.</summary>
+    [JsonIgnore]
+    public bool MotionIsFlow => Variant == TtmVariant.Flow;
+
+    /// <summary>
+    /// Whether the output adds the first visual condition (see <see cref="AnchorOnFirstFrame"/>); never for a flow
+    /// stage 1, whose first visual condition is s(0) while the flow it predicts starts at zero.
+    /// </summary>
+    [JsonIgnore]
+    public bool AnchorsOnFirstFrame => Prediction == Prediction.Sample && AnchorOnFirstFrame && !(Stage == ModelStage.Motion && MotionIsFlow);
 
     public bool MasksSelfAttention => Variant is TtmVariant.Ttm or TtmVariant.SelfOnly;
     public bool MasksCrossAttention => Variant is TtmVariant.Ttm or TtmVariant.CrossOnly;
@@ -119,7 +140,7 @@ public sealed record TtmConfig
             throw new ArgumentException($"Hidden width {Hidden} must divide into {Heads} heads.");
         if (HeadDim % 2 != 0)
             throw new ArgumentException($"Head width {HeadDim} must be even for rotary embeddings.");
-        if (Stage == ModelStage.Motion && Variant != TtmVariant.Ttm)
+        if (Stage == ModelStage.Motion && Variant is not (TtmVariant.Ttm or TtmVariant.Flow))
             throw new ArgumentException($"Variant {Variant} applies to the Motion-to-Video stage only.");
         if (MaskedBlocks < 0 || MaskedBlocks > Depth)
             throw new ArgumentException($"Masked blocks K = {MaskedBlocks} must lie in 0..{Depth}.");

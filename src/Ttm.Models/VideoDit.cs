@@ -94,7 +94,7 @@ public sealed class VideoDit : nn.Module
         var conditioning = timeEmbed.forward(batch.Time) + textPool.forward(pooled); // (B, D)
 
         var context = new BlockContext(conditioning, batch.Text, batch.TextMask.unsqueeze(1), rope, c.Frames);
-        if (c.Stage == ModelStage.Video && c.Variant != TtmVariant.NoMask && c.MaskedBlocks > 0)
+        if (c.AddsLayers && c.MaskedBlocks > 0)
             context = context with
             {
                 LocalText = batch.LocalText,
@@ -115,7 +115,7 @@ public sealed class VideoDit : nn.Module
         var y = finalNorm.forward(x) * (1 + shiftScale[1].unsqueeze(1)) + shiftScale[0].unsqueeze(1);
         y = finalLinear.forward(y); // (B, N, p·p·3)
         y = y.view(b, t, hp, wp, p, p, 3).permute(0, 6, 1, 2, 4, 3, 5).reshape(b, 3, t, c.Height, c.Width); // (B, 3, T, H, W)
-        if (c.Prediction == Prediction.Sample && c.AnchorOnFirstFrame)
+        if (c.AnchorsOnFirstFrame)
             y = y + batch.Visual.narrow(1, 0, 3); // s(0) or x(0), already repeated over frames (zeros when dropped)
         return y;
     }

@@ -15,18 +15,20 @@ public sealed class StageTrainerTests : IDisposable
         Frames = 4, Height = 16, Width = 16, PatchSize = 4, Hidden = 48, Depth = 2, Heads = 2, MaskedBlocks = 1,
     };
 
-    TrainingOptions Options(ModelStage stage, int steps, string? directory = null) => new()
+    TrainingOptions Options(ModelStage stage, int steps, string? directory = null, TtmVariant variant = TtmVariant.Ttm) => new()
     {
-        Stage = stage, RunDirectory = directory ?? run, Model = Small, Steps = steps, BatchSize = 6,
+        Stage = stage, Variant = variant, RunDirectory = directory ?? run, Model = Small, Steps = steps, BatchSize = 6,
         LearningRate = 2e-3, WarmupSteps = 2, CheckpointEvery = 1000, LogEvery = 1000, Seed = 3,
     };
 
     [Theory]
-    [InlineData(ModelStage.Motion)]
-    [InlineData(ModelStage.Video)]
-    public void TwentySteps_LowerTheLoss(ModelStage stage)
+    [InlineData(ModelStage.Motion, TtmVariant.Ttm)]
+    [InlineData(ModelStage.Video, TtmVariant.Ttm)]
+    [InlineData(ModelStage.Motion, TtmVariant.Flow)]
+    [InlineData(ModelStage.Video, TtmVariant.Flow)]
+    public void TwentySteps_LowerTheLoss(ModelStage stage, TtmVariant variant)
     {
-        using var trainer = new StageTrainer(Options(stage, 20), MiniLmTextEncoder.Shared, TextWriter.Null);
+        using var trainer = new StageTrainer(Options(stage, 20, variant: variant), MiniLmTextEncoder.Shared, TextWriter.Null);
         var losses = Enumerable.Range(0, 20).Select(_ => trainer.TrainStep()).ToList();
         double first = losses.Take(4).Average(), last = losses.TakeLast(4).Average();
         Assert.True(last < 0.8 * first, $"loss went from {first:F4} to {last:F4}");

@@ -22,9 +22,10 @@ static class QualityCommand
     public static Command Create()
     {
         var cases = new Option<DirectoryInfo?>("--cases") { Description = "Folder of case folders (default: the Shapes-128 suite)" };
-        var variants = new Option<string[]>("--variant") { Description = "ttm, ti2v, no-mask, cross-only, self-only (repeat for Table 3)", DefaultValueFactory = _ => ["ttm"], AllowMultipleArgumentsPerToken = true };
+        var variants = new Option<string[]>("--variant") { Description = "ttm, ti2v, no-mask, cross-only, self-only (repeat for Table 3), flow (Table 4)", DefaultValueFactory = _ => ["ttm"], AllowMultipleArgumentsPerToken = true };
         var models = new Option<DirectoryInfo>("--models") { Description = "Folder with motion/ and video-<variant>/ model folders", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("models", "tiny")) };
-        var motion = new Option<DirectoryInfo?>("--motion") { Description = "Override: stage-1 model folder" };
+        var motion = new Option<DirectoryInfo?>("--motion") { Description = "Override: the mask stage-1 model folder" };
+        var flowMotion = new Option<DirectoryInfo?>("--flow-motion") { Description = "Override: the flow variant's stage-1 model folder (default: motion-flow/)" };
         var video = new Option<DirectoryInfo?>("--video") { Description = "Override: stage-2 model folder (single variant)" };
         var perSplit = new Option<int>("--per-split") { Description = "Cases per split of the default suite", DefaultValueFactory = _ => 64 };
         var steps = new Option<int>("--steps") { Description = "Euler steps per stage", DefaultValueFactory = _ => 16 };
@@ -45,7 +46,7 @@ static class QualityCommand
         var sheets = new Option<DirectoryInfo>("--sheets") { Description = "Where contact sheets go", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "bench")) };
         var command = new Command("quality", "Direction accuracy, endpoint error, mask IoU, PSNR, SSIM, appearance consistency per split")
         {
-            cases, variants, models, motion, video, perSplit, steps, visual, text, phrasing, endToEnd, json, sheets, threads,
+            cases, variants, models, motion, flowMotion, video, perSplit, steps, visual, text, phrasing, endToEnd, json, sheets, threads,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -81,11 +82,15 @@ static class QualityCommand
             {
                 var variant = TrainCommand.ParseVariant(variantName);
                 var videoDirectory = result.GetValue(video)?.FullName ?? Path.Combine(root, $"video-{variantName}");
-                var motionDirectory = result.GetValue(motion)?.FullName ?? Path.Combine(root, "motion");
+                var motionDirectory = variant == TtmVariant.Flow
+                    ? result.GetValue(flowMotion)?.FullName ?? Path.Combine(root, "motion-flow")
+                    : result.GetValue(motion)?.FullName ?? Path.Combine(root, "motion");
                 using var videoModel = ModelWeights.Load(videoDirectory);
                 if (videoModel.Config.Variant != variant)
                     throw new InvalidDataException($"{videoDirectory} holds a {videoModel.Config.Variant} model, not {variant}.");
                 using var motionModel = variant == TtmVariant.Ti2v ? null : ModelWeights.Load(motionDirectory);
+                if (motionModel is not null && motionModel.Config.MotionIsFlow != videoModel.Config.MotionIsFlow)
+                    throw new InvalidDataException($"{motionDirectory} generates {(motionModel.Config.MotionIsFlow ? "optical flow" : "mask trajectories")}, which the {variantName} stage 2 does not read.");
                 videoModel.eval();
                 motionModel?.eval();
                 var chain = new TwoStageChain(motionModel is null ? null : new FlowSampler(motionModel), new FlowSampler(videoModel),

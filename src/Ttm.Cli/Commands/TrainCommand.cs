@@ -11,7 +11,7 @@ static class TrainCommand
     public static Command Create()
     {
         var stage = new Option<string>("--stage") { Description = "motion (stage 1) or video (stage 2)", Required = true };
-        var variant = new Option<string>("--variant") { Description = "ttm, ti2v, no-mask, cross-only or self-only", DefaultValueFactory = _ => "ttm" };
+        var variant = new Option<string>("--variant") { Description = "ttm, ti2v, no-mask, cross-only, self-only, or flow (Table 4, either stage)", DefaultValueFactory = _ => "ttm" };
         var run = new Option<DirectoryInfo>("--run") { Description = "Run folder: checkpoints, loss.csv and the EMA model (resumes if present)", Required = true };
         var size = new Option<string>("--size") { Description = "Model size: tiny, small or base", DefaultValueFactory = _ => "tiny" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 5000 };
@@ -79,6 +79,7 @@ static class TrainCommand
         "no-mask" => TtmVariant.NoMask,
         "cross-only" => TtmVariant.CrossOnly,
         "self-only" => TtmVariant.SelfOnly,
-        _ => throw new ArgumentException($"--variant must be ttm, ti2v, no-mask, cross-only or self-only, not '{value}'."),
+        "flow" => TtmVariant.Flow,
+        _ => throw new ArgumentException($"--variant must be ttm, ti2v, no-mask, cross-only, self-only or flow, not '{value}'."),
     };
 }

@@ -11,6 +11,9 @@ namespace Ttm.Models.Generation;
 /// </summary>
 public sealed class TwoStageChain(FlowSampler? motion, FlowSampler video, ITextEncoder text, StageRunner runner)
 {
+    /// <summary>Whether the motion stage 1 hands to stage 2 is optical flow (Table 4's variant) rather than a mask trajectory.</summary>
+    public bool MotionIsFlow => video.Model.Config.MotionIsFlow;
+
     public async Task<GenerationOutput> RunAsync(GenerationInput input, ChainHooks hooks, CancellationToken cancellationToken)
     {
         Tensor? trajectory = null;

@@ -50,7 +50,7 @@ public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion
                 var input = new GenerationInput(first, masks, t.Caption, t.MotionPrompt, t.Objects.Select(o => o.LocalPrompt).ToList(),
                     motion with { Seed = index }, video with { Seed = index });
                 using var output = await chain.RunAsync(input, ChainHooks.None, cancellationToken);
-                using (NewDisposeScope()) scored[index] = Score(c, output);
+                using (NewDisposeScope()) scored[index] = Score(c, output, chain.MotionIsFlow);
                 int finished = Interlocked.Increment(ref done);
                 if (finished % concurrency == 0 || finished == cases.Count)
                     progress?.WriteLine($"  {finished}/{cases.Count} cases, {clock.Elapsed.TotalSeconds:F0} s");
@@ -74,7 +74,7 @@ public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion
         return (first.contiguous().MoveToOuterDisposeScope(), masks.contiguous().MoveToOuterDisposeScope());
     }
 
-    static ScoredCase Score(BenchCase c, GenerationOutput output)
+    static ScoredCase Score(BenchCase c, GenerationOutput output, bool motionIsFlow)
     {
         var t = c.Truth;
         int objects = t.Objects.Count;
@@ -111,7 +111,20 @@ public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion
 
         float[]? trajectory = null;
         int[]? trajectoryLabels = null;
-        if (output.Trajectory is not null)
+        if (output.Trajectory is not null && motionIsFlow)
+        {
+            // Stage 1 on its own: does each object's first-frame region flow the prompted way by the last frame?
+            trajectory = VideoTensors.ToUnitPixels(output.Trajectory);
+            var flow = output.Trajectory.contiguous().data<float>().ToArray(); // (3, T, H, W)
+            int flowCorrect = 0;
+            for (int l = 1; l <= objects; l++)
+            {
+                var (dx, dy) = MotionFlow.MeanDisplacement(flow, c.FirstLabels, l, t.Frames, t.Height, t.Width);
+                if (VideoMetrics.DirectionOf(dx, dy, t.Width) == t.Objects[l - 1].Motion) flowCorrect++;
+            }
+            scores["trajectory_direction_accuracy"] = flowCorrect / (double)objects;
+        }
+        else if (output.Trajectory is not null)
         {
             trajectory = VideoTensors.ToUnitPixels(output.Trajectory);
             using var read = TrajectoryPalette.Read(output.Trajectory, objects);

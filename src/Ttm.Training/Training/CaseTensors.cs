@@ -4,13 +4,18 @@ using static TorchSharp.torch;
 
 namespace Ttm.Training.Training;
 
-/// <summary>A world case as the networks see it: video, first frame, true trajectory and first-frame masks, in [-1, 1].</summary>
+/// <summary>A world case as the networks see it: video, first frame, true trajectory, flow and first-frame masks, in [-1, 1].</summary>
 public sealed class CaseTensors : IDisposable
 {
     /// <summary>(1, 3, T, H, W)</summary>
     public required Tensor Video { get; init; }
     /// <summary>(1, 3, T, H, W) the true mask trajectory, painted with the palette in object order.</summary>
     public required Tensor Trajectory { get; init; }
+    /// <summary>(1, 3, T, H, W) the true optical flow from the first frame (<see cref="MotionFlow"/>; Table 4's flow variant).</summary>
+    public required Tensor Flow { get; init; }
+
+    /// <summary>What carries the motion between the stages of <paramref name="config"/>'s variant: the flow, or the mask trajectory.</summary>
+    public Tensor Motion(TtmConfig config) => config.MotionIsFlow ? Flow : Trajectory;
 
     /// <summary>(1, 3, H, W) x(0).</summary>
     public Tensor FirstFrame => Video.select(2, 0);
@@ -26,6 +31,8 @@ public sealed class CaseTensors : IDisposable
         {
             Video = video.contiguous().MoveToOuterDisposeScope(),
             Trajectory = TrajectoryPalette.Paint(labels).MoveToOuterDisposeScope(),
+            Flow = MotionFlow.FromTranslations(c.Labels[..(c.Height * c.Width)], c.Objects.Select(o => o.PerFrame(c.Height, c.Width)).ToList(),
+                c.Frames, c.Height, c.Width).MoveToOuterDisposeScope(),
         };
     }
 
@@ -33,5 +40,6 @@ public sealed class CaseTensors : IDisposable
     {
         Video.Dispose();
         Trajectory.Dispose();
+        Flow.Dispose();
     }
 }

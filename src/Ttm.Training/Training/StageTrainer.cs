@@ -169,7 +169,7 @@ public sealed class StageTrainer : IDisposable
                 : u < options.DropBoth + options.DropText ? conditions.Without(visual: false, text: true)
                 : u < options.DropBoth + options.DropText + options.DropVisual ? conditions.Without(visual: true, text: false)
                 : conditions);
-            targets.Add(config.Stage == ModelStage.Motion ? tensors.Trajectory : tensors.Video);
+            targets.Add(config.Stage == ModelStage.Motion ? tensors.Motion(config) : tensors.Video);
         }
 
         // Flow time: half uniform, half logit-normal (more weight mid-way, where structure is decided).
@@ -213,7 +213,7 @@ public sealed class StageTrainer : IDisposable
             : new PhrasedPlan(worldCase.Caption, worldCase.MotionPrompt, worldCase.Objects.Select(o => o.LocalPrompt).ToList());
         return config.Stage == ModelStage.Motion
             ? StageConditions.ForMotion(tensors.FirstMasks, tensors.FirstFrame, text.Encode(plan.MotionPrompt), config.Frames)
-            : StageConditions.ForVideo(config, tensors.FirstFrame, tensors.Trajectory, text.Encode(plan.Caption),
+            : StageConditions.ForVideo(config, tensors.FirstFrame, tensors.Motion(config), text.Encode(plan.Caption),
                 plan.LocalPrompts.Select(text.Encode).ToList());
     }
 

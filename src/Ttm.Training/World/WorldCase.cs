@@ -10,7 +10,16 @@ public sealed record WorldObject(
     string Speed,           // "slow" | "fast"
     string LocalPrompt,     // c_local for this object
     float[][] Centroids,    // per frame [x, y] of the visible mask (NaN when hidden)
-    int[][] Boxes);         // per frame [x0, y0, x1, y1] inclusive (all −1 when hidden)
+    int[][] Boxes)          // per frame [x0, y0, x1, y1] inclusive (all −1 when hidden)
+{
+    /// <summary>How far the object moves each frame, in pixels of a <paramref name="height"/>×<paramref name="width"/> world (what <see cref="ShapesWorld"/> drew).</summary>
+    public (float Dx, float Dy) PerFrame(int height, int width)
+    {
+        var motion = Vocabulary.Motions.Single(m => m.Label == Motion);
+        float speed = Vocabulary.Speeds.Single(s => s.Name == Speed).PixelsPerFrame * Math.Min(height, width) / 32f;
+        return (motion.Dx * speed, motion.Dy * speed);
+    }
+}
 
 /// <summary>
 /// One generated video of the shapes world with its truth: RGB frames in [0, 1] laid out (T, H, W, 3),
