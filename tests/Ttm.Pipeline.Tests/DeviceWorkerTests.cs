@@ -189,6 +189,47 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task ARunWhoseStepsComeAMomentLate_IsNotOvertakenByAnotherTenantsLongJobs()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 1);
+        var order = new List<string>();
+        var (blocker, gate) = Occupy(worker);
+        var first = Job(worker, "light", order);
+        var heavy = Enumerable.Range(0, 24).Select(_ => worker.RunAsync(() =>
+        {
+            Thread.Sleep(300);
+            lock (order) order.Add("heavy");
+            return 0;
+        }, "heavy")).ToList();
+        gate.Set();
+        await blocker;
+        // Light ran once, heavy ran 3 s: far ahead in device time (light's four steps take ~0.3 s) and always waiting.
+        while (Count(order) < 11) await Task.Delay(1);
+
+        // Each step's preview takes 8 ms off the device (more than the 3 ms a step's return is given) before the next step.
+        using var conditions = Conditions(4, "the red square moves left");
+        var hooks = new StageHooks
+        {
+            PreviewEvery = 1,
+            OnPreview = (_, _) =>
+            {
+                Thread.Sleep(8);
+                lock (order) order.Add("light-step");
+                return Task.CompletedTask;
+            },
+        };
+        using (var run = await new StageRunner(worker.StepperFor("light")).RunAsync(Sampler, conditions, new SamplingOptions(4, new GuidanceScales(1f, 1f), 1), hooks, CancellationToken.None))
+            lock (order) order.Add("light-done");
+        await Task.WhenAll(heavy.Append(first));
+
+        // Without the wait before another tenant's job, one of heavy's 300 ms jobs starts in every gap (seen: light-step,
+        // heavy, light-step, heavy, …). With it the first two gaps hold none (the last may: on a loaded machine light's
+        // steps can take a second each and put it ahead of heavy's 3 s, when heavy's turn is fair).
+        var during = order.Skip(order.IndexOf("light-step")).TakeWhile(o => o != "light-done").ToList();
+        Assert.Equal(["light-step", "light-step", "light-step"], during.Take(3));
+    }
+
+    [Fact]
     public async Task BesideAnAccelerator_SegmentationHasAWorkerOfItsOwn_AndAStepRunsWhileItIsBusy()
     {
         var accelerator = new DeviceWorker("cuda:test", maxBatch: 1); // given CPU tensors only: its name decides where segmentation runs

@@ -38,6 +38,14 @@ public sealed class DeviceWorker : IDisposable
     /// first and the new generation waits that whole pass (measured: 0.35 s at 8 mid-stage on 2 cores).
     /// </summary>
     public static readonly TimeSpan FirstStepGrace = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>
+    /// How long the device waits for the last pass's tenants' next step when the work that would start instead is another
+    /// tenant's job behind them in device time (segmentation, ~1-3 s on the CPU, not to be interrupted): a step that comes
+    /// a few milliseconds late (a preview's encoding, the next stage's set-up) would otherwise wait out the whole job.
+    /// The wait costs the device at most ~2 % of that job.
+    /// </summary>
+    public static readonly TimeSpan BeforeAJobGrace = TimeSpan.FromMilliseconds(25);
     readonly Dictionary<(string Stage, string Tenant), int> active = [];
     readonly Thread thread;
     readonly int threads;
@@ -200,8 +208,10 @@ public sealed class DeviceWorker : IDisposable
                 // moment, when other tenants' work would otherwise fill the pass, so it rides in every pass it can
                 // instead of waiting a whole pass behind them each step.
                 var grace = Stopwatch.StartNew();
+                var wait = lastServedGrace;
+                if (wait > TimeSpan.Zero && wait < BeforeAJobGrace && queue.NextLeadIsAJobBehind(lastServed)) wait = BeforeAJobGrace;
                 while (!stopping && lastServed.Count > 0 && !lastServed.Any(queue.HasWorkFrom)
-                       && grace.Elapsed < lastServedGrace && Monitor.Wait(gate, lastServedGrace - grace.Elapsed)) { }
+                       && grace.Elapsed < wait && Monitor.Wait(gate, wait - grace.Elapsed)) { }
                 if (stopping) break;
                 batch = queue.TakeBatch(MaxBatch, PartnerWindow.TotalSeconds);
                 lastServed = batch.Select(w => w.Tenant).ToHashSet();

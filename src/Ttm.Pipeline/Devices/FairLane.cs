@@ -40,6 +40,9 @@ sealed class FairLane(DeviceShares shares)
     /// <summary>The tenants with work, least device time first, ties in turn.</summary>
     public IEnumerable<string> Tenants => turn.OrderBy(shares.Of);
 
+    /// <summary>What <see cref="TakeLead"/> would take, left in place (null when the lane is empty).</summary>
+    public DeviceWork? PeekLead() => Count == 0 ? null : byTenant[Tenants.First()].First!.Value;
+
     /// <summary>The oldest item of the tenant with the least device time; the tenant goes to the back of the line.</summary>
     public DeviceWork TakeLead() => TakeFrom(Tenants.First(), _ => true)!;
 

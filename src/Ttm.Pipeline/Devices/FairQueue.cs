@@ -48,6 +48,18 @@ sealed class FairQueue
     public bool Remove(DeviceWork work) => LaneOf(work).Remove(work);
 
     /// <summary>
+    /// Whether the next lead would be a job (segmentation: a second or more on the device) of a tenant that has had more
+    /// device time than one of <paramref name="tenants"/>: had their next step been asked for, it would lead instead.
+    /// </summary>
+    public bool NextLeadIsAJobBehind(IEnumerable<string> tenants)
+    {
+        bool batchTurn = batch.Count > 0 && (interactive.Count == 0 || interactiveLeads >= BatchTurnEvery - 1);
+        if ((batchTurn ? batch : interactive).PeekLead() is not { } lead || lead is not IJobWork) return false;
+        double jobTenant = shares.Of(lead.Tenant);
+        return tenants.Any(t => t != lead.Tenant && shares.Of(t) < jobTenant);
+    }
+
+    /// <summary>
     /// The lead (by class, then the tenant with the least device time) and, if it is a step, up to
     /// <paramref name="maxBatch"/> − 1 more that share its pass, from tenants at most <paramref name="partnerWindow"/>
     /// device-seconds ahead of the lead's.
