@@ -76,6 +76,9 @@ public sealed class PipelineModels : IDisposable
             var video = ModelWeights.Load(Path.Combine(files.Models, "video-ttm"), target);
             motion.eval();
             video.eval();
+            foreach (var model in new[] { motion, video })
+                if (model.Config.MotionIsFlow) // serving segments masks and reads trajectories; flow is Table 4's benchmark variant
+                    throw new InvalidDataException($"{files.Models} holds a {model.Config.Stage} network of the flow variant; serving needs the mask trajectory networks (motion/ and video-ttm/).");
             var segmenter = new SamSegmenter(files.SegmenterEncoder, files.SegmenterDecoder);
             return new PipelineModels(motion, video, text, segmenter, planner, device)
             {
