@@ -17,6 +17,9 @@ public sealed class GenerationRedriveTests : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
         {
+            // Both silos share this process, so resource-optimised placement (Orleans' default) sees one machine's load and
+            // may keep choosing the same silo; the test needs a grain on the secondary, so placement is random here.
+            silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
             silo.UseInMemoryReminderService();
             silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>("generations", storage);
             silo.Services.AddSingleton<IGenerationRunner>(runner);
