@@ -3,6 +3,7 @@ using Ttm.Models.Sampling;
 using Ttm.Models.Text;
 using Ttm.Models.Weights;
 using Ttm.Pipeline.Devices;
+using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Planning;
 using Ttm.Pipeline.Segmentation;
 
@@ -23,6 +24,7 @@ public sealed class PipelineModels : IDisposable
         VideoSampler = new(video);
         Device = device ?? new DeviceWorker();
         SegmentationWorker = SegmentsOnTheDeviceThread(Device.Name) ? Device : new DeviceWorker($"{Device.Name}/segmenter", maxBatch: 1, threads: 0);
+        Encodes = SegmentsOnTheDeviceThread(Device.Name) ? new DeviceEncodes(Device) : FairGate.Encoders;
         Text = text;
         Segmenter = segmenter;
         Planner = planner;
@@ -43,6 +45,12 @@ public sealed class PipelineModels : IDisposable
     /// queue and thread of its own, so the accelerator's passes never wait for an image encoder on the CPU (~1.1 s each).
     /// </summary>
     public DeviceWorker SegmentationWorker { get; }
+
+    /// <summary>
+    /// Where this machine's encodes run: on a CPU device, as jobs of its worker (the same cores, in the tenant's turn);
+    /// beside an accelerator, through the process's <see cref="FairGate.Encoders"/>.
+    /// </summary>
+    public IEncodeAdmission Encodes { get; }
 
     public static bool SegmentsOnTheDeviceThread(string deviceName) => deviceName.StartsWith("cpu", StringComparison.OrdinalIgnoreCase);
 

@@ -59,7 +59,7 @@ public sealed class TtmPipeline(PipelineModels models)
         {
             var rendered = await new DeviceStages(models).RunAsync(request, image, plan, events, clock, cancellationToken);
             clock.Enter(PipelineStage.Encode);
-            var artifacts = await outputs.WriteAsync(request, plan, rendered, clock.Seconds(), events, cancellationToken);
+            var artifacts = await outputs.WriteAsync(request, plan, rendered, clock.Seconds(), events, models.Encodes, cancellationToken);
             await events.WriteAsync(new Completed(artifacts, clock.Seconds()), cancellationToken);
             events.Complete();
         }

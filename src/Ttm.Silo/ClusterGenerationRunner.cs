@@ -10,6 +10,7 @@ using Ttm.Pipeline.Planning;
 using Ttm.Pipeline.Segmentation;
 using Ttm.Silo.Options;
 using Ttm.Silo.Placement;
+using Ttm.Silo.Telemetry;
 
 namespace Ttm.Silo;
 
@@ -18,7 +19,8 @@ namespace Ttm.Silo;
 /// stages to a <see cref="IDeviceStagesGrain"/> (placed on an accelerator silo), then encodes here. Every payload
 /// is stored under "{id}/…" and the events refer to it.
 /// </summary>
-public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore store, IPromptPlanner planner, ModelLimits limits, IOptions<SiloOptions> options)
+public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore store, IPromptPlanner planner, ModelLimits limits, IOptions<SiloOptions> options,
+    LoadedModels loaded)
     : IGenerationRunner
 {
     readonly GenerationOutputs outputs = new(new VideoEncoder());
@@ -96,14 +98,15 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
         if (frames is null) yield break; // the device stages reported their failure
         foreach (var (stage, s) in frames.Seconds) seconds[stage] = s;
 
-        // 3. Encode (any silo), off the grain's turns.
+        // 3. Encode (any silo), off the grain's turns: on a silo with a CPU device, in that device's queue (the same cores).
         clock.Restart();
         var rendered = new RenderedVideo(new VideoFrames(frames.Frames, frames.Width, frames.Height, frames.Video),
             new VideoFrames(frames.Frames, frames.Width, frames.Height, frames.Trajectory),
             frames.Objects.Select(o => o.ToPipeline()).ToList());
         var chunks = Channel.CreateUnbounded<PipelineEvent>();
         var stageSeconds = seconds.ToPipeline();
-        var written = Task.Run(() => outputs.WriteAsync(request, plan, rendered, stageSeconds, chunks.Writer, cancellationToken), cancellationToken)
+        var written = Task.Run(() => outputs.WriteAsync(request, plan, rendered, stageSeconds, chunks.Writer,
+                loaded.Models?.Encodes ?? FairGate.Encoders, cancellationToken), cancellationToken)
             .ContinueWith(t => { chunks.Writer.TryComplete(t.Exception?.InnerException); return t; }, TaskScheduler.Default).Unwrap();
         await foreach (var c in chunks.Reader.ReadAllAsync(cancellationToken).OfType<VideoChunk>())
             yield return await updates.StoreAsync(c, cancellationToken);

@@ -256,6 +256,31 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task OnTheCpu_EncodesAreTheDevicesJobs_OnItsThread_InTheTenantsTurn()
+    {
+        Assert.IsType<Encoding.DeviceEncodes>(fixture.Models.Encodes);
+        using var worker = new DeviceWorker("test", maxBatch: 1);
+        var encodes = new Encoding.DeviceEncodes(worker);
+        var order = new List<string>();
+        var threads = new List<string?>();
+        async Task<int> Encode(string tenant)
+        {
+            lock (threads) threads.Add(Thread.CurrentThread.Name);
+            await Task.Delay(20); // the process's output, awaited: the device thread waits it out before its next work
+            lock (order) order.Add(tenant);
+            return 0;
+        }
+        var (blocker, gate) = Occupy(worker);
+        var all = new[] { "heavy", "heavy", "heavy", "light" }.Select(t => encodes.RunAsync(t, WorkPriority.Interactive, () => Encode(t), CancellationToken.None)).ToList();
+        gate.Set();
+        await blocker;
+        await Task.WhenAll(all);
+
+        Assert.Equal(["heavy", "light", "heavy", "heavy"], order); // in turn, not after the heavy tenant's three
+        Assert.All(threads, name => Assert.Equal("device test", name));
+    }
+
+    [Fact]
     public async Task ANewcomer_StartsEvenWithThoseWaiting_NotAhead()
     {
         using var worker = new DeviceWorker("test", maxBatch: 1, catchUpCredit: TimeSpan.FromSeconds(10));

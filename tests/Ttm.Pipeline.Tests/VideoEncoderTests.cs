@@ -1,5 +1,8 @@
+using System.Threading.Channels;
 using FFMpegCore;
+using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Encoding;
+using Ttm.Pipeline.Planning;
 
 namespace Ttm.Pipeline.Tests;
 
@@ -57,6 +60,44 @@ public sealed class VideoEncoderTests : IDisposable
         Assert.True(small.Count > 2, $"expected several pieces, got {small.Count}");
         Assert.All(small, c => Assert.InRange(c.Length, 1, 700));
         Assert.Equal(whole, small.SelectMany(c => c).ToArray());
+    }
+
+    /// <summary>Records each encode it admits, in order, for the tenant and priority it was admitted as.</summary>
+    sealed class RecordingAdmission : IEncodeAdmission
+    {
+        public List<(string Tenant, WorkPriority Priority)> Admitted { get; } = [];
+
+        public async Task<T> RunAsync<T>(string tenant, WorkPriority priority, Func<Task<T>> encode, CancellationToken cancellationToken)
+        {
+            lock (Admitted) Admitted.Add((tenant, priority));
+            return await encode();
+        }
+    }
+
+    [Fact]
+    public async Task GenerationOutputs_AdmitEachProcessOnItsOwn_AndStreamTheChunksBeforeTheFiles()
+    {
+        var admission = new RecordingAdmission();
+        var events = Channel.CreateUnbounded<PipelineEvent>();
+        var request = new PipelineRequest
+        {
+            Image = [], Prompt = "the white square moves right", OutputDirectory = Path.Combine(directory, "out"), Tenant = "acme",
+            Priority = WorkPriority.Batch, Formats = [VideoFormat.Mp4, VideoFormat.Gif],
+        };
+        var plan = new PromptPlan(request.Prompt, request.Prompt, [new ObjectPrompt("white square", request.Prompt, "white", "square", "right")], "rules");
+        var video = MovingSquare(8);
+        var chunksSeenBeforeFiles = false;
+        var writing = new GenerationOutputs(encoder).WriteAsync(request, plan, new RenderedVideo(video, video, []),
+            new Dictionary<PipelineStage, double>(), events.Writer, admission, CancellationToken.None);
+        var first = await events.Reader.ReadAsync();
+        chunksSeenBeforeFiles = first is VideoChunk && !File.Exists(Path.Combine(request.OutputDirectory, "video.mp4"));
+        var artifacts = await writing;
+
+        Assert.True(chunksSeenBeforeFiles);
+        // The streamed MP4, the two formats, the trajectory and the overlay: five processes, five admissions, all as the request's tenant.
+        Assert.Equal(5, admission.Admitted.Count);
+        Assert.All(admission.Admitted, a => Assert.Equal(("acme", WorkPriority.Batch), a));
+        Assert.All(new[] { "mp4", "gif", "trajectory", "overlay", "summary" }, key => Assert.True(File.Exists(artifacts[key]), key));
     }
 
     [Fact]

@@ -34,9 +34,10 @@ sealed class StepWork(FlowSampler sampler, SamplingRequest request, string tenan
     public override void Cancel() => Completion.TrySetCanceled();
 }
 
-/// <summary>Device work that does not batch (the segmenter's encoder and decoder), run alone on the device thread.</summary>
-sealed class JobWork<T>(Func<T> job, string tenant, WorkPriority priority) : DeviceWork(tenant, priority), IJobWork
+/// <summary>Device work that does not batch (the segmenter's encoder and decoder, an encode on a CPU device), run alone on the device thread.</summary>
+sealed class JobWork<T>(Func<T> job, string tenant, WorkPriority priority, bool stepsFollow) : DeviceWork(tenant, priority), IJobWork
 {
+    public bool StepsFollow { get; } = stepsFollow;
     public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public override string Kind => "job";
 
@@ -52,5 +53,7 @@ sealed class JobWork<T>(Func<T> job, string tenant, WorkPriority priority) : Dev
 
 interface IJobWork
 {
+    /// <summary>Whether the tenant's denoising steps come next (segmentation before the motion stage).</summary>
+    bool StepsFollow { get; }
     void Run();
 }

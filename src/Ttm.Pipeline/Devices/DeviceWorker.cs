@@ -134,10 +134,13 @@ public sealed class DeviceWorker : IDisposable
     /// <summary>This worker as the stage runner's stepper for <paramref name="tenant"/>'s generations of that priority.</summary>
     public IDenoisingStepper StepperFor(string tenant, WorkPriority priority = WorkPriority.Interactive) => new WorkerStepper(this, tenant, priority);
 
-    /// <summary>Runs non-batchable device work (segmentation) on the device thread, in the tenant's turn.</summary>
-    public Task<T> RunAsync<T>(Func<T> job, string tenant, CancellationToken cancellationToken = default, WorkPriority priority = WorkPriority.Interactive)
+    /// <summary>Runs non-batchable device work (segmentation, an encode on a CPU device) on the device thread, in the tenant's turn.</summary>
+    /// <param name="stepsFollow">whether the tenant's denoising steps come next (segmentation): the device then waits
+    /// <see cref="FirstStepGrace"/> for the first of them; otherwise only <see cref="NextStepGrace"/> for more work of the tenant's</param>
+    public Task<T> RunAsync<T>(Func<T> job, string tenant, CancellationToken cancellationToken = default, WorkPriority priority = WorkPriority.Interactive,
+        bool stepsFollow = true)
     {
-        var work = new JobWork<T>(job, tenant, priority);
+        var work = new JobWork<T>(job, tenant, priority, stepsFollow);
         Enqueue(work, cancellationToken);
         return work.Completion.Task;
     }
@@ -216,13 +219,13 @@ public sealed class DeviceWorker : IDisposable
                 batch = queue.TakeBatch(MaxBatch, PartnerWindow.TotalSeconds);
                 lastServed = batch.Select(w => w.Tenant).ToHashSet();
                 // After a job, wait for that tenant's first step only where steps run (a jobs-only queue never sees it).
-                lastServedGrace = batch[0] is not IJobWork ? NextStepGrace : JobsOnly ? TimeSpan.Zero : FirstStepGrace;
+                lastServedGrace = batch[0] is not IJobWork job ? NextStepGrace : JobsOnly ? TimeSpan.Zero : job.StepsFollow ? FirstStepGrace : NextStepGrace;
             }
             foreach (var work in batch)
                 DeviceMetrics.QueueSeconds.Record(Stopwatch.GetElapsedTime(work.EnqueuedTimestamp).TotalSeconds,
                     new("device", Name), new("tenant", work.Tenant), new("work", work.Kind));
             var clock = Stopwatch.StartNew();
-            if (batch[0] is IJobWork job) job.Run();
+            if (batch[0] is IJobWork next) next.Run();
             else RunSteps(batch.Cast<StepWork>().ToList());
             lock (gate) queue.Charge(batch, clock.Elapsed.TotalSeconds);
         }

@@ -1,12 +1,17 @@
+using Ttm.Pipeline.Devices;
+
 namespace Ttm.Pipeline.Encoding;
 
 /// <summary>
-/// CPU work outside the device (encoding with ffmpeg) admitted a few at a time, waiting tenants served in turn: a
-/// tenant whose many generations finish together queues behind one encode of every other tenant, and the encodes
-/// never take every core from the device thread.
+/// CPU work outside the device (encoding with ffmpeg beside an accelerator) admitted a few at a time, waiting tenants
+/// served in turn: a tenant whose many generations finish together queues behind one encode of every other tenant,
+/// and the encodes never take every core from the device thread.
 /// </summary>
-public sealed class FairGate(int slots)
+public sealed class FairGate(int slots) : IEncodeAdmission
 {
+    /// <summary>The process's gate for encodes: half the cores at once.</summary>
+    public static readonly FairGate Encoders = new(Environment.ProcessorCount / 2);
+
     readonly object gate = new();
     readonly Dictionary<string, Queue<TaskCompletionSource>> waiting = [];
     readonly LinkedList<string> turn = new();
@@ -40,6 +45,12 @@ public sealed class FairGate(int slots)
         using (cancellationToken.Register(() => admitted.TrySetCanceled(cancellationToken)))
             await admitted.Task;
         return new Lease(this);
+    }
+
+    public async Task<T> RunAsync<T>(string tenant, WorkPriority priority, Func<Task<T>> encode, CancellationToken cancellationToken)
+    {
+        using var admitted = await EnterAsync(tenant, cancellationToken);
+        return await encode();
     }
 
     void Release()

@@ -5,21 +5,25 @@ using Ttm.Pipeline.Planning;
 namespace Ttm.Pipeline.Encoding;
 
 /// <summary>
-/// The last stage, on any machine: the requested formats, the trajectory alone and over the frames, streamable
-/// fragmented-MP4 pieces (as <see cref="VideoChunk"/> events), and summary.json. Encodes are admitted through one
-/// <see cref="FairGate"/> per process, half the cores at once, tenants in turn.
+/// The last stage, on any machine: streamable fragmented-MP4 pieces first (as <see cref="VideoChunk"/> events: an app
+/// sees the video as soon as it is encoded), then the requested formats, the trajectory alone and over the frames, and
+/// summary.json. Each encode is admitted by the <see cref="IEncodeAdmission"/> it is given: beside a CPU device, that
+/// device's worker (<see cref="DeviceEncodes"/>); elsewhere the process's <see cref="FairGate.Encoders"/>.
 /// </summary>
 public sealed class GenerationOutputs(VideoEncoder encoder)
 {
-    static readonly FairGate Encoders = new(Environment.ProcessorCount / 2);
-
     /// <returns>kind → path of every artifact written</returns>
     public async Task<Dictionary<string, string>> WriteAsync(PipelineRequest request, PromptPlan plan, RenderedVideo rendered,
-        IReadOnlyDictionary<PipelineStage, double> seconds, ChannelWriter<PipelineEvent> events, CancellationToken cancellationToken)
+        IReadOnlyDictionary<PipelineStage, double> seconds, ChannelWriter<PipelineEvent> events, IEncodeAdmission admission,
+        CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(request.OutputDirectory);
         var artifacts = new Dictionary<string, string>();
-        using var admitted = await Encoders.EnterAsync(request.Tenant, cancellationToken);
+        Task<T> Admitted<T>(Func<Task<T>> encode) => admission.RunAsync(request.Tenant, request.Priority, encode, cancellationToken);
+
+        var chunks = await Admitted(() => encoder.FragmentedMp4Async(rendered.Video, cancellationToken));
+        for (int i = 0; i < chunks.Count; i++)
+            await events.WriteAsync(new VideoChunk(i, chunks[i], i == chunks.Count - 1), cancellationToken);
         foreach (var format in request.Formats.Distinct())
         {
             var (key, name) = format switch
@@ -29,13 +33,10 @@ public sealed class GenerationOutputs(VideoEncoder encoder)
                 VideoFormat.Gif => ("gif", "video.gif"),
                 _ => ("png_frames", "frames"),
             };
-            artifacts[key] = await encoder.WriteAsync(rendered.Video, Path.Combine(request.OutputDirectory, name), format, cancellationToken);
+            artifacts[key] = await Admitted(() => encoder.WriteAsync(rendered.Video, Path.Combine(request.OutputDirectory, name), format, cancellationToken));
         }
-        artifacts["trajectory"] = await encoder.WriteAsync(rendered.Trajectory, Path.Combine(request.OutputDirectory, "trajectory.mp4"), VideoFormat.Mp4, cancellationToken);
-        artifacts["overlay"] = await encoder.WriteAsync(rendered.Video.Overlay(rendered.Trajectory), Path.Combine(request.OutputDirectory, "overlay.mp4"), VideoFormat.Mp4, cancellationToken);
-        var chunks = await encoder.FragmentedMp4Async(rendered.Video, cancellationToken);
-        for (int i = 0; i < chunks.Count; i++)
-            await events.WriteAsync(new VideoChunk(i, chunks[i], i == chunks.Count - 1), cancellationToken);
+        artifacts["trajectory"] = await Admitted(() => encoder.WriteAsync(rendered.Trajectory, Path.Combine(request.OutputDirectory, "trajectory.mp4"), VideoFormat.Mp4, cancellationToken));
+        artifacts["overlay"] = await Admitted(() => encoder.WriteAsync(rendered.Video.Overlay(rendered.Trajectory), Path.Combine(request.OutputDirectory, "overlay.mp4"), VideoFormat.Mp4, cancellationToken));
 
         var summary = Path.Combine(request.OutputDirectory, "summary.json");
         artifacts["summary"] = summary;
