@@ -35,9 +35,8 @@ sealed class StepWork(FlowSampler sampler, SamplingRequest request, string tenan
 }
 
 /// <summary>Device work that does not batch (the segmenter's encoder and decoder, an encode on a CPU device), run alone on the device thread.</summary>
-sealed class JobWork<T>(Func<T> job, string tenant, WorkPriority priority, bool stepsFollow) : DeviceWork(tenant, priority), IJobWork
+sealed class JobWork<T>(Func<T> job, string tenant, WorkPriority priority) : DeviceWork(tenant, priority), IJobWork
 {
-    public bool StepsFollow { get; } = stepsFollow;
     public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public override string Kind => "job";
 
@@ -53,7 +52,5 @@ sealed class JobWork<T>(Func<T> job, string tenant, WorkPriority priority, bool 
 
 interface IJobWork
 {
-    /// <summary>Whether the tenant's denoising steps come next (segmentation before the motion stage).</summary>
-    bool StepsFollow { get; }
     void Run();
 }

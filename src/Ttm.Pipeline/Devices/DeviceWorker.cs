@@ -33,9 +33,11 @@ public sealed class DeviceWorker : IDisposable
     public static readonly TimeSpan NextStepGrace = TimeSpan.FromMilliseconds(3);
 
     /// <summary>
-    /// How long the device waits, after a job (segmentation), for that tenant's first denoising step: the stage's set-up
-    /// (the segmentation event, its conditions) takes ~10 ms, and without the wait the next pass of everyone else starts
-    /// first and the new generation waits that whole pass (measured: 0.35 s at 8 mid-stage on 2 cores).
+    /// How long the device waits, after a job, for that tenant's next work: after segmentation its first denoising step
+    /// (the stage's set-up, the segmentation event and its conditions, takes ~10 ms, and without the wait the next pass
+    /// of everyone else starts first and the new generation waits that whole pass: measured 0.35 s at 8 mid-stage on 2
+    /// cores); after an encode on a CPU device its next encode. After a generation's last encode nothing comes, and the
+    /// device idles this long once if others wait (~1 % of a CPU generation's device time).
     /// </summary>
     public static readonly TimeSpan FirstStepGrace = TimeSpan.FromMilliseconds(25);
 
@@ -135,12 +137,9 @@ public sealed class DeviceWorker : IDisposable
     public IDenoisingStepper StepperFor(string tenant, WorkPriority priority = WorkPriority.Interactive) => new WorkerStepper(this, tenant, priority);
 
     /// <summary>Runs non-batchable device work (segmentation, an encode on a CPU device) on the device thread, in the tenant's turn.</summary>
-    /// <param name="stepsFollow">whether the tenant's denoising steps come next (segmentation): the device then waits
-    /// <see cref="FirstStepGrace"/> for the first of them; otherwise only <see cref="NextStepGrace"/> for more work of the tenant's</param>
-    public Task<T> RunAsync<T>(Func<T> job, string tenant, CancellationToken cancellationToken = default, WorkPriority priority = WorkPriority.Interactive,
-        bool stepsFollow = true)
+    public Task<T> RunAsync<T>(Func<T> job, string tenant, CancellationToken cancellationToken = default, WorkPriority priority = WorkPriority.Interactive)
     {
-        var work = new JobWork<T>(job, tenant, priority, stepsFollow);
+        var work = new JobWork<T>(job, tenant, priority);
         Enqueue(work, cancellationToken);
         return work.Completion.Task;
     }
@@ -219,13 +218,13 @@ public sealed class DeviceWorker : IDisposable
                 batch = queue.TakeBatch(MaxBatch, PartnerWindow.TotalSeconds);
                 lastServed = batch.Select(w => w.Tenant).ToHashSet();
                 // After a job, wait for that tenant's first step only where steps run (a jobs-only queue never sees it).
-                lastServedGrace = batch[0] is not IJobWork job ? NextStepGrace : JobsOnly ? TimeSpan.Zero : job.StepsFollow ? FirstStepGrace : NextStepGrace;
+                lastServedGrace = batch[0] is not IJobWork ? NextStepGrace : JobsOnly ? TimeSpan.Zero : FirstStepGrace;
             }
             foreach (var work in batch)
                 DeviceMetrics.QueueSeconds.Record(Stopwatch.GetElapsedTime(work.EnqueuedTimestamp).TotalSeconds,
                     new("device", Name), new("tenant", work.Tenant), new("work", work.Kind));
             var clock = Stopwatch.StartNew();
-            if (batch[0] is IJobWork next) next.Run();
+            if (batch[0] is IJobWork job) job.Run();
             else RunSteps(batch.Cast<StepWork>().ToList());
             lock (gate) queue.Charge(batch, clock.Elapsed.TotalSeconds);
         }

@@ -11,6 +11,6 @@ namespace Ttm.Pipeline.Encoding;
 public sealed class DeviceEncodes(DeviceWorker device) : IEncodeAdmission
 {
     public Task<T> RunAsync<T>(string tenant, WorkPriority priority, Func<Task<T>> encode, CancellationToken cancellationToken) =>
-        // The device thread waits for the process (no other work could use its cores meanwhile); no step follows an encode.
-        device.RunAsync(() => encode().GetAwaiter().GetResult(), tenant, cancellationToken, priority, stepsFollow: false);
+        // The device thread waits for the process: no other work could use its cores meanwhile.
+        device.RunAsync(() => encode().GetAwaiter().GetResult(), tenant, cancellationToken, priority);
 }
