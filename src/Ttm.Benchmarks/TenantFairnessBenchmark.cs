@@ -15,7 +15,9 @@ public static class TenantFairnessBenchmark
 {
     /// <param name="StageSecondsP50">p50 of each stage's seconds (plan, segment, motion, video, encode) as the server timed them:
     /// where the extra time under a flood goes</param>
-    public sealed record Side(int Generations, double SecondsP50, double SecondsP95, IReadOnlyDictionary<string, double> StageSecondsP50);
+    /// <param name="Seconds">each generation's completion seconds, in order (with few generations the p95 is the worst of them)</param>
+    public sealed record Side(int Generations, double SecondsP50, double SecondsP95, IReadOnlyDictionary<string, double> StageSecondsP50,
+        IReadOnlyList<double> Seconds);
 
     /// <param name="LightPauseSeconds">how long the light tenant waits between its generations</param>
     /// <param name="LightDeviceShareAlone">the share of the light tenant's time (pauses included) its device stages (segment,
@@ -75,7 +77,8 @@ public static class TenantFairnessBenchmark
                     runs.Add(run);
                 }
                 var stages = runs.SelectMany(r => r.Stages.Keys).Distinct().ToDictionary(k => k, k => P(runs.Select(r => r.Stages.GetValueOrDefault(k)), 0.5));
-                return new Side(light, P(runs.Select(r => r.Seconds), 0.5), P(runs.Select(r => r.Seconds), 0.95), stages);
+                return new Side(light, P(runs.Select(r => r.Seconds), 0.5), P(runs.Select(r => r.Seconds), 0.95), stages,
+                    runs.Select(r => Math.Round(r.Seconds, 2)).ToList());
             }
 
             await Generate(lightClient, 99, cancellationToken); // warm-up: first-call costs are not waiting
