@@ -53,11 +53,14 @@ public sealed class VideoDit : nn.Module
 
     public IReadOnlyList<VideoDitBlock> Blocks => blocks.ToList();
 
-    /// <summary>Every added masked self-attention layer of this model computes Eq. 3 with the dense N×N mask (true) or by object groups (false, the default).</summary>
-    public void UseDenseMaskReference(bool dense)
+    /// <summary>
+    /// Every added masked self-attention layer of this model computes Eq. 3 with the dense N×N mask (true) or by object
+    /// groups (false); by default the dense mask up to <see cref="MaskedSelfAttention.DenseUpToTokens"/> tokens.
+    /// </summary>
+    public void UseDenseMask(bool dense)
     {
         foreach (var block in blocks)
-            if (block.AddedSelf is { } layer) layer.UseDenseReference = dense;
+            if (block.AddedSelf is { } layer) layer.UseDense = dense;
     }
 
     /// <summary>Predicts velocity or clean sample (per <see cref="TtmConfig.Prediction"/>) for each row of the batch.</summary>

@@ -41,9 +41,9 @@ public sealed class MaskedSelfAttentionTests
     }
 
     [Fact]
-    public void MaskedSelfAttentionLayer_ThroughTheModule_EqualsDenseReference()
+    public void MaskedSelfAttentionLayer_ByGroups_ThroughTheModule_EqualsDenseReference()
     {
-        using var layer = new MaskedSelfAttention("m", 16, 2);
+        using var layer = new MaskedSelfAttention("m", 16, 2, tokens: 40) { UseDense = false };
         using var rope = new RotaryEmbedding3D(8, 2, 4, 5);
         using var g = new Generator(3);
         using var x = randn([2, 40, 16], generator: g);
@@ -54,5 +54,17 @@ public sealed class MaskedSelfAttentionTests
         var (q, k, v) = attn.Project(x, rope);
         using var dense = attn.Output(MaskedSelfAttention.DenseMaskedAttention(q, k, v, objects));
         Assert.True(allclose(grouped, dense, rtol: 1e-5, atol: 1e-5));
+        layer.UseDense = true;
+        using var denseLayer = layer.forward(x, rope, objects);
+        Assert.True(allclose(denseLayer, dense, rtol: 1e-6, atol: 1e-6));
+    }
+
+    [Fact]
+    public void TheDenseMask_IsTheDefaultUpToItsTokenBound_AndTheGroupsAbove()
+    {
+        using var tiny = new MaskedSelfAttention("tiny", 16, 2, tokens: TtmConfig.Named("tiny").Tokens);
+        using var small = new MaskedSelfAttention("small", 16, 2, tokens: TtmConfig.Named("small").Tokens);
+        Assert.True(tiny.UseDense);
+        Assert.False(small.UseDense);
     }
 }

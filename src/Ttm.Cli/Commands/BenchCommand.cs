@@ -51,7 +51,7 @@ static class BenchCommand
         var size = new Option<string>("--size") { DefaultValueFactory = _ => "tiny" };
         var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 10 };
         var json = JsonFile();
-        var command = new Command("forward", "One stage-2 forward pass at batch 1 and 8: masked layers on/off, grouped vs dense Eq. 3, each as a share of libtorch's GEMM rate; parameters per size") { size, repeats, json };
+        var command = new Command("forward", "One stage-2 forward pass at batch 1, 3 and 8: masked layers on/off, grouped vs dense Eq. 3, each as a share of libtorch's GEMM rate; parameters per size") { size, repeats, json };
         command.SetAction((result, cancellationToken) =>
         {
             var gemm = ForwardBenchmark.GemmGflops();

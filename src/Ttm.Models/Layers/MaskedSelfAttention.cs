@@ -7,22 +7,30 @@ namespace Ttm.Models.Layers;
 /// <summary>
 /// The paper's masked self-attention (Eq. 3): h = softmax(q kᵀ/√d + log M_self) v, where M_self(i, j) = 1 iff
 /// video tokens i and j belong to the same object of the trajectory, across all frames. The background is
-/// its own group. "Same object" is an equivalence relation, so M_self is block-diagonal once tokens are
-/// sorted by object: we gather each object's tokens, run dense attention inside the group and scatter back,
-/// never building the N×N mask. Groups of similar length (next power of two) share one batched call, so a
-/// batch of requests costs a handful of attention calls. Without object ids it is plain joint attention
-/// (the TI2V baseline's unmasked extra layer, same parameters).
+/// its own group. Two exact ways to compute it: with the dense N×N same-object mask in one attention call, or,
+/// since "same object" is an equivalence relation and M_self is block-diagonal once tokens are sorted by object,
+/// by gathering each object's tokens, running dense attention inside the group and scattering back, never
+/// building the N×N mask (groups of similar length, next power of two, share one batched call). Up to
+/// <see cref="DenseUpToTokens"/> tokens the dense call is the faster (<c>./ttm bench forward</c>, tiny's 512 tokens:
+/// the gathers cost more than the masked products they save); above it the groups (small's 4,096 tokens would need
+/// a 16 M-entry mask per row). Without object ids it is plain joint attention (the TI2V baseline's unmasked extra
+/// layer, same parameters).
 /// </summary>
 public sealed class MaskedSelfAttention : nn.Module
 {
+    /// <summary>The most tokens per row at which Eq. 3 is computed with the dense mask by default.</summary>
+    public const long DenseUpToTokens = 1024;
+
     readonly SelfAttention attn;
 
-    /// <summary>This layer computes Eq. 3 with the dense N×N mask instead of by object groups (the benchmark's reference; same result).</summary>
-    public bool UseDenseReference { get; set; }
+    /// <summary>This layer computes Eq. 3 with the dense N×N mask (true) or by object groups (false); the same result.</summary>
+    public bool UseDense { get; set; }
 
-    public MaskedSelfAttention(string name, int hidden, int heads) : base(name)
+    /// <param name="tokens">tokens per row (N), which decides <see cref="UseDense"/>'s default</param>
+    public MaskedSelfAttention(string name, int hidden, int heads, long tokens) : base(name)
     {
         attn = new SelfAttention("attn", hidden, heads);
+        UseDense = tokens <= DenseUpToTokens;
         RegisterComponents();
     }
 
@@ -34,7 +42,7 @@ public sealed class MaskedSelfAttention : nn.Module
         var (q, k, v) = attn.Project(x, rope); // (B, h, N, d)
         var o = tokenObjects is null
             ? F.scaled_dot_product_attention(q, k, v)
-            : UseDenseReference ? DenseMaskedAttention(q, k, v, tokenObjects) : GroupedAttention(q, k, v, tokenObjects); // (B, h, N, d)
+            : UseDense ? DenseMaskedAttention(q, k, v, tokenObjects) : GroupedAttention(q, k, v, tokenObjects); // (B, h, N, d)
         return attn.Output(o).MoveToOuterDisposeScope();
     }
 
@@ -62,7 +70,7 @@ public sealed class MaskedSelfAttention : nn.Module
         return output.view(b, n, h, d).permute(0, 2, 1, 3).MoveToOuterDisposeScope(); // (B, h, N, d)
     }
 
-    /// <summary>The dense form of Eq. 3 with an explicit N×N same-object mask; the reference the tests compare against.</summary>
+    /// <summary>The dense form of Eq. 3 with an explicit N×N same-object mask (also the reference the tests compare the groups against).</summary>
     public static Tensor DenseMaskedAttention(Tensor q, Tensor k, Tensor v, Tensor tokenObjects)
     {
         using var scope = NewDisposeScope();
