@@ -54,10 +54,10 @@ public sealed class VideoDit : nn.Module
     public IReadOnlyList<VideoDitBlock> Blocks => blocks.ToList();
 
     /// <summary>
-    /// Every added masked self-attention layer of this model computes Eq. 3 with the dense N×N mask (true) or by object
-    /// groups (false); by default the dense mask up to <see cref="MaskedSelfAttention.DenseUpToTokens"/> tokens.
+    /// Every added masked self-attention layer of this model computes Eq. 3 with the dense N×N mask (true), by object
+    /// groups (false), or by the pass's size (null, the default: <see cref="MaskedSelfAttention.DenseFor"/>).
     /// </summary>
-    public void UseDenseMask(bool dense)
+    public void UseDenseMask(bool? dense)
     {
         foreach (var block in blocks)
             if (block.AddedSelf is { } layer) layer.UseDense = dense;

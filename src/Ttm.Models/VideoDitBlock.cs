@@ -87,7 +87,7 @@ public sealed class VideoDitBlock : nn.Module
             if (self)
             {
                 normAddedSelf = nn.LayerNorm([d], 1e-6);
-                addedSelf = new MaskedSelfAttention("addedSelf", d, config.Heads, config.Tokens);
+                addedSelf = new MaskedSelfAttention("addedSelf", d, config.Heads);
                 gateAddedSelf = new Parameter(zeros(1));
             }
             if (crossLocal)

@@ -11,8 +11,8 @@ public sealed class TenantFairnessBenchmarkTests
     {
         var image = await File.ReadAllBytesAsync(Path.Combine(ServerFixture.Root, "samples", "two-squares.png"));
         var report = await TenantFairnessBenchmark.RunAsync((port, settings) => EmbeddedServer.Build(port, settings), image,
-            "The red square moves right.", steps: 1, light: 2, flood: 2, pause: TimeSpan.FromMilliseconds(200), progress: null, CancellationToken.None);
-        Assert.Equal((2, 2), (report.Alone.Generations, report.WithFlood.Generations));
+            "The red square moves right.", steps: 1, light: 3, flood: 2, pause: TimeSpan.FromSeconds(1), progress: null, CancellationToken.None);
+        Assert.Equal((3, 3), (report.Alone.Generations, report.WithFlood.Generations));
         Assert.True(report.Alone.SecondsP50 > 0 && report.WithFlood.SecondsP95 >= report.WithFlood.SecondsP50);
         Assert.Equal(["encode", "motion", "plan", "segment", "video"], report.Alone.StageSecondsP50.Keys.Order());
         Assert.InRange(report.LightDeviceShareAlone, 0.01, 1);

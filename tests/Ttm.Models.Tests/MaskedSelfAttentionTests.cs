@@ -43,7 +43,7 @@ public sealed class MaskedSelfAttentionTests
     [Fact]
     public void MaskedSelfAttentionLayer_ByGroups_ThroughTheModule_EqualsDenseReference()
     {
-        using var layer = new MaskedSelfAttention("m", 16, 2, tokens: 40) { UseDense = false };
+        using var layer = new MaskedSelfAttention("m", 16, 2) { UseDense = false };
         using var rope = new RotaryEmbedding3D(8, 2, 4, 5);
         using var g = new Generator(3);
         using var x = randn([2, 40, 16], generator: g);
@@ -60,11 +60,11 @@ public sealed class MaskedSelfAttentionTests
     }
 
     [Fact]
-    public void TheDenseMask_IsTheDefaultUpToItsTokenBound_AndTheGroupsAbove()
+    public void TheDenseMask_IsTheDefaultForOneRowOfTiny_AndTheGroupsForMore()
     {
-        using var tiny = new MaskedSelfAttention("tiny", 16, 2, tokens: TtmConfig.Named("tiny").Tokens);
-        using var small = new MaskedSelfAttention("small", 16, 2, tokens: TtmConfig.Named("small").Tokens);
-        Assert.True(tiny.UseDense);
-        Assert.False(small.UseDense);
+        long tiny = TtmConfig.Named("tiny").Tokens, small = TtmConfig.Named("small").Tokens;
+        Assert.True(MaskedSelfAttention.DenseFor(1, tiny));
+        Assert.False(MaskedSelfAttention.DenseFor(3, tiny)); // one request's guidance rows
+        Assert.False(MaskedSelfAttention.DenseFor(1, small));
     }
 }

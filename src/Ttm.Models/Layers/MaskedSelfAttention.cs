@@ -7,32 +7,34 @@ namespace Ttm.Models.Layers;
 /// <summary>
 /// The paper's masked self-attention (Eq. 3): h = softmax(q kᵀ/√d + log M_self) v, where M_self(i, j) = 1 iff
 /// video tokens i and j belong to the same object of the trajectory, across all frames. The background is
-/// its own group. Two exact ways to compute it: with the dense N×N same-object mask in one attention call, or,
-/// since "same object" is an equivalence relation and M_self is block-diagonal once tokens are sorted by object,
-/// by gathering each object's tokens, running dense attention inside the group and scattering back, never
-/// building the N×N mask (groups of similar length, next power of two, share one batched call). Up to
-/// <see cref="DenseUpToTokens"/> tokens the dense call is the faster (<c>./ttm bench forward</c>, tiny's 512 tokens:
-/// the gathers cost more than the masked products they save); above it the groups (small's 4,096 tokens would need
-/// a 16 M-entry mask per row). Without object ids it is plain joint attention (the TI2V baseline's unmasked extra
-/// layer, same parameters).
+/// its own group. Two exact ways to compute it: by object groups ("same object" is an equivalence relation, so
+/// M_self is block-diagonal once tokens are sorted by object: gather each object's tokens, dense attention inside
+/// the group, scatter back, never building the N×N mask; groups of similar length, next power of two, share one
+/// batched call), or with the dense N×N mask as plain products. <c>./ttm bench forward</c> on 2 CPU cores: for one
+/// row of tiny's 512 tokens the products are the faster (the groups' gathers and scatters cost more than the
+/// masked-out products save), from three rows on the groups (the N×N scores leave the caches). So a pass of at most
+/// <see cref="DenseUpToRowTokens"/> rows × tokens takes the products, any larger one the groups, unless
+/// <see cref="UseDense"/> says otherwise. Without object ids it is plain joint attention (the TI2V baseline's unmasked
+/// extra layer, same parameters).
 /// </summary>
 public sealed class MaskedSelfAttention : nn.Module
 {
-    /// <summary>The most tokens per row at which Eq. 3 is computed with the dense mask by default.</summary>
-    public const long DenseUpToTokens = 1024;
+    /// <summary>The most rows × tokens per row of a pass that computes Eq. 3 with the dense mask by default (one row of tiny).</summary>
+    public const long DenseUpToRowTokens = 512;
 
     readonly SelfAttention attn;
 
-    /// <summary>This layer computes Eq. 3 with the dense N×N mask (true) or by object groups (false); the same result.</summary>
-    public bool UseDense { get; set; }
+    /// <summary>Forces the dense N×N mask (true) or the object groups (false); null (the default): by the pass's size, <see cref="DenseFor"/>.</summary>
+    public bool? UseDense { get; set; }
 
-    /// <param name="tokens">tokens per row (N), which decides <see cref="UseDense"/>'s default</param>
-    public MaskedSelfAttention(string name, int hidden, int heads, long tokens) : base(name)
+    public MaskedSelfAttention(string name, int hidden, int heads) : base(name)
     {
         attn = new SelfAttention("attn", hidden, heads);
-        UseDense = tokens <= DenseUpToTokens;
         RegisterComponents();
     }
+
+    /// <summary>Whether a pass of <paramref name="rows"/> rows of <paramref name="tokens"/> tokens computes Eq. 3 with the dense mask by default.</summary>
+    public static bool DenseFor(long rows, long tokens) => rows * tokens <= DenseUpToRowTokens;
 
     /// <param name="x">(B, N, D)</param>
     /// <param name="tokenObjects">(B, N) int64 object id per token (0 = background), or null for unmasked attention</param>
@@ -42,7 +44,7 @@ public sealed class MaskedSelfAttention : nn.Module
         var (q, k, v) = attn.Project(x, rope); // (B, h, N, d)
         var o = tokenObjects is null
             ? F.scaled_dot_product_attention(q, k, v)
-            : UseDense ? DenseMaskedAttention(q, k, v, tokenObjects) : GroupedAttention(q, k, v, tokenObjects); // (B, h, N, d)
+            : UseDense ?? DenseFor(q.shape[0], q.shape[2]) ? DenseProducts(q, k, v, tokenObjects) : GroupedAttention(q, k, v, tokenObjects); // (B, h, N, d)
         return attn.Output(o).MoveToOuterDisposeScope();
     }
 
@@ -76,6 +78,20 @@ public sealed class MaskedSelfAttention : nn.Module
         using var scope = NewDisposeScope();
         var same = tokenObjects.unsqueeze(2).eq(tokenObjects.unsqueeze(1)).unsqueeze(1); // (B, 1, N, N)
         return F.scaled_dot_product_attention(q, k, v, same).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Eq. 3 with the dense mask as plain products: scores, −∞ outside the token's object, softmax, values. Served this
+    /// way, not through libtorch's fused attention with the (B, 1, N, N) boolean mask, which corrupted memory under
+    /// serving load (a crashed test host, a corrupt scalar) while the groups' masks did not.
+    /// </summary>
+    static Tensor DenseProducts(Tensor q, Tensor k, Tensor v, Tensor tokenObjects)
+    {
+        using var scope = NewDisposeScope();
+        var outside = tokenObjects.unsqueeze(2).ne(tokenObjects.unsqueeze(1)).unsqueeze(1); // (B, 1, N, N)
+        var scores = matmul(q, k.transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[3])); // (B, h, N, N)
+        scores.masked_fill_(outside, float.NegativeInfinity);
+        return matmul(scores.softmax(-1), v).MoveToOuterDisposeScope(); // (B, h, N, d)
     }
 
     readonly record struct Bucket(Tensor Indices, Tensor Valid);
