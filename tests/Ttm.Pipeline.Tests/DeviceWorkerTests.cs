@@ -426,6 +426,23 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task WorkCancelledWhileTheDeviceGivesTheLastTenantItsMoment_LeavesTheWorkerServing()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 1);
+        var (blocker, gate) = Occupy(worker);
+        using var cancel = new CancellationTokenSource();
+        var cancelled = worker.RunAsync(() => 1, "b", cancel.Token);
+        gate.Set();
+        await blocker;
+        // The device now waits up to FirstStepGrace for "ops" to ask again, "b"'s job the only work queued: cancel it there.
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        await Task.Delay(DeviceWorker.FirstStepGrace * 2);
+        Assert.True(worker.IsRunning);
+        Assert.Equal(2, await worker.RunAsync(() => 2, "b").WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task Disposing_FailsWhatIsStillQueued()
     {
         var worker = new DeviceWorker("test");

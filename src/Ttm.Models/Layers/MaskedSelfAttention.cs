@@ -82,8 +82,8 @@ public sealed class MaskedSelfAttention : nn.Module
 
     /// <summary>
     /// Eq. 3 with the dense mask as plain products: scores, −∞ outside the token's object, softmax, values. Served this
-    /// way, not through libtorch's fused attention with the (B, 1, N, N) boolean mask, which corrupted memory under
-    /// serving load (a crashed test host, a corrupt scalar) while the groups' masks did not.
+    /// way, not through libtorch's fused attention with the (B, 1, N, N) boolean mask: with that as the default one test
+    /// run failed a later pass with a corrupt scalar (libtorch's toFloat check), which neither this nor the groups showed.
     /// </summary>
     static Tensor DenseProducts(Tensor q, Tensor k, Tensor v, Tensor tokenObjects)
     {

@@ -215,6 +215,7 @@ public sealed class DeviceWorker : IDisposable
                 while (!stopping && lastServed.Count > 0 && !lastServed.Any(queue.HasWorkFrom)
                        && grace.Elapsed < wait && Monitor.Wait(gate, wait - grace.Elapsed)) { }
                 if (stopping) break;
+                if (queue.Count == 0) continue; // what waited was cancelled while the device gave the last tenants their moment
                 batch = queue.TakeBatch(MaxBatch, PartnerWindow.TotalSeconds);
                 lastServed = batch.Select(w => w.Tenant).ToHashSet();
                 // After a job, wait for that tenant's first step only where steps run (a jobs-only queue never sees it).
