@@ -122,11 +122,14 @@ public sealed class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore
     const int DeviceAttempts = 12;
     static readonly TimeSpan LossBackoff = TimeSpan.FromSeconds(3);
 
-    /// <summary>
-    /// The device stages' silo went away: killed (unavailable, messages rejected) or shut down (a rolling update or
-    /// scale-down deactivates the grain, and its stream ends with "enumeration aborted").
-    /// </summary>
+    /// <summary>The cluster has no accelerator silo at all right now.</summary>
     static bool IsNoAccelerator(Exception e) => e is NoAcceleratorException || e.InnerException is NoAcceleratorException;
 
-    static bool IsSiloLoss(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or EnumerationAbortedException;
+    /// <summary>
+    /// The device stages' silo went away: killed (unavailable, messages rejected) or shut down (a rolling update or
+    /// scale-down deactivates the grain, and its stream ends with "enumeration aborted"). A call sent to a killed silo
+    /// before membership noticed may also go unanswered until Orleans' response timeout (a <see cref="TimeoutException"/>,
+    /// "Response did not arrive on time"): the same loss, seen later.
+    /// </summary>
+    static bool IsSiloLoss(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or EnumerationAbortedException or TimeoutException;
 }

@@ -96,7 +96,9 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         await blocker;
         var samples = await Task.WhenAll(runs);
 
-        Assert.True(allclose(alone, samples[0], rtol: 1e-4, atol: 1e-4), $"the exact run differs by {(alone - samples[0]).abs().max().item<float>()}");
+        // Rows in a batch of two meet other GEMM blockings than alone (fp32, ~1e-6 a pass), and 16 steps carry that on:
+        // up to ~1.3e-4 seen with the shipped stage 1. What the cache would change is the sample itself (StepCacheTests).
+        Assert.True(allclose(alone, samples[0], rtol: 1e-4, atol: 5e-4), $"the exact run differs by {(alone - samples[0]).abs().max().item<float>()}");
         var after = Sampler.Counters;
         long skipped = after.CachedSteps - before.CachedSteps;
         Assert.InRange(skipped, 1, 16 - 3); // the first two and the last step always run in full
