@@ -62,14 +62,14 @@ public sealed class VideoEncoderTests : IDisposable
         Assert.Equal(whole, small.SelectMany(c => c).ToArray());
     }
 
-    /// <summary>Records each encode it admits, in order, for the tenant and priority it was admitted as.</summary>
-    sealed class RecordingAdmission : IEncodeAdmission
+    /// <summary>Records each encode it admits, in order: the tenant and priority it was admitted as, and how many events were out by then.</summary>
+    sealed class RecordingAdmission(Func<int> eventsOut) : IEncodeAdmission
     {
-        public List<(string Tenant, WorkPriority Priority)> Admitted { get; } = [];
+        public List<(string Tenant, WorkPriority Priority, int EventsOut)> Admitted { get; } = [];
 
         public async Task<T> RunAsync<T>(string tenant, WorkPriority priority, Func<Task<T>> encode, CancellationToken cancellationToken)
         {
-            lock (Admitted) Admitted.Add((tenant, priority));
+            lock (Admitted) Admitted.Add((tenant, priority, eventsOut()));
             return await encode();
         }
     }
@@ -77,8 +77,8 @@ public sealed class VideoEncoderTests : IDisposable
     [Fact]
     public async Task GenerationOutputs_AdmitEachProcessOnItsOwn_AndStreamTheChunksBeforeTheFiles()
     {
-        var admission = new RecordingAdmission();
         var events = Channel.CreateUnbounded<PipelineEvent>();
+        var admission = new RecordingAdmission(() => events.Reader.Count);
         var request = new PipelineRequest
         {
             Image = [], Prompt = "the white square moves right", OutputDirectory = Path.Combine(directory, "out"), Tenant = "acme",
@@ -86,17 +86,15 @@ public sealed class VideoEncoderTests : IDisposable
         };
         var plan = new PromptPlan(request.Prompt, request.Prompt, [new ObjectPrompt("white square", request.Prompt, "white", "square", "right")], "rules");
         var video = MovingSquare(8);
-        var chunksSeenBeforeFiles = false;
-        var writing = new GenerationOutputs(encoder).WriteAsync(request, plan, new RenderedVideo(video, video, []),
+        var artifacts = await new GenerationOutputs(encoder).WriteAsync(request, plan, new RenderedVideo(video, video, []),
             new Dictionary<PipelineStage, double>(), events.Writer, admission, CancellationToken.None);
-        var first = await events.Reader.ReadAsync();
-        chunksSeenBeforeFiles = first is VideoChunk && !File.Exists(Path.Combine(request.OutputDirectory, "video.mp4"));
-        var artifacts = await writing;
 
-        Assert.True(chunksSeenBeforeFiles);
-        // The streamed MP4, the two formats, the trajectory and the overlay: five processes, five admissions, all as the request's tenant.
+        // The streamed MP4, the two formats, the trajectory and the overlay: five processes, five admissions, all as the
+        // request's tenant; the chunks were out before the first file's encode was admitted.
         Assert.Equal(5, admission.Admitted.Count);
-        Assert.All(admission.Admitted, a => Assert.Equal(("acme", WorkPriority.Batch), a));
+        Assert.All(admission.Admitted, a => Assert.Equal(("acme", WorkPriority.Batch), (a.Tenant, a.Priority)));
+        Assert.Equal(0, admission.Admitted[0].EventsOut);
+        Assert.True(admission.Admitted[1].EventsOut >= 1 && events.Reader.TryPeek(out var first) && first is VideoChunk);
         Assert.All(new[] { "mp4", "gif", "trajectory", "overlay", "summary" }, key => Assert.True(File.Exists(artifacts[key]), key));
     }
 
