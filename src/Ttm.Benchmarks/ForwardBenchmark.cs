@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Ttm.Models;
 using Ttm.Models.Layers;
+using Ttm.Models.Onnx;
 using static TorchSharp.torch;
 
 namespace Ttm.Benchmarks;
@@ -9,14 +10,19 @@ namespace Ttm.Benchmarks;
 /// Times one forward pass of a stage-2 network (inference mode) at batch 1, 3 (one request's guidance rows: what a
 /// served step of one generation runs) and 8: masked layers on (TTM) vs
 /// off (no-mask), and Eq. 3 by object groups vs the dense N×N mask, each with its rate (<see cref="ForwardFlops"/>) as a
-/// fraction of libtorch's own fp32 matrix-product rate on this machine; counts parameters per named size.
+/// fraction of libtorch's own fp32 matrix-product rate on this machine; and the same passes on ONNX Runtime's CPU
+/// provider (the graph <see cref="VideoDitGraph"/> writes from the same weights: Eq. 3 with the dense mask), with the
+/// largest difference from libtorch's output. Counts parameters per named size. Every weight is random and non-zero
+/// (the added layers' gates too), so each layer computes and the outputs compare.
 /// </summary>
 public static class ForwardBenchmark
 {
     /// <param name="Gflops">the pass's counted FLOPs (a lower bound) over its median time</param>
     /// <param name="ShareOfGemm">that rate over <see cref="GemmGflops"/>'s large-product rate</param>
-    public sealed record Timing(string Size, int Batch, string Variant, string SelfAttention, double MillisecondsMedian, double GflopPerPass, double Gflops,
-        double ShareOfGemm);
+    /// <param name="Runtime">libtorch, or onnxruntime</param>
+    /// <param name="MaxDifferenceFromLibtorch">ONNX Runtime rows: the largest absolute difference from libtorch's output for the same input</param>
+    public sealed record Timing(string Size, int Batch, string Variant, string SelfAttention, string Runtime, double MillisecondsMedian, double GflopPerPass,
+        double Gflops, double ShareOfGemm, double? MaxDifferenceFromLibtorch = null);
 
     /// <summary>
     /// libtorch's fp32 matrix-product rate with this process's threads: a large square product (1024², what the machine can
@@ -57,12 +63,15 @@ public static class ForwardBenchmark
     {
         var timings = new List<Timing>();
         foreach (int batch in new[] { 1, 3, 8 })
-        foreach (var (variant, grouped) in new[] { (TtmVariant.Ttm, true), (TtmVariant.Ttm, false), (TtmVariant.NoMask, true) })
+        foreach (var (variant, grouped, onnx) in new[] { (TtmVariant.Ttm, true, false), (TtmVariant.Ttm, false, false), (TtmVariant.Ttm, false, true),
+                     (TtmVariant.NoMask, true, false), (TtmVariant.NoMask, true, true) })
         {
             var config = TtmConfig.Named(size) with { Stage = ModelStage.Video, Variant = variant };
             using var model = new VideoDit(config);
+            ExerciseEveryLayer(model);
             model.eval();
             model.UseDenseMask(!grouped);
+            using var onnxForward = onnx ? new OnnxForward(model) : null;
             {
                 using var scope = NewDisposeScope();
                 var rows = Enumerable.Range(0, batch).Select(i => SyntheticConditions.For(config, i)).ToList();
@@ -70,12 +79,19 @@ public static class ForwardBenchmark
                 var time = full([batch], 0.5f);
                 using var input = StageConditions.Collate(rows, noisy, time, config.TextWidth);
                 using var inference = inference_mode();
-                model.forward(input).Dispose(); // warm-up
+                Tensor Pass() => onnxForward?.forward(input) ?? model.forward(input);
+                double? difference = null;
+                using (var first = Pass()) // warm-up
+                    if (onnx)
+                    {
+                        using var reference = model.forward(input);
+                        difference = (first - reference).abs().max().item<float>();
+                    }
                 var samples = new List<double>();
                 for (int r = 0; r < repeats; r++)
                 {
                     var clock = Stopwatch.StartNew();
-                    model.forward(input).Dispose();
+                    Pass().Dispose();
                     samples.Add(clock.Elapsed.TotalMilliseconds);
                 }
                 samples.Sort();
@@ -83,11 +99,21 @@ public static class ForwardBenchmark
                 double flops = batch * ForwardFlops.PerRow(config, SyntheticConditions.TextTokens, SyntheticConditions.LocalTokens(3));
                 double rate = flops / (median / 1000) / 1e9;
                 timings.Add(new Timing(size, batch, variant == TtmVariant.Ttm ? "masked layers on" : "masked layers off",
-                    variant == TtmVariant.NoMask ? "none" : grouped ? "per-object groups" : "dense NxN mask", median,
-                    Math.Round(flops / 1e9, 3), Math.Round(rate, 1), Math.Round(rate / gemm.LargeGflops, 3)));
+                    variant == TtmVariant.NoMask ? "none" : grouped ? "per-object groups" : "dense NxN mask", onnx ? "onnxruntime" : "libtorch", median,
+                    Math.Round(flops / 1e9, 3), Math.Round(rate, 1), Math.Round(rate / gemm.LargeGflops, 3), difference));
                 rows.ForEach(r => r.Dispose());
             }
         }
         return timings;
+    }
+
+    /// <summary>Small random values in place of the zero-initialised layers and gates, so every layer computes something.</summary>
+    static void ExerciseEveryLayer(VideoDit model)
+    {
+        using var generator = new Generator(7);
+        using var _ = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+            if (name.Contains("gate")) p.fill_(0.5f);
+            else if (p.abs().sum().item<float>() == 0f) p.copy_(randn(p.shape, generator: generator) * 0.05f);
     }
 }

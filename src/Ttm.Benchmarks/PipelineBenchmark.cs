@@ -9,7 +9,8 @@ public static class PipelineBenchmark
     /// <summary>How the last run tied each plan object to a mask (method, and the mask's share of the segmented image).</summary>
     public sealed record GroundingSummary(string Name, string Method, string Detail, double AreaShare);
 
-    public sealed record Report(int Runs, int StepsPerStage, int Cores, IReadOnlyDictionary<string, double> SecondsMedian, double PeakRssMb,
+    /// <param name="Runtime">where the networks' passes ran (libtorch or onnxruntime)</param>
+    public sealed record Report(int Runs, int StepsPerStage, int Cores, string Runtime, IReadOnlyDictionary<string, double> SecondsMedian, double PeakRssMb,
         IReadOnlyList<GroundingSummary> Grounding);
 
     /// <summary>One photograph: its sentence, the per-stage medians, and segmentation's share of the whole generation.</summary>
@@ -69,6 +70,7 @@ public static class PipelineBenchmark
             Directory.Delete(output, recursive: true);
         }
         var median = perRun[0].Keys.ToDictionary(k => k, k => Math.Round(BenchmarkJson.Median(perRun.Select(p => p[k])), 3));
-        return new Report(perRun.Count, steps, Environment.ProcessorCount, median, BenchmarkJson.PeakResidentMegabytes(), grounding);
+        return new Report(perRun.Count, steps, Environment.ProcessorCount, models.Runtime == Models.NetworkRuntime.OnnxRuntime ? "onnxruntime" : "libtorch",
+            median, BenchmarkJson.PeakResidentMegabytes(), grounding);
     }
 }

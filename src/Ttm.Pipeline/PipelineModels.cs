@@ -1,4 +1,5 @@
 using Ttm.Models;
+using Ttm.Models.Onnx;
 using Ttm.Models.Sampling;
 using Ttm.Models.Text;
 using Ttm.Models.Weights;
@@ -16,13 +17,23 @@ namespace Ttm.Pipeline;
 /// </summary>
 public sealed class PipelineModels : IDisposable
 {
-    public PipelineModels(VideoDit motion, VideoDit video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner, DeviceWorker? device = null)
+    /// <param name="runtime">where the networks' full passes run (<see cref="NetworkRuntimes.For"/>: default, ONNX Runtime on a CPU device)</param>
+    public PipelineModels(VideoDit motion, VideoDit video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner, DeviceWorker? device = null,
+        NetworkRuntime? runtime = null)
     {
         Motion = motion;
         Video = video;
-        MotionSampler = new(motion);
-        VideoSampler = new(video);
         Device = device ?? new DeviceWorker();
+        Runtime = runtime ?? NetworkRuntimes.For(Device.Name);
+        if (Runtime == NetworkRuntime.OnnxRuntime)
+        {
+            // ONNX Runtime's threads are the device's: it runs on the device thread, with the cores that thread computes with.
+            int threads = Device.Threads;
+            motionOnnx = new OnnxForward(motion, threads);
+            videoOnnx = new OnnxForward(video, threads);
+        }
+        MotionSampler = new(motion, motionOnnx);
+        VideoSampler = new(video, videoOnnx);
         SegmentationWorker = SegmentsOnTheDeviceThread(Device.Name) ? Device : new DeviceWorker($"{Device.Name}/segmenter", maxBatch: 1, threads: 0);
         Encodes = SegmentsOnTheDeviceThread(Device.Name) ? new DeviceEncodes(Device) : FairGate.Encoders;
         Text = text;
@@ -30,8 +41,11 @@ public sealed class PipelineModels : IDisposable
         Planner = planner;
     }
 
+    readonly OnnxForward? motionOnnx, videoOnnx;
+
     public VideoDit Motion { get; }
     public VideoDit Video { get; }
+    public NetworkRuntime Runtime { get; }
     public FlowSampler MotionSampler { get; }
     public FlowSampler VideoSampler { get; }
     public DeviceWorker Device { get; }
@@ -73,7 +87,7 @@ public sealed class PipelineModels : IDisposable
     /// Loads <see cref="ModelFiles.Models"/>/motion and /video-ttm onto the device worker's device (cpu:0 when none
     /// is given) and the segmenter's two ONNX files.
     /// </summary>
-    public static PipelineModels Load(ModelFiles files, ITextEncoder text, IPromptPlanner planner, DeviceWorker? device = null)
+    public static PipelineModels Load(ModelFiles files, ITextEncoder text, IPromptPlanner planner, DeviceWorker? device = null, NetworkRuntime? runtime = null)
     {
         bool ownsDevice = device is null;
         device ??= new DeviceWorker(); // first: it decides which threads compute with how many cores
@@ -92,7 +106,7 @@ public sealed class PipelineModels : IDisposable
                 throw new InvalidDataException($"{files.Models} holds a {stage} network of the flow variant (Table 4's benchmark); serving needs the mask trajectory networks (motion/ and video-ttm/).");
             }
             var segmenter = new SamSegmenter(files.SegmenterEncoder, files.SegmenterDecoder);
-            return new PipelineModels(motion, video, text, segmenter, planner, device)
+            return new PipelineModels(motion, video, text, segmenter, planner, device, runtime)
             {
                 MotionDigest = FolderDigest(Path.Combine(files.Models, "motion")),
                 VideoDigest = FolderDigest(Path.Combine(files.Models, "video-ttm")),
@@ -109,6 +123,8 @@ public sealed class PipelineModels : IDisposable
     {
         if (!ReferenceEquals(SegmentationWorker, Device)) SegmentationWorker.Dispose();
         Device.Dispose();
+        motionOnnx?.Dispose();
+        videoOnnx?.Dispose();
         Motion.Dispose();
         Video.Dispose();
         Segmenter.Dispose();

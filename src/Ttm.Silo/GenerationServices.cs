@@ -6,6 +6,7 @@ using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Ttm.Grains;
+using Ttm.Models;
 using Ttm.Models.Text;
 using Ttm.Models.Weights;
 using Ttm.Pipeline;
@@ -54,7 +55,8 @@ public static class GenerationServices
             var device = new DeviceWorker(settings.Device, settings.MaxBatch, settings.DeviceThreads);
             try
             {
-                var models = PipelineModels.Load(settings.ModelFiles(), MiniLmTextEncoder.Shared, sp.GetRequiredService<IPromptPlanner>(), device);
+                var models = PipelineModels.Load(settings.ModelFiles(), MiniLmTextEncoder.Shared, sp.GetRequiredService<IPromptPlanner>(), device,
+                    NetworkRuntimes.For(settings.Device, settings.NetworkRuntime));
                 sp.GetRequiredService<LoadedModels>().Models = models;
                 return models;
             }

@@ -146,4 +146,40 @@ public sealed class FlowSamplerTests
         long after = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Assert.True(after - before <= 0, $"{after - before} tensors outlived 50 sampler steps");
     }
+
+    [Fact]
+    public void OnOnnxRuntime_ASampleAgreesWithLibtorchs_AndLeavesNoLiveTensors()
+    {
+        var (model, sampler) = Sampler(Prediction.Sample);
+        using var _ = model;
+        using var onnx = new Ttm.Models.Onnx.OnnxForward(model, threads: 1);
+        var onOnnx = new FlowSampler(model, onnx);
+        Assert.Equal((NetworkRuntime.Libtorch, NetworkRuntime.OnnxRuntime), (sampler.Runtime, onOnnx.Runtime));
+        using var conditions = TestWorld.Conditions(model.Config, 2, seed: 2);
+        var options = new SamplingOptions(12, GuidanceScales.Default, 9);
+        using var expected = sampler.Sample(conditions, options);
+        onOnnx.Sample(conditions, options with { Steps = 2 }).Dispose(); // warm up
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        using var actual = onOnnx.Sample(conditions, options);
+        long after = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        double difference = (actual - expected).abs().max().item<float>();
+        Assert.True(difference <= 1e-4, $"12 guided steps on ONNX Runtime differ from libtorch's by {difference:E2}");
+        Assert.True(after - before <= 1, $"{after - before - 1} tensors outlived the ONNX Runtime sample besides the sample");
+    }
+
+    [Theory]
+    [InlineData("cpu:0", null, NetworkRuntime.OnnxRuntime)]
+    [InlineData("cpu", "auto", NetworkRuntime.OnnxRuntime)]
+    [InlineData("cpu:0", "libtorch", NetworkRuntime.Libtorch)]
+    [InlineData("cuda:0", "auto", NetworkRuntime.Libtorch)]
+    [InlineData("cpu:0", "OnnxRuntime", NetworkRuntime.OnnxRuntime)]
+    public void TheNetworkRuntime_IsOnnxRuntimeOnTheCpuAndLibtorchOnAnAccelerator_UnlessTheSettingSaysSo(string device, string? setting, NetworkRuntime expected) =>
+        Assert.Equal(expected, NetworkRuntimes.For(device, setting));
+
+    [Fact]
+    public void OnnxRuntimeOnAnAccelerator_OrAnUnknownRuntime_IsRefusedSayingWhy()
+    {
+        Assert.Contains("CPU devices only", Assert.Throws<ArgumentException>(() => NetworkRuntimes.For("cuda:0", "onnxruntime")).Message);
+        Assert.Contains("auto, libtorch, onnxruntime", Assert.Throws<ArgumentException>(() => NetworkRuntimes.For("cpu:0", "tvm")).Message);
+    }
 }

@@ -92,11 +92,24 @@ public sealed class ContractsTests
     [InlineData("Models", "/nonexistent/models", "Ttm:Models names '/nonexistent/models', which is not a folder.")]
     [InlineData("DeviceThreads", "0", "Ttm:DeviceThreads must lie in 1..1024, not 0.")]
     [InlineData("AcceleratorWaitSeconds", "-1", "Ttm:AcceleratorWaitSeconds must lie in 0..3600, not -1.")]
+    [InlineData("NetworkRuntime", "tensorrt", "Ttm:NetworkRuntime must be one of auto, libtorch, onnxruntime, not 'tensorrt'.")]
     public void ABadSiloSetting_StopsTheSiloAtStart_SayingWhichAndWhy(string key, string value, string message)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"Ttm:{key}"] = value }).Build();
         var error = Assert.Throws<OptionsValidationException>(() => SiloOptions.Read(configuration));
         Assert.Equal([message], error.Failures);
+    }
+
+    [Fact]
+    public void OnnxRuntimeOnACudaDevice_StopsTheSiloAtStart()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Ttm:Device"] = "cuda:0",
+            ["Ttm:NetworkRuntime"] = "onnxruntime",
+        }).Build();
+        var error = Assert.Throws<OptionsValidationException>(() => SiloOptions.Read(configuration));
+        Assert.Equal(["Ttm:NetworkRuntime onnxruntime runs on CPU devices only; the device is 'cuda:0' (write auto or libtorch)."], error.Failures);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ttm.Models;
 using Ttm.Benchmarks;
 using Ttm.Models.Text;
 using Ttm.Pipeline;
@@ -42,7 +43,16 @@ static class BenchCommand
     static Task<byte[]> Sample(CancellationToken cancellationToken) =>
         File.ReadAllBytesAsync(Path.Combine(ModelFiles.Locate("samples"), "two-squares.png"), cancellationToken);
 
-    static PipelineModels LoadModels() => PipelineModels.Load(ModelLocations.Resolve(), MiniLmTextEncoder.Shared, new RulePromptPlanner(new SimilarityResolver(MiniLmTextEncoder.Shared)));
+    static PipelineModels LoadModels(string? runtime = null) => PipelineModels.Load(ModelLocations.Resolve(), MiniLmTextEncoder.Shared,
+        new RulePromptPlanner(new SimilarityResolver(MiniLmTextEncoder.Shared)), runtime: NetworkRuntimes.For("cpu:0", runtime));
+
+    /// <summary>--runtime: where the networks' full passes run on the CPU device.</summary>
+    static Option<string> Runtime()
+    {
+        var option = new Option<string>("--runtime") { Description = "auto (ONNX Runtime on the CPU), libtorch or onnxruntime", DefaultValueFactory = _ => NetworkRuntimes.Auto };
+        option.AcceptOnlyFromAmong([.. NetworkRuntimes.Names]);
+        return option;
+    }
 
     static ServerFactory EmbeddedServers => (port, settings) => EmbeddedServer.Build(port, settings);
 
@@ -51,7 +61,7 @@ static class BenchCommand
         var size = new Option<string>("--size") { DefaultValueFactory = _ => "tiny" };
         var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 10 };
         var json = JsonFile();
-        var command = new Command("forward", "One stage-2 forward pass at batch 1, 3 and 8: masked layers on/off, grouped vs dense Eq. 3, each as a share of libtorch's GEMM rate; parameters per size") { size, repeats, json };
+        var command = new Command("forward", "One stage-2 forward pass at batch 1, 3 and 8: masked layers on/off, grouped vs dense Eq. 3, libtorch vs ONNX Runtime, each as a share of libtorch's GEMM rate; parameters per size") { size, repeats, json };
         command.SetAction((result, cancellationToken) =>
         {
             var gemm = ForwardBenchmark.GemmGflops();
@@ -93,7 +103,8 @@ static class BenchCommand
         var steps = Steps();
         var json = JsonFile();
         var photos = new Option<bool>("--photos") { Description = "The photograph cases instead (chelsea, coffee, astronaut from artifacts/photos, each with a sentence naming its subject)" };
-        var command = new Command("pipeline", "Per-stage wall time (plan, segment, motion, video, encode) and peak memory of in-process generations") { image, prompt, runs, steps, photos, json };
+        var runtime = Runtime();
+        var command = new Command("pipeline", "Per-stage wall time (plan, segment, motion, video, encode) and peak memory of in-process generations") { image, prompt, runs, steps, photos, runtime, json };
         command.Validators.Add(result =>
         {
             if (result.GetValue(photos) && (result.GetResult(image) is { Implicit: false } || result.GetResult(prompt) is { Implicit: false }))
@@ -103,14 +114,14 @@ static class BenchCommand
         {
             if (result.GetValue(photos))
             {
-                using var photoModels = LoadModels();
+                using var photoModels = LoadModels(result.GetValue(runtime));
                 var folder = ModelFiles.Locate(Path.Combine("artifacts", "photos"));
                 await Print(await PipelineBenchmark.RunPhotosAsync(photoModels, folder, result.GetValue(runs), result.GetValue(steps), cancellationToken),
                     result.GetValue(json), cancellationToken);
                 return;
             }
             var bytes = result.GetValue(image) is { } file ? await File.ReadAllBytesAsync(file.FullName, cancellationToken) : await Sample(cancellationToken);
-            using var models = LoadModels();
+            using var models = LoadModels(result.GetValue(runtime));
             await Print(await PipelineBenchmark.RunAsync(models, bytes, result.GetValue(prompt)!, result.GetValue(runs), result.GetValue(steps), cancellationToken),
                 result.GetValue(json), cancellationToken);
         });

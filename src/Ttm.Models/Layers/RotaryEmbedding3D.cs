@@ -37,6 +37,9 @@ public sealed class RotaryEmbedding3D : IDisposable
         sinPairs = cat([s.neg(), s], -1).reshape(n, 2 * half).DetachFromDisposeScope();
     }
 
+    /// <summary>(N, d) the cos and the signed sin tables <see cref="Apply"/> multiplies by (for a graph export).</summary>
+    internal (Tensor Cos, Tensor Sin) Tables => (cosPairs, sinPairs);
+
     static float Frequency(int k, int pairs, double theta) => (float)Math.Pow(theta, -(double)k / pairs);
 
     /// <summary>Rotates queries or keys laid out as (B, heads, N, d).</summary>

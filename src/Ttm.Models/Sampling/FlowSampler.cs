@@ -1,4 +1,5 @@
 using TorchSharp;
+using Ttm.Models.Onnx;
 using static TorchSharp.torch;
 
 namespace Ttm.Models.Sampling;
@@ -6,11 +7,16 @@ namespace Ttm.Models.Sampling;
 /// <summary>
 /// First-order Euler flow-matching sampler over a <see cref="VideoDit"/>, with two-group classifier-free
 /// guidance. <see cref="Advance"/> moves any set of independent requests one step each in one batched
-/// forward pass (three rows per request for guidance), which is what the server's device worker batches.
+/// forward pass (three rows per request for guidance), which is what the server's device worker batches. With an
+/// <see cref="OnnxForward"/>, a full pass runs on ONNX Runtime (the same weights); a pass with a step cache runs the
+/// blocks one by one on libtorch.
 /// </summary>
-public sealed class FlowSampler(VideoDit model)
+public sealed class FlowSampler(VideoDit model, OnnxForward? onnx = null)
 {
     public VideoDit Model { get; } = model;
+
+    /// <summary>Where this sampler's full passes run.</summary>
+    public NetworkRuntime Runtime => onnx is null ? NetworkRuntime.Libtorch : NetworkRuntime.OnnxRuntime;
 
     /// <summary>Starts a request from seeded Gaussian noise (the same seed gives the same noise on any device).</summary>
     public SamplingRequest Start(StageConditions conditions, SamplingOptions options)
@@ -71,7 +77,7 @@ public sealed class FlowSampler(VideoDit model)
         var time = tensor(times.ToArray(), device: noisy.device); // (R,)
         using var batch = StageConditions.Collate(rows, noisy, time, Model.Config.TextWidth);
         var (output, skipped) = requests.All(r => !r.Options.StepCache.SkipsBlocks)
-            ? (Model.forward(batch), new bool[requests.Count])
+            ? (onnx?.forward(batch) ?? Model.forward(batch), new bool[requests.Count])
             : FirstBlockCache.Forward(Model, batch, requests, rowCounts); // (R, 3, T, H, W)
         Count(requests, rowCounts, skipped, reuses);
 

@@ -78,6 +78,9 @@ public sealed class DeviceWorker : IDisposable
 
     public string Name { get; }
 
+    /// <summary>The cores the device thread computes with (0: a jobs-only worker).</summary>
+    public int Threads => threads;
+
     /// <summary>Made with no compute threads: a queue for jobs that never touch libtorch (the segmenter's beside an accelerator); it refuses steps.</summary>
     public bool JobsOnly => threads == 0;
 

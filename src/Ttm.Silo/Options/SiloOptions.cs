@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Ttm.Silo.Placement;
+using NetworkRuntimes = Ttm.Models.NetworkRuntimes;
 
 namespace Ttm.Silo.Options;
 
@@ -26,6 +27,12 @@ public sealed class SiloOptions
     /// replacement is starting) before it fails saying so.
     /// </summary>
     public double AcceleratorWaitSeconds { get; set; } = 180;
+
+    /// <summary>
+    /// Where the networks' full passes run: auto (ONNX Runtime on a CPU device, libtorch on an accelerator), libtorch, or
+    /// onnxruntime (CPU devices only). A pass with a step cache runs its blocks on libtorch either way.
+    /// </summary>
+    public string NetworkRuntime { get; set; } = NetworkRuntimes.Auto;
 
     /// <summary>CPU threads of the device's forward passes (default: every core). Give each of several accelerator silos on one machine its share.</summary>
     public int? DeviceThreads { get; set; }
@@ -81,6 +88,11 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             problems.Add($"Ttm:MaxBatch must be at least 1 (1 turns batching off), not {options.MaxBatch}.");
         if (!double.IsFinite(options.AcceleratorWaitSeconds) || options.AcceleratorWaitSeconds is < 0 or > 3600)
             problems.Add($"Ttm:AcceleratorWaitSeconds must lie in 0..3600, not {options.AcceleratorWaitSeconds}.");
+        if (!NetworkRuntimes.Names.Contains(options.NetworkRuntime?.Trim().ToLowerInvariant()))
+            problems.Add($"Ttm:NetworkRuntime must be one of {string.Join(", ", NetworkRuntimes.Names)}, not '{options.NetworkRuntime}'.");
+        else if (options.NetworkRuntime!.Trim().Equals(NetworkRuntimes.OnnxRuntime, StringComparison.OrdinalIgnoreCase)
+                 && !options.Device.StartsWith("cpu", StringComparison.OrdinalIgnoreCase))
+            problems.Add($"Ttm:NetworkRuntime onnxruntime runs on CPU devices only; the device is '{options.Device}' (write auto or libtorch).");
         if (options.DeviceThreads is < 1 or > 1024)
             problems.Add($"Ttm:DeviceThreads must lie in 1..1024, not {options.DeviceThreads}.");
         if (options.Models is { Length: > 0 } models && !Directory.Exists(models))

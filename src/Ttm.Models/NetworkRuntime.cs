@@ -1,0 +1,38 @@
+namespace Ttm.Models;
+
+/// <summary>Which library runs a network's full forward passes on a device.</summary>
+public enum NetworkRuntime
+{
+    /// <summary>TorchSharp's libtorch: every device; the step cache's block-by-block passes always run here.</summary>
+    Libtorch,
+    /// <summary>
+    /// ONNX Runtime's CPU provider on the graph <see cref="Onnx.VideoDitGraph"/> writes from the same weights (fused attention
+    /// and rotary operators): CPU devices only.
+    /// </summary>
+    OnnxRuntime,
+}
+
+/// <summary>The settings' names for <see cref="NetworkRuntime"/>, and the default per device.</summary>
+public static class NetworkRuntimes
+{
+    public const string Auto = "auto", Libtorch = "libtorch", OnnxRuntime = "onnxruntime";
+
+    public static IReadOnlyList<string> Names { get; } = [Auto, Libtorch, OnnxRuntime];
+
+    /// <summary>
+    /// The runtime a setting means on a device: "auto" is ONNX Runtime on a CPU (10-18 % less time per pass at one and three
+    /// rows on 2 cores, <c>./ttm bench forward</c>) and libtorch on an accelerator; "onnxruntime" on an accelerator is an error.
+    /// </summary>
+    public static NetworkRuntime For(string device, string? setting = null)
+    {
+        bool cpu = device.Trim().StartsWith("cpu", StringComparison.OrdinalIgnoreCase);
+        return (setting ?? Auto).Trim().ToLowerInvariant() switch
+        {
+            Auto => cpu ? NetworkRuntime.OnnxRuntime : NetworkRuntime.Libtorch,
+            Libtorch => NetworkRuntime.Libtorch,
+            OnnxRuntime when cpu => NetworkRuntime.OnnxRuntime,
+            OnnxRuntime => throw new ArgumentException($"The network runtime onnxruntime runs on CPU devices only, not on '{device}'; use auto or libtorch there.", nameof(setting)),
+            _ => throw new ArgumentException($"Unknown network runtime '{setting}'; write {string.Join(", ", Names)}.", nameof(setting)),
+        };
+    }
+}

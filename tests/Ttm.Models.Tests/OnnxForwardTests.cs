@@ -1,0 +1,75 @@
+using Ttm.Models.Onnx;
+using static TorchSharp.torch;
+
+namespace Ttm.Models.Tests;
+
+public sealed class OnnxForwardTests
+{
+    /// <summary>Three rows with their own objects, prompts (different lengths, so padded) and flow times.</summary>
+    static DitBatch Rows(TtmConfig config, out List<StageConditions> rows)
+    {
+        rows = [TestWorld.Conditions(config, 1, seed: 3), TestWorld.Conditions(config, 3, seed: 4), TestWorld.Conditions(config, 2, seed: 5)];
+        using var g = new Generator(11);
+        using var noisy = randn([3, 3, config.Frames, config.Height, config.Width], generator: g);
+        using var time = tensor(new[] { 0.1f, 0.5f, 0.9f });
+        return StageConditions.Collate(rows, noisy, time, config.TextWidth);
+    }
+
+    /// <summary>Every weight non-zero, the added layers' gates included, so each layer shows in the output.</summary>
+    static void Randomise(VideoDit model)
+    {
+        TestWorld.Randomise(model);
+        using var _ = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+            if (name.Contains("gate")) p.fill_(0.7f);
+    }
+
+    [Theory]
+    [InlineData(ModelStage.Motion, TtmVariant.Ttm, AttentionLayout.Factorized, Prediction.Sample)]
+    [InlineData(ModelStage.Motion, TtmVariant.Flow, AttentionLayout.Factorized, Prediction.Sample)]
+    [InlineData(ModelStage.Video, TtmVariant.Ttm, AttentionLayout.Factorized, Prediction.Sample)]
+    [InlineData(ModelStage.Video, TtmVariant.Ttm, AttentionLayout.Joint, Prediction.Velocity)]
+    [InlineData(ModelStage.Video, TtmVariant.Ti2v, AttentionLayout.Factorized, Prediction.Sample)]
+    [InlineData(ModelStage.Video, TtmVariant.NoMask, AttentionLayout.Factorized, Prediction.Sample)]
+    [InlineData(ModelStage.Video, TtmVariant.CrossOnly, AttentionLayout.Factorized, Prediction.Sample)]
+    [InlineData(ModelStage.Video, TtmVariant.SelfOnly, AttentionLayout.Factorized, Prediction.Sample)]
+    [InlineData(ModelStage.Video, TtmVariant.Flow, AttentionLayout.Factorized, Prediction.Sample)]
+    public void TheExportedGraph_OnOnnxRuntime_AgreesWithTheNetwork(ModelStage stage, TtmVariant variant, AttentionLayout attention, Prediction prediction)
+    {
+        var config = TestWorld.Config(stage, variant, prediction, attention);
+        using var model = new VideoDit(config);
+        Randomise(model);
+        model.eval();
+        using var batch = Rows(config, out var rows);
+        using var onnx = new OnnxForward(model, threads: 1);
+        using var inference = inference_mode();
+        using var expected = model.forward(batch);
+        using var actual = onnx.forward(batch);
+        Assert.Equal(expected.shape, actual.shape);
+        double difference = (actual - expected).abs().max().item<float>();
+        double scale = expected.abs().max().item<float>();
+        Assert.True(scale > 0.1, $"the output is too small ({scale}) to show a wrong graph");
+        Assert.True(difference <= 1e-4, $"ONNX Runtime differs from libtorch by {difference:E2} (output scale {scale:F2})");
+        rows.ForEach(r => r.Dispose());
+    }
+
+    [Fact]
+    public void TheGraph_IsASnapshot_AndSeesTheMaskedLayers()
+    {
+        // A graph that left out a masked layer would agree with the network only while that layer adds nothing.
+        var config = TestWorld.Config(ModelStage.Video);
+        using var model = new VideoDit(config);
+        Randomise(model);
+        model.eval();
+        using var batch = Rows(config, out var rows);
+        using var onnx = new OnnxForward(model, threads: 1);
+        using var inference = inference_mode();
+        using var before = onnx.forward(batch);
+        using (no_grad()) model.Blocks[0].AddedSelfGate!.fill_(0f);
+        using var withoutEq3 = model.forward(batch);
+        using var again = onnx.forward(batch);
+        Assert.True((before - withoutEq3).abs().max().item<float>() > 1e-3, "the masked self-attention did not show in the graph's output");
+        Assert.True((before - again).abs().max().item<float>() == 0f, "the session should keep the weights it was exported with");
+        rows.ForEach(r => r.Dispose());
+    }
+}
