@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ttm.Models.Sampling;
 using Ttm.Pipeline;
 
 namespace Ttm.Benchmarks;
@@ -10,8 +11,10 @@ public static class PipelineBenchmark
     public sealed record GroundingSummary(string Name, string Method, string Detail, double AreaShare);
 
     /// <param name="Runtime">where the networks' passes ran (libtorch or onnxruntime)</param>
-    public sealed record Report(int Runs, int StepsPerStage, int Cores, string Runtime, IReadOnlyDictionary<string, double> SecondsMedian, double PeakRssMb,
-        IReadOnlyList<GroundingSummary> Grounding);
+    /// <param name="StepCache">the generations' step cache (off: exact)</param>
+    /// <param name="CachedStepsMedian">steps of both stages that skipped the blocks after the first (median per generation)</param>
+    public sealed record Report(int Runs, int StepsPerStage, int Cores, string Runtime, string StepCache, IReadOnlyDictionary<string, double> SecondsMedian,
+        double CachedStepsMedian, double PeakRssMb, IReadOnlyList<GroundingSummary> Grounding);
 
     /// <summary>One photograph: its sentence, the per-stage medians, and segmentation's share of the whole generation.</summary>
     public sealed record PhotoCase(string Photo, string Prompt, Report Report, double SegmentShare);
@@ -24,24 +27,27 @@ public static class PipelineBenchmark
         ("astronaut.png", "the person moves to the left"),
     ];
 
-    public static async Task<IReadOnlyList<PhotoCase>> RunPhotosAsync(PipelineModels models, string photos, int runs, int steps, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<PhotoCase>> RunPhotosAsync(PipelineModels models, string photos, int runs, int steps, StepCachePolicy stepCache,
+        CancellationToken cancellationToken)
     {
         var cases = new List<PhotoCase>();
         foreach (var (photo, prompt) in Photos)
         {
             var path = Path.Combine(photos, photo);
             if (!File.Exists(path)) throw new FileNotFoundException($"Photograph '{path}' is missing; run build/fetch-photos.sh.", path);
-            var report = await RunAsync(models, await File.ReadAllBytesAsync(path, cancellationToken), prompt, runs, steps, cancellationToken);
+            var report = await RunAsync(models, await File.ReadAllBytesAsync(path, cancellationToken), prompt, runs, steps, stepCache, cancellationToken);
             cases.Add(new PhotoCase(photo, prompt, report, Math.Round(report.SecondsMedian["segment"] / report.SecondsMedian["total"], 3)));
         }
         return cases;
     }
 
-    public static async Task<Report> RunAsync(PipelineModels models, byte[] image, string prompt, int runs, int steps, CancellationToken cancellationToken)
+    public static async Task<Report> RunAsync(PipelineModels models, byte[] image, string prompt, int runs, int steps, StepCachePolicy stepCache,
+        CancellationToken cancellationToken)
     {
         var pipeline = new TtmPipeline(models);
         var output = Directory.CreateTempSubdirectory("ttm-bench-").FullName;
         var perRun = new List<Dictionary<string, double>>();
+        var cachedSteps = new List<double>();
         IReadOnlyList<GroundingSummary> grounding = [];
         try
         {
@@ -50,7 +56,9 @@ public static class PipelineBenchmark
                 var request = new PipelineRequest
                 {
                     Image = image, Prompt = prompt, Seed = r, MotionSteps = steps, VideoSteps = steps, PreviewEvery = 4, OutputDirectory = output,
+                    StepCache = stepCache,
                 };
+                long cachedBefore = models.MotionSampler.Counters.CachedSteps + models.VideoSampler.Counters.CachedSteps;
                 var clock = Stopwatch.StartNew();
                 Completed? completed = null;
                 await foreach (var e in pipeline.RunAsync(request, cancellationToken))
@@ -63,6 +71,7 @@ public static class PipelineBenchmark
                 var seconds = completed!.Seconds.ToDictionary(kv => kv.Key.Name(), kv => kv.Value);
                 seconds["total"] = clock.Elapsed.TotalSeconds;
                 perRun.Add(seconds);
+                cachedSteps.Add(models.MotionSampler.Counters.CachedSteps + models.VideoSampler.Counters.CachedSteps - cachedBefore);
             }
         }
         finally
@@ -71,6 +80,6 @@ public static class PipelineBenchmark
         }
         var median = perRun[0].Keys.ToDictionary(k => k, k => Math.Round(BenchmarkJson.Median(perRun.Select(p => p[k])), 3));
         return new Report(perRun.Count, steps, Environment.ProcessorCount, models.Runtime == Models.NetworkRuntime.OnnxRuntime ? "onnxruntime" : "libtorch",
-            median, BenchmarkJson.PeakResidentMegabytes(), grounding);
+            stepCache.Name, median, BenchmarkJson.Median(cachedSteps), BenchmarkJson.PeakResidentMegabytes(), grounding);
     }
 }

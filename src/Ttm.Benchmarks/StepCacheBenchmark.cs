@@ -21,7 +21,8 @@ public sealed record StepCacheRun(
 /// <summary>Each setting against cache off: how many times fewer block forwards, how much more throughput, and quality differences with 95 % intervals.</summary>
 public sealed record StepCacheGain(string Setting, double FewerBlockForwards, double FewerRowBlockForwards, double ThroughputAt8, double SpeedupAlone);
 
-public sealed record StepCacheReport(string Suite, int Cases, int Steps, int AloneCases, int MaxBatch,
+/// <param name="Runtime">where the networks' passes ran (libtorch or onnxruntime)</param>
+public sealed record StepCacheReport(string Suite, int Cases, int Steps, int AloneCases, int MaxBatch, string Runtime,
     IReadOnlyList<StepCacheRun> Settings, IReadOnlyList<StepCacheGain> Gains, IReadOnlyList<VariantDifference> VersusOff);
 
 /// <summary>
@@ -34,17 +35,21 @@ public static class StepCacheBenchmark
     public static readonly string[] Compared = ["direction_accuracy", "mask_iou", "video_psnr", "endpoint_error_px", "appearance_consistency"];
 
     public static async Task<StepCacheReport> RunAsync(VideoDit motionModel, VideoDit videoModel, ITextEncoder text, DeviceWorker worker,
-        IReadOnlyList<BenchCase> suite, string suiteName, int steps, int aloneCases, IReadOnlyList<StepCachePolicy> settings,
+        IReadOnlyList<BenchCase> suite, string suiteName, int steps, int aloneCases, IReadOnlyList<StepCachePolicy> settings, NetworkRuntime runtime,
         TextWriter? progress, CancellationToken cancellationToken)
     {
         if (settings.Count == 0 || !settings[0].IsOff)
             throw new ArgumentException("The first setting is the baseline and must be the cache off.", nameof(settings));
         var runs = new List<StepCacheRun>();
         var scoredBySetting = new List<IReadOnlyList<ScoredCase>>();
+        bool onnx = runtime == NetworkRuntime.OnnxRuntime;
+        using var motionOnnx = onnx ? new Models.Onnx.OnnxForward(motionModel, worker.Threads) : null;
+        using var videoOnnx = onnx ? new Models.Onnx.OnnxForward(videoModel, worker.Threads) : null;
+        if (onnx) worker.LeaveThePassesToOnnxRuntime(); // as PipelineModels serves them
         foreach (var policy in settings)
         {
             var options = new SamplingOptions(steps, GuidanceScales.Default, 0, policy);
-            var (motion, video) = (new FlowSampler(motionModel), new FlowSampler(videoModel));
+            var (motion, video) = (new FlowSampler(motionModel, motionOnnx), new FlowSampler(videoModel, videoOnnx));
             var chain = new TwoStageChain(motion, video, text, new StageRunner(worker.StepperFor("bench")));
             progress?.WriteLine($"{policy.Name}: {suite.Count} cases, 8 in flight");
             var (scored, seconds) = await new QualityBenchmark(chain, options, options, concurrency: 8).RunAsync(suite, progress, cancellationToken);
@@ -79,6 +84,6 @@ public static class StepCacheBenchmark
                 foreach (var metric in Compared)
                     differences.Add(PairedBootstrap.Compare(runs[s].Setting, a, baseline.Setting, b, split, metric));
             }
-        return new StepCacheReport(suiteName, suite.Count, steps, aloneCases, worker.MaxBatch, runs, gains, differences);
+        return new StepCacheReport(suiteName, suite.Count, steps, aloneCases, worker.MaxBatch, onnx ? "onnxruntime" : "libtorch", runs, gains, differences);
     }
 }

@@ -45,6 +45,21 @@ public sealed class DitBatch : IDisposable
     public Tensor LocalTokensPresent() =>
         (LocalOwner ?? throw new InvalidOperationException("No local prompts in this batch.")).gt(0).unsqueeze(1);
 
+    /// <summary>The batch rows <paramref name="rows"/> only, a batch of their own (new tensors, which it owns).</summary>
+    /// <param name="rows">(B') int64 row indices</param>
+    public DitBatch Rows(Tensor rows) => new()
+    {
+        Noisy = Noisy.index_select(0, rows),                    // (B', 3, T, H, W)
+        Time = Time.index_select(0, rows),                      // (B',)
+        Visual = Visual.index_select(0, rows),                  // (B', Cv, T, H, W)
+        Text = Text.index_select(0, rows),                      // (B', S, E)
+        TextMask = TextMask.index_select(0, rows),              // (B', S)
+        LocalText = LocalText?.index_select(0, rows),           // (B', S', E)
+        LocalOwner = LocalOwner?.index_select(0, rows),         // (B', S')
+        TokenObjects = TokenObjects?.index_select(0, rows),     // (B', N)
+        TokenBoxes = TokenBoxes?.index_select(0, rows),         // (B', N, L)
+    };
+
     public void Dispose()
     {
         foreach (var t in new[] { Noisy, Time, Visual, Text, TextMask, LocalText, LocalOwner, TokenObjects, TokenBoxes })

@@ -1,9 +1,9 @@
 namespace Ttm.Models;
 
-/// <summary>Which library runs a network's full forward passes on a device.</summary>
+/// <summary>Which library runs a network's forward passes on a device (whole, or in a step cache's pieces).</summary>
 public enum NetworkRuntime
 {
-    /// <summary>TorchSharp's libtorch: every device; the step cache's block-by-block passes always run here.</summary>
+    /// <summary>TorchSharp's libtorch: every device.</summary>
     Libtorch,
     /// <summary>
     /// ONNX Runtime's CPU provider on the graph <see cref="Onnx.VideoDitGraph"/> writes from the same weights (fused attention

@@ -17,7 +17,7 @@ namespace Ttm.Pipeline;
 /// </summary>
 public sealed class PipelineModels : IDisposable
 {
-    /// <param name="runtime">where the networks' full passes run (<see cref="NetworkRuntimes.For"/>: default, ONNX Runtime on a CPU device)</param>
+    /// <param name="runtime">where the networks' passes run (<see cref="NetworkRuntimes.For"/>: default, ONNX Runtime on a CPU device)</param>
     public PipelineModels(VideoDit motion, VideoDit video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner, DeviceWorker? device = null,
         NetworkRuntime? runtime = null)
     {
@@ -27,10 +27,12 @@ public sealed class PipelineModels : IDisposable
         Runtime = runtime ?? NetworkRuntimes.For(Device.Name);
         if (Runtime == NetworkRuntime.OnnxRuntime)
         {
-            // ONNX Runtime's threads are the device's: it runs on the device thread, with the cores that thread computes with.
+            // ONNX Runtime's threads are the device's: it runs on the device thread, with the cores that thread computed with,
+            // and the device thread's own libtorch work between passes takes one.
             int threads = Device.Threads;
             motionOnnx = new OnnxForward(motion, threads);
             videoOnnx = new OnnxForward(video, threads);
+            Device.LeaveThePassesToOnnxRuntime();
         }
         MotionSampler = new(motion, motionOnnx);
         VideoSampler = new(video, videoOnnx);

@@ -53,6 +53,43 @@ public sealed class OnnxForwardTests
         rows.ForEach(r => r.Dispose());
     }
 
+    [Theory]
+    [InlineData(ModelStage.Motion, TtmVariant.Ttm)]
+    [InlineData(ModelStage.Video, TtmVariant.Ttm)]
+    [InlineData(ModelStage.Video, TtmVariant.Ti2v)]
+    public void ThePiecesAStepCacheRuns_OnOnnxRuntime_AgreeWithTheNetworksOwn_OnPartOfTheRows(ModelStage stage, TtmVariant variant)
+    {
+        var config = TestWorld.Config(stage, variant, Prediction.Sample);
+        using var model = new VideoDit(config);
+        Randomise(model);
+        model.eval();
+        using var batch = Rows(config, out var rows);
+        using var onnx = new OnnxForward(model, threads: 1);
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        var index = tensor(new long[] { 0, 2 }); // the rows that go on through the other blocks
+
+        var (x0, context) = model.Embed(batch);
+        var x1 = model.Blocks[0].forward(x0, context);
+        var x = x1.index_select(0, index);
+        var rowsContext = context.Rows(index);
+        foreach (var block in model.Blocks.Skip(1)) x = block.forward(x, rowsContext);
+        var expected = model.Unembed(x1 * 0.5f, context, batch);
+
+        var (y0, y1) = onnx.FirstBlock(batch);
+        using var part = batch.Rows(index);
+        var y = onnx.OtherBlocks(y1.index_select(0, index), part);
+        var actual = onnx.Unembed(y1 * 0.5f, batch);
+        foreach (var (name, e, a) in new[] { ("embedded", x0, y0), ("first block", x1, y1), ("other blocks", x, y), ("unembed", expected, actual) })
+        {
+            Assert.Equal(e.shape, a.shape);
+            double difference = (a - e).abs().max().item<float>();
+            Assert.True(difference <= 1e-4, $"{name}: ONNX Runtime differs from libtorch by {difference:E2}");
+        }
+        Assert.True((x1 - x0).abs().max().item<float>() > 0.1, "the first block should change the tokens");
+        rows.ForEach(r => r.Dispose());
+    }
+
     [Fact]
     public void TheGraph_IsASnapshot_AndSeesTheMaskedLayers()
     {

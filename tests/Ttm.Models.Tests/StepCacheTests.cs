@@ -173,6 +173,35 @@ public sealed class StepCacheTests
     }
 
     [Fact]
+    public void OnOnnxRuntime_ASkippingRequestAndItsExactPartner_AgreeWithLibtorch_StepForStep()
+    {
+        // The cache's pieces (first block on every row, the other blocks on the exact partner's rows, unembed on all)
+        // as ONNX Runtime graphs: the same decisions (the policies skip and reuse wherever allowed) and the same states.
+        var (model, sampler) = Sampler();
+        using var _ = model;
+        using var onnx = new Onnx.OnnxForward(model, threads: 1);
+        var onOnnx = new FlowSampler(model, onnx);
+        using var c1 = TestWorld.Conditions(model.Config, 1, seed: 1);
+        using var c2 = TestWorld.Conditions(model.Config, 3, seed: 2);
+        var exact = new SamplingOptions(8, GuidanceScales.Default, Seed: 1);
+        var both = new SamplingOptions(8, GuidanceScales.Default, Seed: 2, new StepCachePolicy("both", 1e9f, 2, 1, new GuidanceReuse(1e9f, 2, 1)));
+        var states = new List<Tensor>();
+        foreach (var runner in new[] { sampler, onOnnx })
+        {
+            using var r1 = runner.Start(c1, exact);
+            using var r2 = runner.Start(c2, both);
+            while (!r1.IsDone)
+                foreach (var result in runner.Advance([r1, r2])) result.Dispose();
+            Assert.True(r2.CachedSteps >= 2, $"the partner skipped blocks {r2.CachedSteps} times on {runner.Runtime}");
+            states.Add(cat([r1.State, r2.State], 0));
+        }
+        Assert.Equal(sampler.Counters, onOnnx.Counters);
+        double difference = (states[0] - states[1]).abs().max().item<float>();
+        Assert.True(difference <= 1e-4, $"8 cached steps on ONNX Runtime differ from libtorch's by {difference:E2}");
+        states.ForEach(s => s.Dispose());
+    }
+
+    [Fact]
     public void Policies_OffFirst_AndUnknownNamesAreRefused()
     {
         Assert.Same(StepCachePolicy.Off, StepCachePolicy.Named[0]);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ttm.Models;
 using Ttm.Benchmarks;
+using Ttm.Grains;
 using Ttm.Models.Text;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Planning;
@@ -46,7 +47,7 @@ static class BenchCommand
     static PipelineModels LoadModels(string? runtime = null) => PipelineModels.Load(ModelLocations.Resolve(), MiniLmTextEncoder.Shared,
         new RulePromptPlanner(new SimilarityResolver(MiniLmTextEncoder.Shared)), runtime: NetworkRuntimes.For("cpu:0", runtime));
 
-    /// <summary>--runtime: where the networks' full passes run on the CPU device.</summary>
+    /// <summary>--runtime: where the networks' passes run on the CPU device.</summary>
     static Option<string> Runtime()
     {
         var option = new Option<string>("--runtime") { Description = "auto (ONNX Runtime on the CPU), libtorch or onnxruntime", DefaultValueFactory = _ => NetworkRuntimes.Auto };
@@ -104,7 +105,12 @@ static class BenchCommand
         var json = JsonFile();
         var photos = new Option<bool>("--photos") { Description = "The photograph cases instead (chelsea, coffee, astronaut from artifacts/photos, each with a sentence naming its subject)" };
         var runtime = Runtime();
-        var command = new Command("pipeline", "Per-stage wall time (plan, segment, motion, video, encode) and peak memory of in-process generations") { image, prompt, runs, steps, photos, runtime, json };
+        var stepCache = new Option<string>("--step-cache") { Description = $"The generations' step cache: {string.Join(", ", GenerationLimits.StepCaches)} (off: exact)", DefaultValueFactory = _ => GenerationLimits.StepCaches[0] };
+        stepCache.AcceptOnlyFromAmong([.. GenerationLimits.StepCaches]);
+        var command = new Command("pipeline", "Per-stage wall time (plan, segment, motion, video, encode) and peak memory of in-process generations")
+        {
+            image, prompt, runs, steps, photos, runtime, stepCache, json,
+        };
         command.Validators.Add(result =>
         {
             if (result.GetValue(photos) && (result.GetResult(image) is { Implicit: false } || result.GetResult(prompt) is { Implicit: false }))
@@ -112,17 +118,18 @@ static class BenchCommand
         });
         command.SetAction(async (result, cancellationToken) =>
         {
+            var cache = Models.Sampling.StepCachePolicy.Parse(result.GetValue(stepCache)!);
             if (result.GetValue(photos))
             {
                 using var photoModels = LoadModels(result.GetValue(runtime));
                 var folder = ModelFiles.Locate(Path.Combine("artifacts", "photos"));
-                await Print(await PipelineBenchmark.RunPhotosAsync(photoModels, folder, result.GetValue(runs), result.GetValue(steps), cancellationToken),
+                await Print(await PipelineBenchmark.RunPhotosAsync(photoModels, folder, result.GetValue(runs), result.GetValue(steps), cache, cancellationToken),
                     result.GetValue(json), cancellationToken);
                 return;
             }
             var bytes = result.GetValue(image) is { } file ? await File.ReadAllBytesAsync(file.FullName, cancellationToken) : await Sample(cancellationToken);
             using var models = LoadModels(result.GetValue(runtime));
-            await Print(await PipelineBenchmark.RunAsync(models, bytes, result.GetValue(prompt)!, result.GetValue(runs), result.GetValue(steps), cancellationToken),
+            await Print(await PipelineBenchmark.RunAsync(models, bytes, result.GetValue(prompt)!, result.GetValue(runs), result.GetValue(steps), cache, cancellationToken),
                 result.GetValue(json), cancellationToken);
         });
         return command;
@@ -178,10 +185,11 @@ static class BenchCommand
         var maxReuses = new Option<int>("--guidance-max-reuses") { DefaultValueFactory = _ => 2 };
         var guidanceFullFirst = new Option<int>("--guidance-full-first") { DefaultValueFactory = _ => 2 };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
+        var runtime = Runtime();
         var json = JsonFile();
         var command = new Command("caching", "Step caching inside continuous batching: block forwards, seconds alone, generations/min at 8, quality vs cache off; as JSON")
         {
-            perSplit, steps, alone, settings, thresholds, maxSkips, fullFirst, guidance, guidanceBase, maxReuses, guidanceFullFirst, threads, json,
+            perSplit, steps, alone, settings, thresholds, maxSkips, fullFirst, guidance, guidanceBase, maxReuses, guidanceFullFirst, threads, runtime, json,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -202,7 +210,8 @@ static class BenchCommand
             using var worker = new Pipeline.Devices.DeviceWorker("cpu:0", threads: result.GetValue(threads));
             var suite = Training.Benchmark.QualityBenchmark.Shapes128(result.GetValue(perSplit));
             await Print(await StepCacheBenchmark.RunAsync(motion, video, MiniLmTextEncoder.Shared, worker, suite, $"Shapes-{suite.Count}", result.GetValue(steps),
-                result.GetValue(alone), policies, Console.Error, cancellationToken), result.GetValue(json), cancellationToken);
+                result.GetValue(alone), policies, NetworkRuntimes.For(worker.Name, result.GetValue(runtime)), Console.Error, cancellationToken),
+                result.GetValue(json), cancellationToken);
         });
         return command;
     }

@@ -16,16 +16,20 @@ public static class VideoDitGraph
 {
     public const string Noisy = "noisy", Time = "time", Visual = "visual", Text = "text", TextMask = "text_mask";
     public const string LocalText = "local_text", LocalVisible = "local_visible", TokenObjects = "token_objects";
+    /// <summary>A piece's tokens in: the previous piece's output (B, N, D).</summary>
+    public const string Hidden = "hidden";
     public const string Prediction = "prediction";
+    /// <summary><see cref="ForwardPiece.FirstBlock"/>'s patchified tokens before the first block (B, N, D).</summary>
+    public const string Embedded = "embedded";
+    /// <summary>The last block's output of a piece that ends in a block (B, N, D).</summary>
+    public const string BlocksOut = "blocks_out";
 
-    /// <summary>The serialized ONNX model of <paramref name="model"/>'s forward pass.</summary>
-    public static byte[] Export(VideoDit model)
-    {
-        var c = model.Config;
-        var weights = model.state_dict();
-        var w = new Writer(new OnnxGraph(), c, weights);
-        return w.Build();
-    }
+    /// <summary>The serialized ONNX model of <paramref name="piece"/> of <paramref name="model"/>'s forward pass.</summary>
+    public static byte[] Export(VideoDit model, ForwardPiece piece = ForwardPiece.Whole) => Export(model.Config, model.state_dict(), piece);
+
+    /// <summary>The serialized ONNX model of <paramref name="piece"/> of the forward pass of a network with these weights (its state dict).</summary>
+    public static byte[] Export(TtmConfig config, IDictionary<string, Tensor> weights, ForwardPiece piece) =>
+        new Writer(new OnnxGraph(), config, weights).Build(piece);
 
     sealed class Writer(OnnxGraph g, TtmConfig c, IDictionary<string, Tensor> weights)
     {
@@ -36,16 +40,27 @@ public static class VideoDitGraph
         /// <summary>A cross-attention mask as the fused attention reads it (<see cref="Visible"/>).</summary>
         sealed record Visibility(string Bias, string SeesAny);
 
-        public byte[] Build()
+        public byte[] Build(ForwardPiece piece)
         {
-            var noisy = g.Input(Noisy, DataType.Float, "batch", 3, c.Frames, c.Height, c.Width);
+            bool embeds = piece is ForwardPiece.Whole or ForwardPiece.FirstBlock;
+            bool unembeds = piece is ForwardPiece.Whole or ForwardPiece.Unembed;
+            var (from, to) = piece switch
+            {
+                ForwardPiece.Whole => (0, c.Depth),
+                ForwardPiece.FirstBlock => (0, 1),
+                ForwardPiece.OtherBlocks => (1, c.Depth),
+                _ => (0, 0),
+            };
+            bool readsLocals = c.AddsLayers && c.MaskedBlocks > 0 && Enumerable.Range(from, to - from).Any(c.HasAddedLayers);
+
+            var noisy = embeds ? g.Input(Noisy, DataType.Float, "batch", 3, c.Frames, c.Height, c.Width) : null;
             var time = g.Input(Time, DataType.Float, "batch");
             int visualChannels = c.InputChannels - 3;
-            var visual = g.Input(Visual, DataType.Float, "batch", visualChannels, c.Frames, c.Height, c.Width);
+            var visual = embeds || (unembeds && c.AnchorsOnFirstFrame) ? g.Input(Visual, DataType.Float, "batch", visualChannels, c.Frames, c.Height, c.Width) : null;
             var text = g.Input(Text, DataType.Float, "batch", "text_tokens", c.TextWidth);
             var textMask = g.Input(TextMask, DataType.Bool, "batch", "text_tokens");
             string? localText = null, localVisible = null, tokenObjects = null;
-            if (c.AddsLayers && c.MaskedBlocks > 0)
+            if (readsLocals)
             {
                 localText = g.Input(LocalText, DataType.Float, "batch", "local_tokens", c.TextWidth);
                 localVisible = g.Input(LocalVisible, DataType.Bool, "batch", "visible_rows", "local_tokens");
@@ -55,10 +70,11 @@ public static class VideoDitGraph
             ones = g.Constant("ones", Enumerable.Repeat(1f, (int)d).ToArray(), d);
             zeros = g.Constant("zeros", new float[d], d);
             one = g.Constant("one", [1f]);
-            zero = g.Constant("zero", [0f]);
-            minusInfinity = g.Constant("minus_infinity", [float.NegativeInfinity]);
-            using (var rope = new RotaryEmbedding3D(c.HeadDim, c.Frames, (int)hp, (int)wp))
+            if (to > from)
             {
+                zero = g.Constant("zero", [0f]);
+                minusInfinity = g.Constant("minus_infinity", [float.NegativeInfinity]);
+                using var rope = new RotaryEmbedding3D(c.HeadDim, c.Frames, (int)hp, (int)wp);
                 // The rotary operator's caches: one angle per pair, (N, dh/2) (the tables repeat each pair's cos and sign its sin).
                 using var cosCache = rope.Tables.Cos.view(n, dh / 2, 2).select(2, 0);
                 using var sinCache = rope.Tables.Sin.view(n, dh / 2, 2).select(2, 1);
@@ -66,14 +82,13 @@ public static class VideoDitGraph
                 ropeSin = g.Weight("rope_sin", sinCache); // (N, dh/2)
             }
 
-            // Embed: patchify [noisy ; visual] frame by frame, add the frame embedding.
-            var input = g.Op("Concat", [noisy, visual], ("axis", 1)); // (B, Cin, T, H, W)
-            var perFrame = Reshape(g.Op("Transpose", [input], ("perm", new long[] { 0, 2, 1, 3, 4 })), -1, c.InputChannels, c.Height, c.Width); // (B·T, Cin, H, W)
-            var patches = g.Op("Conv", [perFrame, g.Weight("patch_w", weights["patchEmbed.weight"]), g.Weight("patch_b", weights["patchEmbed.bias"])],
-                ("kernel_shape", new[] { p, p }), ("strides", new[] { p, p })); // (B·T, D, hp, wp)
-            var x = Reshape(g.Op("Transpose", [Reshape(patches, -1, d, s)], ("perm", new long[] { 0, 2, 1 })), -1, n, d); // (B, N, D)
-            using (var framePos = weights["framePos"].repeat_interleave(s, 0))
-                x = g.Op("Add", [x, g.Weight("frame_pos", framePos)]); // (B, N, D)
+            // Embed: patchify [noisy ; visual] frame by frame, add the frame embedding; or the previous piece's tokens.
+            var x = embeds ? Embed(noisy!, visual!) : g.Input(Hidden, DataType.Float, "batch", c.Tokens, c.Hidden); // (B, N, D)
+            if (piece == ForwardPiece.FirstBlock)
+            {
+                g.Identity(x, Embedded);
+                TokensOutput(Embedded);
+            }
 
             // Conditioning: flow time plus the mean of the prompt's token states.
             var maskFloat = g.Op("Unsqueeze", [g.Op("Cast", [textMask], ("to", (long)DataType.Float)), g.Ints(-1)]); // (B, S, 1)
@@ -83,13 +98,22 @@ public static class VideoDitGraph
             var conditioning = g.Op("Add", [TimeEmbedding(time), Linear(pooled, "textPool")]); // (B, D)
             var silu = Silu(conditioning);
 
-            // Masks, once per pass: the prompt's, the local prompts' (Eqs. 1-2), Eq. 3's same-object bias (B, 1, N, N).
-            var textVisible = Visible(g.Op("Unsqueeze", [textMask, g.Ints(1)])); // from (B, 1, S)
-            var localVisibility = localVisible is null ? null : Visible(localVisible);
-            var sameObject = tokenObjects is null ? null
-                : Bias(g.Op("Unsqueeze", [g.Op("Equal", [g.Op("Unsqueeze", [tokenObjects, g.Ints(2)]), g.Op("Unsqueeze", [tokenObjects, g.Ints(1)])]), g.Ints(1)]));
-            for (int i = 0; i < c.Depth; i++)
-                x = Block(x, $"blocks.{i}.", c.HasAddedLayers(i), silu, text, textVisible, localText, localVisibility, sameObject);
+            if (to > from)
+            {
+                // Masks, once per pass: the prompt's, the local prompts' (Eqs. 1-2), Eq. 3's same-object bias (B, 1, N, N).
+                var textVisible = Visible(g.Op("Unsqueeze", [textMask, g.Ints(1)])); // from (B, 1, S)
+                var localVisibility = localVisible is null ? null : Visible(localVisible);
+                var sameObject = tokenObjects is null ? null
+                    : Bias(g.Op("Unsqueeze", [g.Op("Equal", [g.Op("Unsqueeze", [tokenObjects, g.Ints(2)]), g.Op("Unsqueeze", [tokenObjects, g.Ints(1)])]), g.Ints(1)]));
+                for (int i = from; i < to; i++)
+                    x = Block(x, $"blocks.{i}.", c.HasAddedLayers(i), silu, text, textVisible, localText, localVisibility, sameObject);
+            }
+            if (!unembeds)
+            {
+                g.Identity(x, BlocksOut);
+                TokensOutput(BlocksOut);
+                return g.ToModel("TtmCluster");
+            }
 
             // Unembed: final adaLN, per-token pixels, unpatchify.
             var shiftScale = Chunks(Linear(silu, "finalAdaLN"), 2); // 2 × (B, 1, D)
@@ -97,11 +121,26 @@ public static class VideoDitGraph
             y = Reshape(g.Op("Transpose", [Reshape(y, -1, frames, hp, wp, p, p, 3)], ("perm", new long[] { 0, 6, 1, 2, 4, 3, 5 })),
                 -1, 3, frames, c.Height, c.Width); // (B, 3, T, H, W)
             if (c.AnchorsOnFirstFrame)
-                y = g.Op("Add", [y, g.Op("Slice", [visual, g.Ints(0), g.Ints(3), g.Ints(1)])]);
+                y = g.Op("Add", [y, g.Op("Slice", [visual!, g.Ints(0), g.Ints(3), g.Ints(1)])]);
             g.Identity(y, Prediction);
             g.Output(Prediction, DataType.Float, "batch", 3, c.Frames, c.Height, c.Width);
             return g.ToModel("TtmCluster");
         }
+
+        /// <returns>(B, N, D) the patchified tokens of [noisy ; visual] with the frame embedding</returns>
+        string Embed(string noisy, string visual)
+        {
+            var input = g.Op("Concat", [noisy, visual], ("axis", 1)); // (B, Cin, T, H, W)
+            var perFrame = Reshape(g.Op("Transpose", [input], ("perm", new long[] { 0, 2, 1, 3, 4 })), -1, c.InputChannels, c.Height, c.Width); // (B·T, Cin, H, W)
+            var patches = g.Op("Conv", [perFrame, g.Weight("patch_w", weights["patchEmbed.weight"]), g.Weight("patch_b", weights["patchEmbed.bias"])],
+                ("kernel_shape", new[] { p, p }), ("strides", new[] { p, p })); // (B·T, D, hp, wp)
+            var x = Reshape(g.Op("Transpose", [Reshape(patches, -1, d, s)], ("perm", new long[] { 0, 2, 1 })), -1, n, d); // (B, N, D)
+            using var framePos = weights["framePos"].repeat_interleave(s, 0);
+            return g.Op("Add", [x, g.Weight("frame_pos", framePos)]); // (B, N, D)
+        }
+
+        /// <summary>A graph output of (B, N, D) tokens.</summary>
+        void TokensOutput(string name) => g.Output(name, DataType.Float, "batch", c.Tokens, c.Hidden);
 
         string Block(string x, string prefix, bool added, string silu, string text, Visibility textVisible,
             string? localText, Visibility? localVisible, string? sameObject)

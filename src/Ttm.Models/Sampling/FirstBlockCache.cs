@@ -7,6 +7,7 @@ namespace Ttm.Models.Sampling;
 /// (<see cref="StepCachePolicy"/>): every row runs the first block; rows of requests that skip take the cached
 /// residual of the other blocks, and only the rows of requests that do not skip go through the other blocks
 /// (their own sub-batch). With no request skipping the pass computes exactly what <see cref="VideoDit.forward"/> does.
+/// The pieces run on libtorch or ONNX Runtime (<see cref="ForwardPieces"/>), as the sampler's full passes do.
 /// </summary>
 static class FirstBlockCache
 {
@@ -60,12 +61,10 @@ static class FirstBlockCache
 
     /// <param name="rowCounts">how many consecutive rows of <paramref name="batch"/> each request owns (its guidance rows)</param>
     /// <returns>(R, 3, T, H, W) as <see cref="VideoDit.forward"/>, into the caller's dispose scope, and which requests skipped</returns>
-    public static (Tensor Output, bool[] Skipped) Forward(VideoDit model, DitBatch batch, IReadOnlyList<SamplingRequest> requests, IReadOnlyList<int> rowCounts)
+    public static (Tensor Output, bool[] Skipped) Forward(ForwardPieces network, IReadOnlyList<SamplingRequest> requests, IReadOnlyList<int> rowCounts)
     {
         using var scope = NewDisposeScope();
-        var blocks = model.Blocks;
-        var (x0, context) = model.Embed(batch); // (R, N, D)
-        var x1 = blocks[0].forward(x0, context); // (R, N, D)
+        var (x0, x1) = network.FirstBlock(); // (R, N, D) each
         var first = x1 - x0; // (R, N, D) the first block's residual
 
         // 1. Each request decides from its own rows: skip when its first residual barely moved since its last full step.
@@ -91,11 +90,7 @@ static class FirstBlockCache
         {
             bool all = fullRows.Count == x1.shape[0];
             var index = all ? null : tensor(fullRows.ToArray(), device: x1.device); // (R',)
-            var x = all ? x1 : x1.index_select(0, index!); // (R', N, D)
-            var rowsContext = all ? context : context.Rows(index!);
-            foreach (var block in blocks.Skip(1))
-                x = block.forward(x, rowsContext); // (R', N, D)
-            rest = x;
+            rest = network.OtherBlocks(all ? x1 : x1.index_select(0, index!), index); // (R', N, D)
         }
 
         // 3. Every request's last hidden state; full steps refresh the cache of requests that use one.
@@ -117,6 +112,6 @@ static class FirstBlockCache
                 entry.Store(first.narrow(0, row, n), output - x1.narrow(0, row, n));
         }
         var hidden = rest is not null && fullRows.Count == x1.shape[0] ? rest : cat(pieces, 0); // (R, N, D)
-        return (model.Unembed(hidden, context, batch).MoveToOuterDisposeScope(), skips);
+        return (network.Unembed(hidden).MoveToOuterDisposeScope(), skips);
     }
 }

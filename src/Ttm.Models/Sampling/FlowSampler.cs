@@ -8,14 +8,14 @@ namespace Ttm.Models.Sampling;
 /// First-order Euler flow-matching sampler over a <see cref="VideoDit"/>, with two-group classifier-free
 /// guidance. <see cref="Advance"/> moves any set of independent requests one step each in one batched
 /// forward pass (three rows per request for guidance), which is what the server's device worker batches. With an
-/// <see cref="OnnxForward"/>, a full pass runs on ONNX Runtime (the same weights); a pass with a step cache runs the
-/// blocks one by one on libtorch.
+/// <see cref="OnnxForward"/>, every pass runs on ONNX Runtime (the same weights): a full pass as one graph, a pass with a
+/// step cache as the cache's pieces.
 /// </summary>
 public sealed class FlowSampler(VideoDit model, OnnxForward? onnx = null)
 {
     public VideoDit Model { get; } = model;
 
-    /// <summary>Where this sampler's full passes run.</summary>
+    /// <summary>Where this sampler's passes run.</summary>
     public NetworkRuntime Runtime => onnx is null ? NetworkRuntime.Libtorch : NetworkRuntime.OnnxRuntime;
 
     /// <summary>Starts a request from seeded Gaussian noise (the same seed gives the same noise on any device).</summary>
@@ -78,11 +78,11 @@ public sealed class FlowSampler(VideoDit model, OnnxForward? onnx = null)
         using var batch = StageConditions.Collate(rows, noisy, time, Model.Config.TextWidth);
         var (output, skipped) = requests.All(r => !r.Options.StepCache.SkipsBlocks)
             ? (onnx?.forward(batch) ?? Model.forward(batch), new bool[requests.Count])
-            : FirstBlockCache.Forward(Model, batch, requests, rowCounts); // (R, 3, T, H, W)
-        Count(requests, rowCounts, skipped, reuses);
+            : FirstBlockCache.Forward(ForwardPieces.For(Model, onnx, batch), requests, rowCounts); // (R, 3, T, H, W)
 
-        // 3. Guidance, clean estimate and Euler step per request.
-        var results = new List<StepResult>(requests.Count);
+        // 3. Guidance, clean estimate and Euler step per request, all computed before any request changes: a pass that
+        // throws leaves every request whose step cache is off as it was, so it can be run again (DeviceWorker does, once).
+        var updates = new List<(Tensor State, Tensor Clean, float Next)>(requests.Count);
         int row = 0;
         for (int i = 0; i < requests.Count; i++)
         {
@@ -91,10 +91,7 @@ public sealed class FlowSampler(VideoDit model, OnnxForward? onnx = null)
             if (r.Options.Guidance.IsIdentity)
                 guided = output.narrow(0, row++, 1);
             else if (reuses[i])
-            {
                 guided = output.narrow(0, row++, 1) + r.GuidanceTerm.Value!; // ε(V,T) + C, C from the last three-row step
-                r.GuidanceTerm.ReusesInARow++;
-            }
             else
             {
                 var full = output.narrow(0, row + 2, 1);
@@ -107,12 +104,21 @@ public sealed class FlowSampler(VideoDit model, OnnxForward? onnx = null)
                 ? r.State + (1f - t) * guided               // x̂ = x_t + (1 − t)·u
                 : guided;                                   // the network predicts x̂ itself
             var velocity = (clean - r.State) / (1f - t);     // u = (x̂ − x_t) / (1 − t)
-            var updated = r.State + (next - t) * velocity;   // Euler: x_{t'} = x_t + (t' − t)·u
+            updates.Add((r.State + (next - t) * velocity, clean, next)); // Euler: x_{t'} = x_t + (t' − t)·u
+        }
+
+        // 4. Every request takes its step (no tensor work from here on).
+        var results = new List<StepResult>(requests.Count);
+        for (int i = 0; i < requests.Count; i++)
+        {
+            var (r, (updated, clean, next)) = (requests[i], updates[i]);
+            if (reuses[i]) r.GuidanceTerm.ReusesInARow++;
             r.State.Dispose();
             r.State = updated.MoveToOuterDisposeScope();
             r.Step++;
             results.Add(new StepResult(r, r.Step, next, clean.MoveToOuterDisposeScope()));
         }
+        Count(requests, rowCounts, skipped, reuses);
         return results;
     }
 

@@ -25,4 +25,13 @@ static class ComputeThreads
         reset.Start();
         reset.Join();
     }
+
+    /// <summary>The calling thread computes with one core from now on.</summary>
+    /// <returns>the cores it computed with before</returns>
+    public static int ClaimOne()
+    {
+        int before = get_num_threads();
+        set_num_threads(1);
+        return before;
+    }
 }

@@ -22,6 +22,8 @@ public static class DeviceMetrics
         "Denoising steps taken, per tenant and model");
     public static readonly Counter<long> CachedSteps = Meter.CreateCounter<long>("ttm.device.steps.cached", "{step}",
         "Denoising steps that reused the step cache (first block only), per tenant and model");
+    public static readonly Counter<long> RetriedPasses = Meter.CreateCounter<long>("ttm.device.passes.retried", "{pass}",
+        "Forward passes run once more after libtorch read a scalar TorchSharp's finalizer had freed (LibtorchScalars)");
     public static readonly UpDownCounter<int> ActiveGenerations = Meter.CreateUpDownCounter<int>("ttm.generations.active", "{generation}",
         "Generations in flight, per stage and tenant");
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ttm.Models;
 using Ttm.Models.Sampling;
 
 namespace Ttm.Pipeline.Devices;
@@ -147,6 +148,18 @@ public sealed class DeviceWorker : IDisposable
         return work.Completion.Task;
     }
 
+    /// <summary>
+    /// For networks whose passes run on ONNX Runtime with this device's <see cref="Threads"/>: from now on the device
+    /// thread's own libtorch work (guidance, Euler steps, the step cache's decisions: small tensors) computes with one
+    /// core, so that no OpenMP team spins beside ONNX Runtime's threads between passes (measured in the README's Speed
+    /// and memory).
+    /// </summary>
+    public void LeaveThePassesToOnnxRuntime()
+    {
+        if (JobsOnly) return;
+        RunAsync(() => ComputeThreads.ClaimOne(), "device").GetAwaiter().GetResult();
+    }
+
     public DeviceSnapshot Snapshot()
     {
         lock (gate)
@@ -243,7 +256,7 @@ public sealed class DeviceWorker : IDisposable
         var cachedBefore = batch.Select(w => w.Request.CachedSteps).ToArray();
         try
         {
-            var results = batch[0].Sampler.Advance(batch.Select(w => w.Request).ToList());
+            var results = Advance(batch);
             for (int i = 0; i < batch.Count; i++)
                 if (!batch[i].Completion.TrySetResult(results[i])) results[i].Dispose();
         }
@@ -266,6 +279,20 @@ public sealed class DeviceWorker : IDisposable
             steps += batch.Count;
             lastStepSeconds = seconds;
         }
+    }
+
+    /// <summary>
+    /// One pass of the batch's requests; a pass that libtorch failed with a corrupt scalar (<see cref="LibtorchScalars"/>)
+    /// runs once more when no request in it changed (exact requests: the sampler commits a step only when the whole
+    /// pass succeeded; a step cache's state may have moved, so those fail as before).
+    /// </summary>
+    IReadOnlyList<StepResult> Advance(List<StepWork> batch)
+    {
+        var requests = batch.Select(w => w.Request).ToList();
+        var stepsBefore = requests.Select(r => r.Step).ToArray();
+        return LibtorchScalars.RunOnceMore(() => batch[0].Sampler.Advance(requests),
+            unchanged: () => requests.All(r => r.Options.StepCache.IsOff) && requests.Select(r => r.Step).SequenceEqual(stepsBefore),
+            retrying: () => DeviceMetrics.RetriedPasses.Add(1, new KeyValuePair<string, object?>("device", Name)));
     }
 
     public void Dispose()

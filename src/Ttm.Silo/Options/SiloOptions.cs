@@ -29,8 +29,8 @@ public sealed class SiloOptions
     public double AcceleratorWaitSeconds { get; set; } = 180;
 
     /// <summary>
-    /// Where the networks' full passes run: auto (ONNX Runtime on a CPU device, libtorch on an accelerator), libtorch, or
-    /// onnxruntime (CPU devices only). A pass with a step cache runs its blocks on libtorch either way.
+    /// Where the networks' passes run: auto (ONNX Runtime on a CPU device, libtorch on an accelerator), libtorch, or
+    /// onnxruntime (CPU devices only); a pass with a step cache runs its pieces on the same runtime.
     /// </summary>
     public string NetworkRuntime { get; set; } = NetworkRuntimes.Auto;
 
