@@ -102,7 +102,9 @@ public sealed class StageTrainer : IDisposable
                 log.WriteLine($"stop requested at step {step}");
                 break;
             }
-            lastLoss = TrainStep();
+            // A step that libtorch failed on a scalar TorchSharp's finalizer had freed runs again, unless it began to change the weights.
+            lastLoss = LibtorchScalars.RunOnceMore(TrainStep, unchanged: () => !updating,
+                retrying: () => log.WriteLine($"step {step}: libtorch read a freed scalar before the update; the step runs again"));
             step++;
             windowLoss += lastLoss;
             windowSteps++;
@@ -145,9 +147,16 @@ public sealed class StageTrainer : IDisposable
         return options.LearningRate * warmup * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
 
-    /// <summary>One optimiser step on a fresh batch; the batch depends only on (seed, step), so a resumed run sees the same data.</summary>
+    /// <summary>Whether the current step has begun to change the weights (the optimiser's update and the EMA).</summary>
+    bool updating;
+
+    /// <summary>
+    /// One optimiser step on a fresh batch; the batch depends only on (seed, step), so a resumed run sees the same data,
+    /// and a step that failed before its update can run again.
+    /// </summary>
     public double TrainStep()
     {
+        updating = false;
         using var scope = NewDisposeScope();
         var random = new Random(HashCode.Combine(options.Seed, step));
         using var generator = new Generator((ulong)(options.Seed * 1_000_003 + step));
@@ -189,6 +198,7 @@ public sealed class StageTrainer : IDisposable
         loss.backward();
         nn.utils.clip_grad_norm_(model.parameters(), 1.0);
         foreach (var group in optimizer.ParamGroups) group.LearningRate = CurrentLearningRate();
+        updating = true;
         optimizer.step();
         UpdateEma();
         foreach (var o in owned) o.Dispose();
