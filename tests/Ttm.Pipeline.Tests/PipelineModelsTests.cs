@@ -32,6 +32,18 @@ public sealed class PipelineModelsTests
         Assert.Equal("cpu:0", models.Device.Name);
     }
 
+    [Theory]
+    [InlineData(Models.NetworkRuntime.OnnxRuntime, 1)]
+    [InlineData(Models.NetworkRuntime.Libtorch, 2)]
+    public async Task OnOnnxRuntime_TheDeviceThreadLeavesItsCoresToThePasses_OnLibtorchItKeepsThem(Models.NetworkRuntime runtime, int libtorchThreads)
+    {
+        // ONNX Runtime computes the passes with the device's two cores; the device thread's own libtorch work takes one.
+        using var worker = new DeviceWorker("cpu:0", threads: 2);
+        using var models = PipelineModels.Load(Files, MiniLmTextEncoder.Shared, new RulePromptPlanner(), worker, runtime);
+        Assert.Equal((runtime, 2), (models.Runtime, worker.Threads));
+        Assert.Equal(libtorchThreads, await worker.RunAsync(TorchSharp.torch.get_num_threads, "a"));
+    }
+
     [Fact]
     public void Load_RefusesAFlowNetwork_WhereServingNeedsMaskTrajectories()
     {
