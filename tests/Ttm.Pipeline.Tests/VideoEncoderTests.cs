@@ -13,15 +13,19 @@ public sealed class VideoEncoderTests : IDisposable
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    /// <summary>A white square moving right on grey, 8 frames of 64×64.</summary>
-    static VideoFrames MovingSquare(int frames = 8, int size = 64)
+    /// <summary>A white square moving right (or down) on grey, 8 frames of 64×64.</summary>
+    static VideoFrames MovingSquare(int frames = 8, int size = 64, bool down = false)
     {
         var pixels = new byte[frames * size * size * 3];
         Array.Fill(pixels, (byte)80);
+        int side = size / 4, step = size / 16;
         for (int t = 0; t < frames; t++)
-        for (int y = 20; y < 36; y++)
-        for (int x = 4 + 4 * t; x < 20 + 4 * t; x++)
+        for (int a = 0; a < side; a++)
+        for (int b = 0; b < side; b++)
+        {
+            var (x, y) = down ? (20 * size / 64 + a, step + step * t + b) : (step + step * t + a, 20 * size / 64 + b);
             for (int c = 0; c < 3; c++) pixels[((t * size + y) * size + x) * 3 + c] = 250;
+        }
         return new VideoFrames(frames, size, size, pixels);
     }
 
@@ -75,7 +79,7 @@ public sealed class VideoEncoderTests : IDisposable
     }
 
     [Fact]
-    public async Task GenerationOutputs_AdmitEachProcessOnItsOwn_AndStreamTheChunksBeforeTheFiles()
+    public async Task GenerationOutputs_AdmitTheirTwoProcessesOnce_StreamTheChunksFirst_AndWriteEachFileFromItsOwnFrames()
     {
         var events = Channel.CreateUnbounded<PipelineEvent>();
         var admission = new RecordingAdmission(() => events.Reader.Count);
@@ -86,16 +90,65 @@ public sealed class VideoEncoderTests : IDisposable
         };
         var plan = new PromptPlan(request.Prompt, request.Prompt, [new ObjectPrompt("white square", request.Prompt, "white", "square", "right")], "rules");
         var video = MovingSquare(8);
-        var artifacts = await new GenerationOutputs(encoder).WriteAsync(request, plan, new RenderedVideo(video, video, []),
+        var trajectory = MovingSquare(8, down: true);
+        var artifacts = await new GenerationOutputs(encoder).WriteAsync(request, plan, new RenderedVideo(video, trajectory, []),
             new Dictionary<PipelineStage, double>(), events.Writer, admission, CancellationToken.None);
 
-        // The streamed MP4, the two formats, the trajectory and the overlay: five processes, five admissions, all as the
-        // request's tenant; the chunks were out before the first file's encode was admitted.
-        Assert.Equal(5, admission.Admitted.Count);
-        Assert.All(admission.Admitted, a => Assert.Equal(("acme", WorkPriority.Batch), (a.Tenant, a.Priority)));
-        Assert.Equal(0, admission.Admitted[0].EventsOut);
-        Assert.True(admission.Admitted[1].EventsOut >= 1 && events.Reader.TryPeek(out var first) && first is VideoChunk);
+        // The streamed MP4 and the files: one process in one admission, as the request's tenant; the first event out is a chunk.
+        var admitted = Assert.Single(admission.Admitted);
+        Assert.Equal(("acme", WorkPriority.Batch, 0), (admitted.Tenant, admitted.Priority, admitted.EventsOut));
+        Assert.True(events.Reader.TryPeek(out var first) && first is VideoChunk);
         Assert.All(new[] { "mp4", "gif", "trajectory", "overlay", "summary" }, key => Assert.True(File.Exists(artifacts[key]), key));
+        // Each file holds its own frames (one process trims each file's part out of one pipe).
+        AssertFramesAre(video, await Decode(artifacts["mp4"], video), other: trajectory);
+        AssertFramesAre(trajectory, await Decode(artifacts["trajectory"], trajectory), other: video);
+        AssertFramesAre(video.Overlay(trajectory), await Decode(artifacts["overlay"], video), other: video);
+    }
+
+    [Fact]
+    public async Task WriteAll_StreamsOneVideo_AndWritesEachFileFromItsOwn_AlsoWhenTheSizesDiffer()
+    {
+        var right = MovingSquare(8);
+        var down = MovingSquare(8, down: true);
+        var small = MovingSquare(8, size: 32);
+        var files = new[]
+        {
+            new VideoFile(right, Path.Combine(directory, "right.mp4"), VideoFormat.Mp4),
+            new VideoFile(down, Path.Combine(directory, "down.mp4"), VideoFormat.Mp4),
+            new VideoFile(small, Path.Combine(directory, "small.mp4"), VideoFormat.Mp4),
+            new VideoFile(right, Path.Combine(directory, "right.webm"), VideoFormat.WebM),
+            new VideoFile(down, Path.Combine(directory, "frames"), VideoFormat.PngFrames),
+        };
+        var (chunks, paths) = await encoder.WriteAllAsync(down, files, CancellationToken.None);
+
+        var streamed = Path.Combine(directory, "streamed.mp4");
+        await File.WriteAllBytesAsync(streamed, chunks.SelectMany(c => c).ToArray());
+        AssertFramesAre(down, await Decode(streamed, down), other: right);
+        Assert.Equal(files.Select(f => f.Path), paths);
+        AssertFramesAre(right, await Decode(paths[0], right), other: down);
+        AssertFramesAre(down, await Decode(paths[1], down), other: right);
+        AssertFramesAre(small, await Decode(paths[2], small), other: MovingSquare(8, size: 32, down: true));
+        AssertFramesAre(right, await Decode(paths[3], right), other: down);
+        Assert.Equal(8, Directory.GetFiles(paths[4], "frame_*.png").Length);
+    }
+
+    /// <summary>The file's frames decoded back to RGB (T, H, W, 3).</summary>
+    static async Task<byte[]> Decode(string path, VideoFrames like)
+    {
+        using var output = new MemoryStream();
+        await FFMpegArguments.FromFileInput(path)
+            .OutputToPipe(new FFMpegCore.Pipes.StreamPipeSink(output), o => o.WithCustomArgument("-f rawvideo -pix_fmt rgb24"))
+            .ProcessAsynchronously(throwOnError: true);
+        Assert.Equal(like.Pixels.Length, output.Length);
+        return output.ToArray();
+    }
+
+    /// <summary>Lossy codecs: close to the expected frames (mean error under 8 of 255), far from the other video's.</summary>
+    static void AssertFramesAre(VideoFrames expected, byte[] decoded, VideoFrames other)
+    {
+        static double MeanError(byte[] a, byte[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Average();
+        double own = MeanError(expected.Pixels, decoded), others = MeanError(other.Pixels, decoded);
+        Assert.True(own < 8 && others > 2 * own + 4, $"mean error {own:F1} against the expected frames, {others:F1} against the other video's");
     }
 
     [Fact]

@@ -7,8 +7,9 @@ namespace Ttm.Pipeline.Encoding;
 /// <summary>
 /// The last stage, on any machine: streamable fragmented-MP4 pieces first (as <see cref="VideoChunk"/> events: an app
 /// sees the video as soon as it is encoded), then the requested formats, the trajectory alone and over the frames, and
-/// summary.json. Each encode is admitted by the <see cref="IEncodeAdmission"/> it is given: beside a CPU device, that
-/// device's worker (<see cref="DeviceEncodes"/>); elsewhere the process's <see cref="FairGate.Encoders"/>.
+/// summary.json. One ffmpeg process writes them all (<see cref="VideoEncoder.WriteAllAsync"/>), in one admission by the
+/// <see cref="IEncodeAdmission"/> it is given: beside a CPU device, that device's worker (<see cref="DeviceEncodes"/>);
+/// elsewhere the process's <see cref="FairGate.Encoders"/>.
 /// </summary>
 public sealed class GenerationOutputs(VideoEncoder encoder)
 {
@@ -19,24 +20,24 @@ public sealed class GenerationOutputs(VideoEncoder encoder)
     {
         Directory.CreateDirectory(request.OutputDirectory);
         var artifacts = new Dictionary<string, string>();
-        Task<T> Admitted<T>(Func<Task<T>> encode) => admission.RunAsync(request.Tenant, request.Priority, encode, cancellationToken);
+        (string Key, VideoFile File) In(string key, VideoFrames video, string name, VideoFormat format) =>
+            (key, new VideoFile(video, Path.Combine(request.OutputDirectory, name), format));
+        var files = request.Formats.Distinct().Select(format => format switch
+        {
+            VideoFormat.Mp4 => In("mp4", rendered.Video, "video.mp4", format),
+            VideoFormat.WebM => In("webm", rendered.Video, "video.webm", format),
+            VideoFormat.Gif => In("gif", rendered.Video, "video.gif", format),
+            _ => In("png_frames", rendered.Video, "frames", format),
+        }).Append(In("trajectory", rendered.Trajectory, "trajectory.mp4", VideoFormat.Mp4))
+          .Append(In("overlay", rendered.Video.Overlay(rendered.Trajectory), "overlay.mp4", VideoFormat.Mp4))
+          .ToList();
 
-        var chunks = await Admitted(() => encoder.FragmentedMp4Async(rendered.Video, cancellationToken));
+        // One admission, one process: the streamed MP4 and every file. The chunks go out first.
+        var (chunks, paths) = await admission.RunAsync(request.Tenant, request.Priority,
+            () => encoder.WriteAllAsync(rendered.Video, files.Select(f => f.File).ToList(), cancellationToken), cancellationToken);
         for (int i = 0; i < chunks.Count; i++)
             await events.WriteAsync(new VideoChunk(i, chunks[i], i == chunks.Count - 1), cancellationToken);
-        foreach (var format in request.Formats.Distinct())
-        {
-            var (key, name) = format switch
-            {
-                VideoFormat.Mp4 => ("mp4", "video.mp4"),
-                VideoFormat.WebM => ("webm", "video.webm"),
-                VideoFormat.Gif => ("gif", "video.gif"),
-                _ => ("png_frames", "frames"),
-            };
-            artifacts[key] = await Admitted(() => encoder.WriteAsync(rendered.Video, Path.Combine(request.OutputDirectory, name), format, cancellationToken));
-        }
-        artifacts["trajectory"] = await Admitted(() => encoder.WriteAsync(rendered.Trajectory, Path.Combine(request.OutputDirectory, "trajectory.mp4"), VideoFormat.Mp4, cancellationToken));
-        artifacts["overlay"] = await Admitted(() => encoder.WriteAsync(rendered.Video.Overlay(rendered.Trajectory), Path.Combine(request.OutputDirectory, "overlay.mp4"), VideoFormat.Mp4, cancellationToken));
+        for (int i = 0; i < files.Count; i++) artifacts[files[i].Key] = paths[i];
 
         var summary = Path.Combine(request.OutputDirectory, "summary.json");
         artifacts["summary"] = summary;
