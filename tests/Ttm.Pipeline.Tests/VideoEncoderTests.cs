@@ -99,6 +99,9 @@ public sealed class VideoEncoderTests : IDisposable
         Assert.Equal(("acme", WorkPriority.Batch, 0), (admitted.Tenant, admitted.Priority, admitted.EventsOut));
         Assert.True(events.Reader.TryPeek(out var first) && first is VideoChunk);
         Assert.All(new[] { "mp4", "gif", "trajectory", "overlay", "summary" }, key => Assert.True(File.Exists(artifacts[key]), key));
+        // summary.json's encode is the encode's own time (an ffmpeg process at least), not the ~0 s it had when the stage began.
+        using var summary = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(artifacts["summary"]));
+        Assert.InRange(summary.RootElement.GetProperty("seconds").GetProperty("encode").GetDouble(), 0.01, 60);
         // Each file holds its own frames (one process trims each file's part out of one pipe).
         AssertFramesAre(video, await Decode(artifacts["mp4"], video), other: trajectory);
         AssertFramesAre(trajectory, await Decode(artifacts["trajectory"], trajectory), other: video);

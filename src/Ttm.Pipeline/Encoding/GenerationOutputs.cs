@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Ttm.Pipeline.Planning;
@@ -13,11 +14,13 @@ namespace Ttm.Pipeline.Encoding;
 /// </summary>
 public sealed class GenerationOutputs(VideoEncoder encoder)
 {
+    /// <param name="seconds">the stages' seconds so far; summary.json's encode is what this call took on top of any given</param>
     /// <returns>kind → path of every artifact written</returns>
     public async Task<Dictionary<string, string>> WriteAsync(PipelineRequest request, PromptPlan plan, RenderedVideo rendered,
         IReadOnlyDictionary<PipelineStage, double> seconds, ChannelWriter<PipelineEvent> events, IEncodeAdmission admission,
         CancellationToken cancellationToken)
     {
+        var encoding = Stopwatch.StartNew();
         Directory.CreateDirectory(request.OutputDirectory);
         var artifacts = new Dictionary<string, string>();
         (string Key, VideoFile File) In(string key, VideoFrames video, string name, VideoFormat format) =>
@@ -44,7 +47,9 @@ public sealed class GenerationOutputs(VideoEncoder encoder)
         await File.WriteAllTextAsync(summary, JsonSerializer.Serialize(new
         {
             prompt = plan.Prompt, plan, seed = request.Seed, objects = rendered.Objects,
-            seconds = seconds.ToDictionary(kv => kv.Key.Name(), kv => Math.Round(kv.Value, 3)), artifacts,
+            seconds = new Dictionary<PipelineStage, double>(seconds) { [PipelineStage.Encode] = seconds.GetValueOrDefault(PipelineStage.Encode) + encoding.Elapsed.TotalSeconds }
+                .ToDictionary(kv => kv.Key.Name(), kv => Math.Round(kv.Value, 3)),
+            artifacts,
         }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         return artifacts;
     }
