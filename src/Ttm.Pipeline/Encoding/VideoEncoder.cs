@@ -63,8 +63,8 @@ public sealed class VideoEncoder(int framesPerSecond = 8)
         bool SameSize(VideoFile f) => (f.Video.Width, f.Video.Height) == (streamed.Width, streamed.Height);
         using var stream = new MemoryStream();
         var processes = encoded.Where(f => !SameSize(f)).GroupBy(f => (f.Video.Width, f.Video.Height))
-            .Select(size => EncodeAsync(size.ToList(), null, cancellationToken))
-            .Append(EncodeAsync(encoded.Where(SameSize).Prepend(new VideoFile(streamed, "", VideoFormat.Mp4)).ToList(), stream, cancellationToken))
+            .Select(size => EncodeAsync(null, null, size.ToList(), cancellationToken))
+            .Append(EncodeAsync(streamed, stream, encoded.Where(SameSize).ToList(), cancellationToken))
             .ToList();
         foreach (var frames in files.Where(f => f.Format == VideoFormat.PngFrames))
             await WriteAsync(frames.Video, frames.Path, VideoFormat.PngFrames, cancellationToken);
@@ -72,25 +72,24 @@ public sealed class VideoEncoder(int framesPerSecond = 8)
         return (SplitAtBoxes(stream.ToArray(), MaxChunkBytes), files.Select(f => f.Path).ToList());
     }
 
-    /// <summary>One process for files of one size; with <paramref name="stream"/>, the first file is the streamed MP4, written there.</summary>
-    async Task EncodeAsync(IReadOnlyList<VideoFile> files, Stream? stream, CancellationToken cancellationToken)
+    /// <summary>One process for videos of one size: <paramref name="streamed"/> as fragmented MP4 to <paramref name="sink"/> (if given), and the files.</summary>
+    async Task EncodeAsync(VideoFrames? streamed, Stream? sink, IReadOnlyList<VideoFile> files, CancellationToken cancellationToken)
     {
-        if (files.Count == 0) return;
-        // The pipe: each distinct video once, in order; a file's frames are [first, first + its frame count).
+        // The pipe: each distinct video once, in order; a video's frames are [first, first + its frame count) of it.
         var first = new Dictionary<VideoFrames, int>(ReferenceEqualityComparer.Instance);
         var videos = new List<VideoFrames>();
-        foreach (var file in files)
-            if (first.TryAdd(file.Video, videos.Sum(v => v.Frames))) videos.Add(file.Video);
-        string Trim(VideoFile file) => $"-vf trim=start_frame={first[file.Video]}:end_frame={first[file.Video] + file.Video.Frames},setpts=PTS-STARTPTS ";
+        foreach (var video in files.Select(f => f.Video).Prepend(streamed).OfType<VideoFrames>())
+            if (first.TryAdd(video, videos.Sum(v => v.Frames))) videos.Add(video);
+        if (videos.Count == 0) return;
+        string Trim(VideoFrames video) => $"-vf trim=start_frame={first[video]}:end_frame={first[video] + video.Frames},setpts=PTS-STARTPTS ";
         var frames = videos.SelectMany(v => Enumerable.Range(0, v.Frames).Select(t => (IVideoFrame)new Frame(v, t)));
         await FFMpegArguments.FromPipeInput(new RawVideoPipeSource(frames) { FrameRate = framesPerSecond })
             .OutputToMany(outputs =>
             {
-                foreach (var (file, i) in files.Select((f, i) => (f, i)))
-                    if (i == 0 && stream is not null)
-                        outputs.OutputToPipe(new StreamPipeSink(stream), options => options.WithCustomArgument(Trim(file) + FragmentedMp4));
-                    else
-                        outputs.OutputToFile(file.Path, overwrite: true, options => options.WithCustomArgument(Trim(file) + Codec(file.Format)));
+                if (streamed is not null && sink is not null)
+                    outputs.OutputToPipe(new StreamPipeSink(sink), options => options.WithCustomArgument(Trim(streamed) + FragmentedMp4));
+                foreach (var file in files)
+                    outputs.OutputToFile(file.Path, overwrite: true, options => options.WithCustomArgument(Trim(file.Video) + Codec(file.Format)));
             })
             .CancellableThrough(cancellationToken, null)
             .ProcessAsynchronously(throwOnError: true);
