@@ -35,7 +35,8 @@ public sealed class VideoEncoderTests : IDisposable
     [InlineData(VideoFormat.Gif, "video.gif", "gif")]
     public async Task Write_ProducesAFileFfprobeReadsWithAllFrames(VideoFormat format, string name, string codec)
     {
-        var path = await encoder.WriteAsync(MovingSquare(), Path.Combine(directory, name), format, CancellationToken.None);
+        var (_, paths) = await encoder.WriteAllAsync(MovingSquare(), [new VideoFile(MovingSquare(), Path.Combine(directory, name), format)], CancellationToken.None);
+        var path = paths[0];
         var info = await FFProbe.AnalyseAsync(path);
         Assert.Equal(codec, info.PrimaryVideoStream!.CodecName);
         Assert.Equal(64, info.PrimaryVideoStream.Width);
@@ -44,9 +45,9 @@ public sealed class VideoEncoderTests : IDisposable
     }
 
     [Fact]
-    public async Task FragmentedMp4_ChunksConcatenateToAPlayableVideo()
+    public async Task StreamedMp4_ChunksConcatenateToAPlayableVideo()
     {
-        var chunks = await encoder.FragmentedMp4Async(MovingSquare(16), CancellationToken.None);
+        var (chunks, _) = await encoder.WriteAllAsync(MovingSquare(16), [], CancellationToken.None);
         Assert.All(chunks, c => Assert.InRange(c.Length, 1, VideoEncoder.MaxChunkBytes));
         var path = Path.Combine(directory, "joined.mp4");
         await File.WriteAllBytesAsync(path, chunks.SelectMany(c => c).ToArray());
@@ -58,7 +59,7 @@ public sealed class VideoEncoderTests : IDisposable
     [Fact]
     public async Task SplitAtBoxes_KeepsEveryPieceUnderTheLimit_AndLosesNoByte()
     {
-        var chunks = await encoder.FragmentedMp4Async(MovingSquare(16), CancellationToken.None);
+        var (chunks, _) = await encoder.WriteAllAsync(MovingSquare(16), [], CancellationToken.None);
         var whole = chunks.SelectMany(c => c).ToArray();
         var small = VideoEncoder.SplitAtBoxes(whole, 700);
         Assert.True(small.Count > 2, $"expected several pieces, got {small.Count}");
@@ -79,7 +80,7 @@ public sealed class VideoEncoderTests : IDisposable
     }
 
     [Fact]
-    public async Task GenerationOutputs_AdmitTheirTwoProcessesOnce_StreamTheChunksFirst_AndWriteEachFileFromItsOwnFrames()
+    public async Task GenerationOutputs_AdmitTheirOneProcessOnce_StreamTheChunksFirst_AndWriteEachFileFromItsOwnFrames()
     {
         var events = Channel.CreateUnbounded<PipelineEvent>();
         var admission = new RecordingAdmission(() => events.Reader.Count);
@@ -157,7 +158,8 @@ public sealed class VideoEncoderTests : IDisposable
     [Fact]
     public async Task PngFrames_AreWrittenOnePerFrame()
     {
-        var path = await encoder.WriteAsync(MovingSquare(), Path.Combine(directory, "frames"), VideoFormat.PngFrames, CancellationToken.None);
+        var (_, paths) = await encoder.WriteAllAsync(MovingSquare(), [new VideoFile(MovingSquare(), Path.Combine(directory, "frames"), VideoFormat.PngFrames)], CancellationToken.None);
+        var path = paths[0];
         Assert.Equal(8, Directory.GetFiles(path, "frame_*.png").Length);
     }
 }

@@ -8,9 +8,9 @@ namespace Ttm.Pipeline.Encoding;
 public enum VideoFormat { Mp4, WebM, Gif, PngFrames }
 
 /// <summary>
-/// Frames → files and streamable pieces through Debian's ffmpeg (FFMpegCore): MP4 (H.264, yuv420p),
-/// WebM (VP9), GIF, PNG frames, and fragmented MP4 split at box boundaries into pieces of at most 1 MB
-/// whose concatenation is a playable file.
+/// Frames → files and streamable pieces through Debian's ffmpeg (FFMpegCore), one process for all of a generation's
+/// (<see cref="WriteAllAsync"/>): MP4 (H.264, yuv420p), WebM (VP9), GIF, PNG frames, and fragmented MP4 split at box
+/// boundaries into pieces of at most 1 MB whose concatenation is a playable file.
 /// </summary>
 public sealed class VideoEncoder(int framesPerSecond = 8)
 {
@@ -26,33 +26,20 @@ public sealed class VideoEncoder(int framesPerSecond = 8)
         public Task SerializeAsync(Stream pipe, CancellationToken token) => pipe.WriteAsync(video.Frame(index).ToArray(), token).AsTask();
     }
 
-    RawVideoPipeSource Source(VideoFrames video) =>
-        new(Enumerable.Range(0, video.Frames).Select(t => (IVideoFrame)new Frame(video, t))) { FrameRate = framesPerSecond };
-
-    /// <summary>Writes one file (or, for PNG frames, a folder of frame_TTT.png) and returns its path.</summary>
-    public async Task<string> WriteAsync(VideoFrames video, string path, VideoFormat format, CancellationToken cancellationToken)
+    /// <summary>A folder of frame_TTT.png: no process needed.</summary>
+    static async Task WritePngFramesAsync(VideoFrames video, string path, CancellationToken cancellationToken)
     {
-        if (format == VideoFormat.PngFrames)
-        {
-            Directory.CreateDirectory(path);
-            for (int t = 0; t < video.Frames; t++)
-                await File.WriteAllBytesAsync(Path.Combine(path, $"frame_{t:D3}.png"), Png(video, t), cancellationToken);
-            return path;
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        await FFMpegArguments.FromPipeInput(Source(video))
-            .OutputToFile(path, overwrite: true, options => options.WithCustomArgument(Codec(format)))
-            .CancellableThrough(cancellationToken, null)
-            .ProcessAsynchronously(throwOnError: true);
-        return path;
+        Directory.CreateDirectory(path);
+        for (int t = 0; t < video.Frames; t++)
+            await File.WriteAllBytesAsync(Path.Combine(path, $"frame_{t:D3}.png"), Png(video, t), cancellationToken);
     }
 
     /// <summary>
-    /// A generation's whole output from one ffmpeg process: the streamable fragmented MP4 (<see cref="FragmentedMp4Async"/>'s
-    /// pieces) and every file. The distinct videos go down one pipe one after the other and each output trims its own
-    /// frames out of it, so ffmpeg's start-up (~0.12 s on a 2-core machine, more than encoding 8 small frames) is paid
-    /// once, not once per file. PNG frames need no process. A file whose video differs in size from the streamed one gets
-    /// a process of its own.
+    /// A generation's whole output from one ffmpeg process: the streamable fragmented MP4 (a keyframe every 4 frames, in
+    /// pieces of at most 1 MB, the first holding ftyp + moov) and every file. The distinct videos go down one pipe one
+    /// after the other and each output trims its own frames out of it, so ffmpeg's start-up (~0.12 s on a 2-core
+    /// machine, more than encoding 8 small frames) is paid once, not once per file. PNG frames need no process. A file
+    /// whose video differs in size from the streamed one gets a process of its own.
     /// </summary>
     /// <returns>the streamed MP4's pieces, and the path of every file in the order asked</returns>
     public async Task<(IReadOnlyList<byte[]> Chunks, IReadOnlyList<string> Paths)> WriteAllAsync(VideoFrames streamed, IReadOnlyList<VideoFile> files,
@@ -67,7 +54,7 @@ public sealed class VideoEncoder(int framesPerSecond = 8)
             .Append(EncodeAsync(streamed, stream, encoded.Where(SameSize).ToList(), cancellationToken))
             .ToList();
         foreach (var frames in files.Where(f => f.Format == VideoFormat.PngFrames))
-            await WriteAsync(frames.Video, frames.Path, VideoFormat.PngFrames, cancellationToken);
+            await WritePngFramesAsync(frames.Video, frames.Path, cancellationToken);
         await Task.WhenAll(processes);
         return (SplitAtBoxes(stream.ToArray(), MaxChunkBytes), files.Select(f => f.Path).ToList());
     }
@@ -104,18 +91,6 @@ public sealed class VideoEncoder(int framesPerSecond = 8)
         VideoFormat.Gif => "-f gif",
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, "PNG frames are not a container ffmpeg writes here."),
     };
-
-    /// <summary>Fragmented MP4 (a keyframe every 4 frames) in pieces of at most 1 MB, the first holding ftyp + moov.</summary>
-    public async Task<IReadOnlyList<byte[]>> FragmentedMp4Async(VideoFrames video, CancellationToken cancellationToken)
-    {
-        using var output = new MemoryStream();
-        await FFMpegArguments.FromPipeInput(Source(video))
-            .OutputToPipe(new StreamPipeSink(output), options => options
-                .WithCustomArgument(FragmentedMp4))
-            .CancellableThrough(cancellationToken, null)
-            .ProcessAsynchronously(throwOnError: true);
-        return SplitAtBoxes(output.ToArray(), MaxChunkBytes);
-    }
 
     /// <summary>Groups top-level MP4 boxes into pieces of at most <paramref name="limit"/> bytes (a larger box is cut).</summary>
     public static IReadOnlyList<byte[]> SplitAtBoxes(byte[] mp4, int limit)
