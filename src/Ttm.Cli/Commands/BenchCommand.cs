@@ -8,7 +8,7 @@ using Ttm.Pipeline.Planning;
 
 namespace Ttm.Cli.Commands;
 
-/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|tenants|soak|caching</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
+/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|tenants|soak|caching|text-probe</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
 static class BenchCommand
 {
     const string SamplePrompt = "The red square moves right while the white square slides down slowly.";
@@ -27,6 +27,7 @@ static class BenchCommand
         bench.Subcommands.Add(Tenants());
         bench.Subcommands.Add(Soak());
         bench.Subcommands.Add(Caching());
+        bench.Subcommands.Add(TextProbeCommand());
         return bench;
     }
 
@@ -227,6 +228,30 @@ static class BenchCommand
         command.SetAction(async (result, cancellationToken) => await Print(await TenantFairnessBenchmark.RunAsync(EmbeddedServers, await Sample(cancellationToken), SamplePrompt,
             result.GetValue(steps), result.GetValue(light), result.GetValue(flood), TimeSpan.FromSeconds(result.GetValue(pause)), Console.Error, cancellationToken),
             result.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    static Command TextProbeCommand()
+    {
+        var clauses = new Option<int>("--clauses") { Description = "Training-lexicon clauses the probe is fitted on", DefaultValueFactory = _ => 3000 };
+        var tests = new Option<int>("--tests") { Description = "Held-out clauses it is read on", DefaultValueFactory = _ => 1000 };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 400 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var readings = new Option<string[]>("--reading") { Description = "pooled, attention, attention-mlp, nearest (repeat; default all)", AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => Training.Benchmark.TextProbe.Readings };
+        readings.AcceptOnlyFromAmong(Training.Benchmark.TextProbe.Readings);
+        var encoder = new Option<DirectoryInfo?>("--encoder") { Description = "Another BERT-style encoder to probe: a folder with model.onnx (output last_hidden_state) and vocab.txt; default the shipped MiniLM" };
+        var json = JsonFile();
+        var command = new Command("text-probe", "How far the frozen text encoder carries a clause's motion and speed from the training lexicon to held-out words; as JSON")
+            { clauses, tests, epochs, seed, readings, encoder, json };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var folder = result.GetValue(encoder);
+            using var other = folder is null ? null : MiniLmTextEncoder.Load(folder.FullName);
+            await Print(Training.Benchmark.TextProbe.Run(other ?? MiniLmTextEncoder.Shared, folder?.Name ?? "all-MiniLM-L6-v2",
+                result.GetValue(clauses), result.GetValue(tests), result.GetValue(epochs), result.GetValue(seed), result.GetValue(readings)!, Console.Error),
+                result.GetValue(json), cancellationToken);
+        });
         return command;
     }
 
