@@ -15,6 +15,7 @@ public sealed class TextProbeTests
         // The labels travel with their clauses: a probe that fits its own clauses and reads the world's words right.
         Assert.True(Score("attention", "training").MotionAccuracy >= 0.85, $"fit {Score("attention", "training").MotionAccuracy}");
         Assert.True(Score("attention", "world").MotionAccuracy >= 0.85, $"world's words {Score("attention", "world").MotionAccuracy}");
+        Assert.True(Score("attention", "world").ColourAccuracy >= 0.85, $"world's colours {Score("attention", "world").ColourAccuracy}");
         // "nearest" fits nothing: it reads the two test sets only.
         Assert.Equal(2, report.Scores.Count(s => s.Reading == "nearest"));
         Assert.DoesNotContain(report.Scores, s => s.Reading == "nearest" && s.Tested.StartsWith("training"));

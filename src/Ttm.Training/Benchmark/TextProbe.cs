@@ -9,19 +9,20 @@ namespace Ttm.Training.Benchmark;
 public sealed record ProbeLabelScore(string Motion, int Clauses, double Accuracy, IReadOnlyList<string> Wrong);
 
 /// <summary>Accuracy of one reading of the states on one set of clauses (per label on the held-out set).</summary>
-public sealed record ProbeScore(string Reading, string Tested, int Clauses, double MotionAccuracy, double SpeedAccuracy,
+public sealed record ProbeScore(string Reading, string Tested, int Clauses, double MotionAccuracy, double SpeedAccuracy, double ColourAccuracy,
     IReadOnlyList<ProbeLabelScore>? PerMotion = null);
 
 /// <summary>What <see cref="TextProbe"/> measured: how much of a clause's motion the frozen encoder carries to unseen words.</summary>
 public sealed record TextProbeReport(string Encoder, int TrainingClauses, int TestClauses, int Epochs, double Seconds, IReadOnlyList<ProbeScore> Scores);
 
 /// <summary>
-/// How far a frozen text encoder's states carry a clause's motion (nine labels) and speed from the words training uses to
+/// How far a frozen text encoder's states carry a clause's motion (nine labels), speed and colour (which object it is about
+/// when several are) from the words training uses to
 /// words it never uses: a small classifier is fitted on clauses about one object in the training lexicon and the
 /// world's own words, then read on clauses in the held-out lexicon (the paraphrase suite's words). The readings:
 /// "pooled", a linear read of the mean token state (what the networks' adaLN conditioning gets); "attention", one
 /// learned query over the token states, then linear (what one cross-attention head can read); "attention-mlp", four
-/// queries and a hidden layer; "nearest", no fitting: the training clause nearest by the encoder's own cosine. What no
+/// queries and a hidden layer (each label has probes of its own); "nearest", no fitting: the training clause nearest by the encoder's own cosine. What no
 /// reading fitted on the training lexicon gets from the held-out words is out of reach of a network conditioned on
 /// the same states and trained on the same phrases.
 /// </summary>
@@ -30,6 +31,7 @@ public static class TextProbe
     public static readonly string[] Readings = ["pooled", "attention", "attention-mlp", "nearest"];
 
     static readonly string[] Labels = Vocabulary.Motions.Select(m => m.Label).ToArray();
+    static readonly string[] Colours = Vocabulary.Colours.Select(c => c.Name).ToArray();
 
     public static TextProbeReport Run(ITextEncoder encoder, string encoderName, int trainingClauses, int testClauses, int epochs, int seed,
         IReadOnlyList<string> readings, TextWriter log)
@@ -48,12 +50,12 @@ public static class TextProbe
         var scores = new List<ProbeScore>();
         foreach (var reading in readings)
         {
-            Func<ClauseSet, ClauseSet, (long[] Motions, long[] Speeds)> predict;
-            Probe? probe = null;
+            Func<ClauseSet, ClauseSet, Predicted> predict;
+            Probes? probe = null;
             if (reading == "nearest") predict = (fit, test) => Nearest(fit, test);
             else
             {
-                probe = new Probe(encoder.Width, attention: reading != "pooled", heads: reading == "attention-mlp" ? 4 : 1, mlp: reading == "attention-mlp");
+                probe = new Probes(encoder.Width, reading);
                 probe.Fit(trainSet, epochs, seed);
                 predict = (_, test) => probe.Predict(test);
                 scores.Add(Score(reading, "training lexicon (fitted on)", trainSet, probe.Predict(trainSet), perMotion: false));
@@ -61,20 +63,22 @@ public static class TextProbe
             foreach (var (name, set) in tests)
                 scores.Add(Score(reading, name, set, predict(trainSet, set), perMotion: name == "held-out lexicon"));
             probe?.Dispose();
-            log.WriteLine($"text probe: {reading}: held-out motion {scores[^1].MotionAccuracy:F3}");
+            log.WriteLine($"text probe: {reading}: held-out motion {scores[^1].MotionAccuracy:F3}, colour {scores[^1].ColourAccuracy:F3}");
         }
         foreach (var (_, set) in tests) set.Dispose();
         return new TextProbeReport(encoderName, train.Count, heldOut.Count, epochs, Math.Round(clock.Elapsed.TotalSeconds, 1), scores);
     }
 
-    sealed record Clause(string Text, int Motion, int Speed);
+    sealed record Clause(string Text, int Motion, int Speed, int Colour);
+
+    sealed record Predicted(long[] Motions, long[] Speeds, long[] Colours);
 
     /// <summary>Clauses with their token states (N, S, E), padding mask (N, S) and labels (speed −1 for "still").</summary>
-    sealed record ClauseSet(List<Clause> Clauses, Tensor States, Tensor Mask, Tensor Motions, Tensor Speeds) : IDisposable
+    sealed record ClauseSet(List<Clause> Clauses, Tensor States, Tensor Mask, Tensor Motions, Tensor Speeds, Tensor Colours) : IDisposable
     {
         public void Dispose()
         {
-            States.Dispose(); Mask.Dispose(); Motions.Dispose(); Speeds.Dispose();
+            States.Dispose(); Mask.Dispose(); Motions.Dispose(); Speeds.Dispose(); Colours.Dispose();
         }
     }
 
@@ -83,12 +87,12 @@ public static class TextProbe
         var clauses = new List<Clause>(count);
         for (int i = 0; i < count; i++)
         {
-            var colour = Vocabulary.Colours[random.Next(Vocabulary.Colours.Length)].Name;
+            int colour = random.Next(Colours.Length);
             var shape = Vocabulary.Shapes[random.Next(Vocabulary.Shapes.Length)].Name;
             int motion = random.Next(Labels.Length), speed = random.Next(2);
-            var o = new PhrasedObject(colour, shape, null, Labels[motion], speed == 0 ? "slow" : "fast");
+            var o = new PhrasedObject(Colours[colour], shape, null, Labels[motion], speed == 0 ? "slow" : "fast");
             string text = phrasing?.Clause(random, o) ?? Canonical(o);
-            clauses.Add(new Clause(text, motion, Labels[motion] == "still" ? -1 : speed));
+            clauses.Add(new Clause(text, motion, Labels[motion] == "still" ? -1 : speed, colour));
         }
         return clauses;
     }
@@ -114,10 +118,11 @@ public static class TextProbe
             for (int t = 0; t < embeddings[n].Length; t++) mask[n * s + t] = true;
         }
         return new ClauseSet(clauses, tensor(states).view(clauses.Count, s, w), tensor(mask).view(clauses.Count, s),
-            tensor(clauses.Select(c => (long)c.Motion).ToArray()), tensor(clauses.Select(c => (long)c.Speed).ToArray()));
+            tensor(clauses.Select(c => (long)c.Motion).ToArray()), tensor(clauses.Select(c => (long)c.Speed).ToArray()),
+            tensor(clauses.Select(c => (long)c.Colour).ToArray()));
     }
 
-    static ProbeScore Score(string reading, string tested, ClauseSet set, (long[] Motions, long[] Speeds) predicted, bool perMotion)
+    static ProbeScore Score(string reading, string tested, ClauseSet set, Predicted predicted, bool perMotion)
     {
         var clauses = set.Clauses;
         double motionRight = clauses.Where((c, i) => predicted.Motions[i] == c.Motion).Count();
@@ -128,7 +133,9 @@ public static class TextProbe
                 Math.Round(g.Count(x => predicted.Motions[x.i] == g.Key) / (double)g.Count(), 3),
                 g.Where(x => predicted.Motions[x.i] != g.Key).Take(3).Select(x => $"{x.c.Text} → {Labels[predicted.Motions[x.i]]}").ToList())).ToList()
             : null;
-        return new ProbeScore(reading, tested, clauses.Count, Math.Round(motionRight / clauses.Count, 3), Math.Round(speedRight / Math.Max(1, moving.Count), 3), labels);
+        double colourRight = clauses.Where((c, i) => predicted.Colours[i] == c.Colour).Count();
+        return new ProbeScore(reading, tested, clauses.Count, Math.Round(motionRight / clauses.Count, 3), Math.Round(speedRight / Math.Max(1, moving.Count), 3),
+            Math.Round(colourRight / clauses.Count, 3), labels);
     }
 
     /// <summary>Unit-length mean of the token states: the sentence embedding all-MiniLM-L6-v2 was trained to compare by cosine.</summary>
@@ -139,22 +146,25 @@ public static class TextProbe
     }
 
     /// <summary>Each test clause takes the labels of the training clause nearest by cosine.</summary>
-    static (long[] Motions, long[] Speeds) Nearest(ClauseSet train, ClauseSet test)
+    static Predicted Nearest(ClauseSet train, ClauseSet test)
     {
         using var scope = NewDisposeScope();
         var nearest = SentenceEmbedding(test).matmul(SentenceEmbedding(train).t()).argmax(1); // (N)
-        return (train.Motions.index(nearest).data<long>().ToArray(), train.Speeds.index(nearest).data<long>().ToArray());
+        return new Predicted(train.Motions.index(nearest).data<long>().ToArray(), train.Speeds.index(nearest).data<long>().ToArray(),
+            train.Colours.index(nearest).data<long>().ToArray());
     }
 
-    /// <summary>A linear read of the mean state, or of attention-pooled states (optionally through a hidden layer); two heads: motion and speed.</summary>
+    /// <summary>
+    /// One label read from the states: linearly from the mean state, or from attention-pooled states (optionally through
+    /// a hidden layer). Each label (motion, speed, colour) has a probe of its own, so one query need not serve two.
+    /// </summary>
     sealed class Probe : nn.Module
     {
         readonly TorchSharp.Modules.Linear? key;
         readonly TorchSharp.Modules.Linear? hidden;
-        readonly TorchSharp.Modules.Linear motion;
-        readonly TorchSharp.Modules.Linear speed;
+        readonly TorchSharp.Modules.Linear output;
 
-        public Probe(int width, bool attention, int heads, bool mlp) : base("TextProbe")
+        public Probe(int width, bool attention, int heads, bool mlp, int classes) : base("TextProbe")
         {
             if (attention) key = nn.Linear(width, heads);
             int features = attention ? width * heads : width;
@@ -163,13 +173,12 @@ public static class TextProbe
                 hidden = nn.Linear(features, 256);
                 features = 256;
             }
-            motion = nn.Linear(features, Labels.Length);
-            speed = nn.Linear(features, 2);
+            output = nn.Linear(features, classes);
             RegisterComponents();
         }
 
-        /// <returns>motion logits (N, 9), speed logits (N, 2)</returns>
-        (Tensor Motion, Tensor Speed) Forward(Tensor states, Tensor mask)
+        /// <returns>logits (N, classes)</returns>
+        Tensor Forward(Tensor states, Tensor mask)
         {
             Tensor pooled;
             if (key is null)
@@ -183,32 +192,59 @@ public static class TextProbe
                 pooled = einsum("nsh,nse->nhe", weights, states).flatten(1); // (N, H·E)
             }
             if (hidden is not null) pooled = F.gelu(hidden.forward(pooled)); // (N, 256)
-            return (motion.forward(pooled), speed.forward(pooled));
+            return output.forward(pooled);
         }
 
-        /// <summary>Full-batch AdamW on the motion and (moving clauses only) speed cross-entropies.</summary>
-        public void Fit(ClauseSet set, int epochs, int seed)
+        /// <summary>Full-batch AdamW on the cross-entropy over the clauses <paramref name="targets"/> labels (≥ 0; speed is −1 for "still").</summary>
+        public void Fit(ClauseSet set, Tensor targets, int epochs, int seed)
         {
             manual_seed(seed);
             using var optimizer = optim.AdamW(parameters(), lr: 3e-3, weight_decay: 1e-2);
-            using var moving = set.Speeds.ge(0);
+            using var labelled = targets.ge(0);
+            using var states = set.States.index(labelled);
+            using var mask = set.Mask.index(labelled);
+            using var labels = targets.index(labelled);
             for (int epoch = 0; epoch < epochs; epoch++)
             {
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
-                var (m, s) = Forward(set.States, set.Mask);
-                var loss = F.cross_entropy(m, set.Motions) + F.cross_entropy(s.index(moving), set.Speeds.index(moving));
-                loss.backward();
+                F.cross_entropy(Forward(states, mask), labels).backward();
                 optimizer.step();
             }
         }
 
-        public (long[] Motions, long[] Speeds) Predict(ClauseSet set)
+        public long[] Predict(ClauseSet set)
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var (m, s) = Forward(set.States, set.Mask);
-            return (m.argmax(1).data<long>().ToArray(), s.argmax(1).data<long>().ToArray());
+            return Forward(set.States, set.Mask).argmax(1).data<long>().ToArray();
+        }
+    }
+
+    /// <summary>The three probes of one reading, fitted on the same clauses.</summary>
+    sealed class Probes(int width, string reading) : IDisposable
+    {
+        readonly Probe motion = New(width, reading, Labels.Length);
+        readonly Probe speed = New(width, reading, 2);
+        readonly Probe colour = New(width, reading, Colours.Length);
+
+        static Probe New(int width, string reading, int classes) =>
+            new(width, attention: reading != "pooled", heads: reading == "attention-mlp" ? 4 : 1, mlp: reading == "attention-mlp", classes);
+
+        public void Fit(ClauseSet set, int epochs, int seed)
+        {
+            motion.Fit(set, set.Motions, epochs, seed);
+            speed.Fit(set, set.Speeds, epochs, seed);
+            colour.Fit(set, set.Colours, epochs, seed);
+        }
+
+        public Predicted Predict(ClauseSet set) => new(motion.Predict(set), speed.Predict(set), colour.Predict(set));
+
+        public void Dispose()
+        {
+            motion.Dispose();
+            speed.Dispose();
+            colour.Dispose();
         }
     }
 }
