@@ -40,7 +40,8 @@ public static class SyntheticConditions
         using var image = noise * 2 - 1;
         using var firstMasks = trajectory.select(2, 0);
         return config.Stage == ModelStage.Motion
-            ? StageConditions.ForMotion(firstMasks, image, Text(config, random, TextTokens), config.Frames)
+            ? StageConditions.ForMotion(config, firstMasks, image, Text(config, random, TextTokens),
+                config.MotionReadsLocalPrompts ? LocalTokens(objects).Select(length => Text(config, random, length)).ToList() : null)
             : StageConditions.ForVideo(config, image, trajectory, Text(config, random, TextTokens),
                 LocalTokens(objects).Select(length => Text(config, random, length)).ToList());
     }

@@ -23,14 +23,32 @@ public sealed class StageConditions : IDisposable
     public bool HasVisual { get; init; } = true;
     public bool HasText { get; init; } = true;
 
-    /// <summary>Stage 1: V = [s(0) ; x(0)] repeated over frames; T = c_motion.</summary>
+    /// <summary>
+    /// Stage 1: V = [s(0) ; x(0)] repeated over frames; T = c_motion, and where the network reads them
+    /// (<see cref="TtmConfig.MotionReadsLocalPrompts"/>) c_local with the token groups and boxes of s(0) at every frame.
+    /// </summary>
     /// <param name="firstMasks">(1, 3, H, W) s(0) painted with the trajectory palette</param>
     /// <param name="firstFrame">(1, 3, H, W) x(0) in [-1, 1]</param>
-    public static StageConditions ForMotion(Tensor firstMasks, Tensor firstFrame, TextEmbedding motionPrompt, int frames)
+    /// <param name="localPrompts">c_local(1..L) in object order; required when the network reads them, else ignored</param>
+    public static StageConditions ForMotion(TtmConfig config, Tensor firstMasks, Tensor firstFrame, TextEmbedding motionPrompt,
+        IReadOnlyList<TextEmbedding>? localPrompts = null)
     {
         using var scope = NewDisposeScope();
-        var visual = cat([firstMasks, firstFrame], 1).unsqueeze(2).expand(-1, -1, frames, -1, -1).contiguous(); // (1, 6, T, H, W)
-        return new StageConditions { Visual = visual.MoveToOuterDisposeScope(), Text = motionPrompt };
+        var visual = cat([firstMasks, firstFrame], 1).unsqueeze(2).expand(-1, -1, config.Frames, -1, -1).contiguous(); // (1, 6, T, H, W)
+        if (!config.MotionReadsLocalPrompts)
+            return new StageConditions { Visual = visual.MoveToOuterDisposeScope(), Text = motionPrompt };
+        if (localPrompts is null || localPrompts.Count == 0)
+            throw new ArgumentException("This stage 1 reads each object's local prompt; none were given.", nameof(localPrompts));
+        int objects = localPrompts.Count;
+        var labels = TrajectoryPalette.Read(visual.narrow(1, 0, 3), objects); // (1, T, H, W): s(0) at every frame
+        return new StageConditions
+        {
+            Visual = visual.MoveToOuterDisposeScope(),
+            Text = motionPrompt,
+            LocalTexts = localPrompts,
+            TokenObjects = TrajectoryPalette.PoolToTokens(labels, objects, config.PatchSize).MoveToOuterDisposeScope(),
+            TokenBoxes = TrajectoryPalette.BoxTokens(labels, objects, config.PatchSize).MoveToOuterDisposeScope(),
+        };
     }
 
     /// <summary>

@@ -83,13 +83,20 @@ public sealed record TtmConfig
     /// </summary>
     public bool AnchorOnFirstFrame { get; init; } = true;
     public TtmVariant Variant { get; init; } = TtmVariant.Ttm;
+    /// <summary>
+    /// Stage 1 only: its first <see cref="MaskedBlocks"/> blocks also carry masked cross-attention to the local prompts,
+    /// each object's prompt seen only by the tokens of its first-frame box in s(0), at every frame. A prompt then reaches
+    /// its object by where the object starts, not by whether the colour word in c_motion is understood. Not in the
+    /// paper (its stage 1 reads c_motion alone); off unless a config says so.
+    /// </summary>
+    public bool MotionReadsLocalPrompts { get; init; }
 
     /// <summary>Channels per pixel entering the patch embedding: the noisy target and its first-frame / trajectory conditions.</summary>
     public int InputChannels => Stage == ModelStage.Video && Variant == TtmVariant.Ti2v ? 6 : 9;
 
     /// <summary>Whether the first <see cref="MaskedBlocks"/> blocks carry the two added (masked or, for TI2V, unmasked) layers.</summary>
     [JsonIgnore]
-    public bool AddsLayers => Stage == ModelStage.Video && Variant is not (TtmVariant.NoMask or TtmVariant.Flow);
+    public bool AddsLayers => Stage == ModelStage.Video ? Variant is not (TtmVariant.NoMask or TtmVariant.Flow) : MotionReadsLocalPrompts && !MotionIsFlow;
 
     /// <summary>Whether block <paramref name="index"/> carries the two added layers.</summary>
     public bool HasAddedLayers(int index) => AddsLayers && index < MaskedBlocks;
@@ -105,8 +112,9 @@ public sealed record TtmConfig
     [JsonIgnore]
     public bool AnchorsOnFirstFrame => Prediction == Prediction.Sample && AnchorOnFirstFrame && !(Stage == ModelStage.Motion && MotionIsFlow);
 
-    public bool MasksSelfAttention => Variant is TtmVariant.Ttm or TtmVariant.SelfOnly;
-    public bool MasksCrossAttention => Variant is TtmVariant.Ttm or TtmVariant.CrossOnly;
+    /// <summary>Whether the added layers include masked self-attention (stage 2 only: stage 1's objects have no groups past s(0)).</summary>
+    public bool MasksSelfAttention => Stage == ModelStage.Video && Variant is TtmVariant.Ttm or TtmVariant.SelfOnly;
+    public bool MasksCrossAttention => Stage == ModelStage.Motion || Variant is TtmVariant.Ttm or TtmVariant.CrossOnly;
 
     public int TokensPerFrame => Height / PatchSize * (Width / PatchSize);
     public int Tokens => Frames * TokensPerFrame;

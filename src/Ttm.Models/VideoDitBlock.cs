@@ -82,8 +82,9 @@ public sealed class VideoDitBlock : nn.Module
         if (config.HasAddedLayers(index))
         {
             // TI2V gets both layers unmasked; the ladder's rungs get the masked layer(s) they name.
-            bool self = config.Variant is TtmVariant.Ti2v or TtmVariant.Ttm or TtmVariant.SelfOnly;
-            bool crossLocal = config.Variant is TtmVariant.Ti2v or TtmVariant.Ttm or TtmVariant.CrossOnly;
+            // Stage 1 reading local prompts gets the masked cross-attention alone.
+            bool self = config.Stage == ModelStage.Video && config.Variant is TtmVariant.Ti2v or TtmVariant.Ttm or TtmVariant.SelfOnly;
+            bool crossLocal = config.Stage == ModelStage.Motion || config.Variant is TtmVariant.Ti2v or TtmVariant.Ttm or TtmVariant.CrossOnly;
             if (self)
             {
                 normAddedSelf = nn.LayerNorm([d], 1e-6);
@@ -104,6 +105,10 @@ public sealed class VideoDitBlock : nn.Module
             adaLN.bias!.zero_();
         }
     }
+
+    /// <summary>Whether a state-dict name belongs to an added layer (normAdded*, added*, gateAdded*), which starts gated off.</summary>
+    public static bool IsAddedLayerTensor(string name) => name.Split('.').Any(part => part.StartsWith("normAdded", StringComparison.Ordinal)
+        || part.StartsWith("added", StringComparison.Ordinal) || part.StartsWith("gateAdded", StringComparison.Ordinal));
 
     public bool HasAddedSelf => addedSelf is not null;
     /// <summary>The added masked self-attention (Eq. 3), in the first K blocks of stage 2.</summary>

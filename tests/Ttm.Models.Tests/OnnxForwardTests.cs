@@ -34,9 +34,11 @@ public sealed class OnnxForwardTests
     [InlineData(ModelStage.Video, TtmVariant.CrossOnly, AttentionLayout.Factorized, Prediction.Sample)]
     [InlineData(ModelStage.Video, TtmVariant.SelfOnly, AttentionLayout.Factorized, Prediction.Sample)]
     [InlineData(ModelStage.Video, TtmVariant.Flow, AttentionLayout.Factorized, Prediction.Sample)]
-    public void TheExportedGraph_OnOnnxRuntime_AgreesWithTheNetwork(ModelStage stage, TtmVariant variant, AttentionLayout attention, Prediction prediction)
+    [InlineData(ModelStage.Motion, TtmVariant.Ttm, AttentionLayout.Factorized, Prediction.Sample, true)]
+    public void TheExportedGraph_OnOnnxRuntime_AgreesWithTheNetwork(ModelStage stage, TtmVariant variant, AttentionLayout attention, Prediction prediction,
+        bool motionReadsLocalPrompts = false)
     {
-        var config = TestWorld.Config(stage, variant, prediction, attention);
+        var config = TestWorld.Config(stage, variant, prediction, attention, motionReadsLocalPrompts);
         using var model = new VideoDit(config);
         Randomise(model);
         model.eval();

@@ -7,9 +7,9 @@ namespace Ttm.Models.Tests;
 static class TestWorld
 {
     public static TtmConfig Config(ModelStage stage, TtmVariant variant = TtmVariant.Ttm, Prediction prediction = Prediction.Velocity,
-        AttentionLayout attention = AttentionLayout.Factorized) => new()
+        AttentionLayout attention = AttentionLayout.Factorized, bool motionReadsLocalPrompts = false) => new()
     {
-        Stage = stage, Variant = variant, Prediction = prediction, Attention = attention,
+        Stage = stage, Variant = variant, Prediction = prediction, Attention = attention, MotionReadsLocalPrompts = motionReadsLocalPrompts,
         Frames = 4, Height = 16, Width = 16, PatchSize = 4, Hidden = 32, Depth = 2, Heads = 2, MaskedBlocks = 1,
         TextWidth = 24, MaxObjects = 3,
     };
@@ -46,12 +46,12 @@ static class TestWorld
         using var labels = MovingSquares(objects, config.Frames, config.Height);
         using var trajectory = TrajectoryPalette.Paint(labels);
         using var image = Image(seed, config.Height);
+        var locals = Enumerable.Range(0, objects).Select(l => Text(seed * 10 + l, 3 + l)).ToList();
         if (config.Stage == ModelStage.Motion)
         {
             using var first = trajectory.select(2, 0);
-            return StageConditions.ForMotion(first, image, Text(seed, 5 + seed % 3), config.Frames);
+            return StageConditions.ForMotion(config, first, image, Text(seed, 5 + seed % 3), locals);
         }
-        var locals = Enumerable.Range(0, objects).Select(l => Text(seed * 10 + l, 3 + l)).ToList();
         return StageConditions.ForVideo(config, image, trajectory, Text(seed, 6), locals);
     }
 

@@ -19,7 +19,7 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         using var generator = new Generator((ulong)seed);
         using var masks = rand([1, 3, c.Height, c.Width], generator: generator) * 2 - 1;
         using var frame = rand([1, 3, c.Height, c.Width], generator: generator) * 2 - 1;
-        return StageConditions.ForMotion(masks, frame, fixture.Models.Text.Encode(prompt), c.Frames);
+        return StageConditions.ForMotion(c, masks, frame, fixture.Models.Text.Encode(prompt));
     }
 
     /// <summary>Keeps the device thread busy (from the moment this returns) until the gate is released, so work queues up behind it.</summary>

@@ -29,9 +29,10 @@ static class TrainCommand
         var init = new Option<DirectoryInfo?>("--init-from") { Description = "Start a new run from these weights (e.g. models/tiny/motion)" };
         var phrased = new Option<double>("--phrased-share") { Description = "Share of cases whose prompts are reworded in the training lexicon (0: canonical words only)", DefaultValueFactory = _ => 0 };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the network (default: all cores)" };
+        var localPrompts = new Option<bool>("--local-prompts") { Description = "Stage 1 also reads each object's local prompt through masked cross-attention placed by s(0)" };
         var command = new Command("train", "Train one stage on the shapes world")
         {
-            stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init, foreground, phrased,
+            stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init, foreground, phrased, localPrompts,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -56,6 +57,7 @@ static class TrainCommand
                 InitialWeights = result.GetValue(init)?.FullName,
                 ForegroundWeight = result.GetValue(foreground),
                 PhrasedShare = result.GetValue(phrased),
+                MotionReadsLocalPrompts = result.GetValue(localPrompts),
             };
             using var trainer = new StageTrainer(options, MiniLmTextEncoder.Shared, Console.Out);
             var state = trainer.Run("./ttm " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), cancellationToken);

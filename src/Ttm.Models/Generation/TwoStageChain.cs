@@ -20,10 +20,11 @@ public sealed class TwoStageChain(FlowSampler? motion, FlowSampler video, ITextE
         int motionFrom = 0;
         try
         {
-            // Stage 1, Image-to-Motion: [noisy ŝ ; s(0) ; x(0)] + c_motion → ŝ.
+            // Stage 1, Image-to-Motion: [noisy ŝ ; s(0) ; x(0)] + c_motion (and c_local placed by s(0), where it reads them) → ŝ.
             if (motion is not null)
             {
-                using var conditions = StageConditions.ForMotion(input.FirstMasks, input.FirstFrame, text.Encode(input.MotionPrompt), motion.Model.Config.Frames);
+                using var conditions = StageConditions.ForMotion(motion.Model.Config, input.FirstMasks, input.FirstFrame, text.Encode(input.MotionPrompt),
+                    motion.Model.Config.MotionReadsLocalPrompts ? input.LocalPrompts.Select(text.Encode).ToList() : null);
                 using var sampled = await runner.RunAsync(motion, conditions, input.Motion, hooks.Motion, cancellationToken);
                 trajectory = Finish(sampled.Sample);
                 motionFrom = sampled.ResumedFrom;

@@ -51,7 +51,8 @@ public static class ModelWeights
     }
 
     /// <summary>Loads a safetensors file into an existing network; throws naming the first missing, unexpected or mis-shaped tensor.</summary>
-    public static void LoadInto(nn.Module model, string file)
+    /// <param name="mayLack">tensors the file may lack, which keep the network's own initial values (default: none)</param>
+    public static void LoadInto(nn.Module model, string file, Func<string, bool>? mayLack = null)
     {
         if (!File.Exists(file)) throw new FileNotFoundException($"No weights file '{file}'.", file);
         var stored = ReadHeader(file);
@@ -59,7 +60,10 @@ public static class ModelWeights
         foreach (var (name, shape) in expected)
         {
             if (!stored.TryGetValue(name, out var storedShape))
+            {
+                if (mayLack?.Invoke(name) == true) continue;
                 throw new InvalidDataException($"Weights file '{Path.GetFileName(file)}' lacks tensor '{name}' (shape [{string.Join(", ", shape)}]).");
+            }
             if (!storedShape.SequenceEqual(shape))
                 throw new InvalidDataException(
                     $"Tensor '{name}' has shape [{string.Join(", ", storedShape)}] in '{Path.GetFileName(file)}' but the model expects [{string.Join(", ", shape)}].");
@@ -67,7 +71,7 @@ public static class ModelWeights
         var unexpected = stored.Keys.FirstOrDefault(k => !expected.ContainsKey(k));
         if (unexpected is not null)
             throw new InvalidDataException($"Weights file '{Path.GetFileName(file)}' has tensor '{unexpected}' that the model does not.");
-        model.load_safetensors(file, strict: true);
+        model.load_safetensors(file, strict: !expected.Keys.Any(k => !stored.ContainsKey(k)));
     }
 
     /// <summary>Tensor names and shapes from a safetensors header (8-byte little-endian length, then JSON).</summary>

@@ -64,8 +64,8 @@ public sealed class StageTrainer : IDisposable
         if (state is null && options.InitialWeights is { } initial)
         {
             var file = Path.Combine(initial, ModelWeights.WeightsFile);
-            ModelWeights.LoadInto(model, file);
-            ModelWeights.LoadInto(ema, file);
+            ModelWeights.LoadInto(model, file, VideoDitBlock.IsAddedLayerTensor);
+            ModelWeights.LoadInto(ema, file, VideoDitBlock.IsAddedLayerTensor);
             var shipped = TrainingState.Load(Path.Combine(initial, "training.json"));
             elapsedBefore = shipped?.Seconds ?? 0;
             log.WriteLine($"starting from the weights in {initial} ({elapsedBefore:F0} s trained before)");
@@ -222,7 +222,8 @@ public sealed class StageTrainer : IDisposable
             ? phrasing.Plan(random, worldCase.Objects.Select(PhrasedObject.Of).ToList())
             : new PhrasedPlan(worldCase.Caption, worldCase.MotionPrompt, worldCase.Objects.Select(o => o.LocalPrompt).ToList());
         return config.Stage == ModelStage.Motion
-            ? StageConditions.ForMotion(tensors.FirstMasks, tensors.FirstFrame, text.Encode(plan.MotionPrompt), config.Frames)
+            ? StageConditions.ForMotion(config, tensors.FirstMasks, tensors.FirstFrame, text.Encode(plan.MotionPrompt),
+                config.MotionReadsLocalPrompts ? plan.LocalPrompts.Select(text.Encode).ToList() : null)
             : StageConditions.ForVideo(config, tensors.FirstFrame, tensors.Motion(config), text.Encode(plan.Caption),
                 plan.LocalPrompts.Select(text.Encode).ToList());
     }

@@ -40,7 +40,8 @@ public sealed record TrainingOptions
     public double SingleFraction { get; init; } = 0.4;
     /// <summary>
     /// A model folder (config.json + model.safetensors) to start from when the run has no checkpoint yet:
-    /// continues training shipped weights in a later sitting (fresh optimiser state, warm-up again).
+    /// continues training shipped weights in a later sitting (fresh optimiser state, warm-up again). Layers this config
+    /// adds that those weights lack (a stage 1 that now reads local prompts) start at their gated-off initialisation.
     /// </summary>
     public string? InitialWeights { get; init; }
     /// <summary>Stop after this many seconds (the run resumes from its checkpoint next time).</summary>
@@ -49,7 +50,14 @@ public sealed record TrainingOptions
     /// <summary>A config to use instead of the named <see cref="Size"/> (tests, experiments).</summary>
     public TtmConfig? Model { get; init; }
 
-    public TtmConfig ModelConfig() => (Model ?? TtmConfig.Named(Size)) with { Stage = Stage, Variant = Variant, Prediction = Prediction };
+    /// <summary>Stage 1 also reads each object's local prompt, placed by s(0) (<see cref="TtmConfig.MotionReadsLocalPrompts"/>).</summary>
+    public bool MotionReadsLocalPrompts { get; init; }
+
+    public TtmConfig ModelConfig() => (Model ?? TtmConfig.Named(Size)) with
+    {
+        Stage = Stage, Variant = Variant, Prediction = Prediction,
+        MotionReadsLocalPrompts = Stage == ModelStage.Motion && MotionReadsLocalPrompts,
+    };
 
     public WorldSplit SplitFor(Random random) => random.NextDouble() < SingleFraction ? WorldSplit.Single : WorldSplit.Multi;
 }
