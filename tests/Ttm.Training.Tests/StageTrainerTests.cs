@@ -35,6 +35,27 @@ public sealed class StageTrainerTests : IDisposable
     }
 
     [Fact]
+    public void AStage1ThatReadsLocalPrompts_ContinuedFromOneThatDoesNot_LearnsToReadThem()
+    {
+        var plain = Path.Combine(run, "plain");
+        using (var trainer = new StageTrainer(Options(ModelStage.Motion, 2, plain), MiniLmTextEncoder.Shared, TextWriter.Null))
+            trainer.Run("test");
+        var options = Options(ModelStage.Motion, 8, Path.Combine(run, "local")) with
+        {
+            InitialWeights = Path.Combine(plain, "model"), MotionReadsLocalPrompts = true, DropMotionPrompt = 1.0,
+        };
+        using var local = new StageTrainer(options, MiniLmTextEncoder.Shared, TextWriter.Null);
+        var gate = local.Ema.Blocks[0].AddedCrossGate!;
+        Assert.Equal(0f, gate.item<float>()); // continued gated off: it starts as the network it continues
+        using var start = Models.Weights.ModelWeights.Load(Path.Combine(plain, "model"));
+        Assert.True(local.Ema.Blocks[1].state_dict()["adaLN.weight"].equal(start.Blocks[1].state_dict()["adaLN.weight"]).all().item<bool>());
+        local.Run("test");
+        // With c_motion nulled the only prompts are the local ones: the gate opens only if they reach the added layer.
+        Assert.True(Math.Abs(gate.item<float>()) > 1e-3, $"the added cross-attention's gate stayed at {gate.item<float>():E2}");
+        Assert.False(local.Ema.Blocks[0].HasAddedSelf);
+    }
+
+    [Fact]
     public void InterruptedAndResumed_EndsWithTheSameWeightsAsOneRun()
     {
         var straight = Path.Combine(run, "straight");

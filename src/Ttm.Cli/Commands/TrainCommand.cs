@@ -30,9 +30,10 @@ static class TrainCommand
         var phrased = new Option<double>("--phrased-share") { Description = "Share of cases whose prompts are reworded in the training lexicon (0: canonical words only)", DefaultValueFactory = _ => 0 };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the network (default: all cores)" };
         var localPrompts = new Option<bool>("--local-prompts") { Description = "Stage 1 also reads each object's local prompt through masked cross-attention placed by s(0)" };
+        var dropMotion = new Option<double>("--drop-motion-prompt") { Description = "With --local-prompts: share of cases trained with c_motion nulled, the local prompts kept", DefaultValueFactory = _ => 0 };
         var command = new Command("train", "Train one stage on the shapes world")
         {
-            stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init, foreground, phrased, localPrompts,
+            stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init, foreground, phrased, localPrompts, dropMotion,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -58,6 +59,7 @@ static class TrainCommand
                 ForegroundWeight = result.GetValue(foreground),
                 PhrasedShare = result.GetValue(phrased),
                 MotionReadsLocalPrompts = result.GetValue(localPrompts),
+                DropMotionPrompt = result.GetValue(dropMotion),
             };
             using var trainer = new StageTrainer(options, MiniLmTextEncoder.Shared, Console.Out);
             var state = trainer.Run("./ttm " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), cancellationToken);

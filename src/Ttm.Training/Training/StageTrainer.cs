@@ -221,8 +221,9 @@ public sealed class StageTrainer : IDisposable
         var plan = options.PhrasedShare > 0 && random.NextDouble() < options.PhrasedShare
             ? phrasing.Plan(random, worldCase.Objects.Select(PhrasedObject.Of).ToList())
             : new PhrasedPlan(worldCase.Caption, worldCase.MotionPrompt, worldCase.Objects.Select(o => o.LocalPrompt).ToList());
+        bool dropMotion = config.MotionReadsLocalPrompts && options.DropMotionPrompt > 0 && random.NextDouble() < options.DropMotionPrompt;
         return config.Stage == ModelStage.Motion
-            ? StageConditions.ForMotion(config, tensors.FirstMasks, tensors.FirstFrame, text.Encode(plan.MotionPrompt),
+            ? StageConditions.ForMotion(config, tensors.FirstMasks, tensors.FirstFrame, dropMotion ? TextEmbedding.Null(text.Width) : text.Encode(plan.MotionPrompt),
                 config.MotionReadsLocalPrompts ? plan.LocalPrompts.Select(text.Encode).ToList() : null)
             : StageConditions.ForVideo(config, tensors.FirstFrame, tensors.Motion(config), text.Encode(plan.Caption),
                 plan.LocalPrompts.Select(text.Encode).ToList());

@@ -53,6 +53,12 @@ public sealed record TrainingOptions
     /// <summary>Stage 1 also reads each object's local prompt, placed by s(0) (<see cref="TtmConfig.MotionReadsLocalPrompts"/>).</summary>
     public bool MotionReadsLocalPrompts { get; init; }
 
+    /// <summary>
+    /// With <see cref="MotionReadsLocalPrompts"/>: share of cases whose c_motion is the null prompt while the local
+    /// prompts stay, so stage 1 must learn to take each object's motion from its own prompt (0: never).
+    /// </summary>
+    public double DropMotionPrompt { get; init; }
+
     public TtmConfig ModelConfig() => (Model ?? TtmConfig.Named(Size)) with
     {
         Stage = Stage, Variant = Variant, Prediction = Prediction,
