@@ -39,16 +39,8 @@ public sealed class StageConditions : IDisposable
             return new StageConditions { Visual = visual.MoveToOuterDisposeScope(), Text = motionPrompt };
         if (localPrompts is null || localPrompts.Count == 0)
             throw new ArgumentException("This stage 1 reads each object's local prompt; none were given.", nameof(localPrompts));
-        int objects = localPrompts.Count;
-        var labels = TrajectoryPalette.Read(visual.narrow(1, 0, 3), objects); // (1, T, H, W): s(0) at every frame
-        return new StageConditions
-        {
-            Visual = visual.MoveToOuterDisposeScope(),
-            Text = motionPrompt,
-            LocalTexts = localPrompts,
-            TokenObjects = TrajectoryPalette.PoolToTokens(labels, objects, config.PatchSize).MoveToOuterDisposeScope(),
-            TokenBoxes = TrajectoryPalette.BoxTokens(labels, objects, config.PatchSize).MoveToOuterDisposeScope(),
-        };
+        var labels = TrajectoryPalette.Read(visual.narrow(1, 0, 3), localPrompts.Count); // (1, T, H, W): s(0) at every frame
+        return Placed(visual, motionPrompt, localPrompts, labels, config.PatchSize);
     }
 
     /// <summary>
@@ -70,15 +62,18 @@ public sealed class StageConditions : IDisposable
         var labels = TrajectoryPalette.Read(trajectory, objects); // (1, T, H, W)
         var clean = TrajectoryPalette.Paint(labels); // (1, 3, T, H, W)
         var visual = config.Variant == TtmVariant.Ti2v ? first.contiguous() : cat([first, clean], 1); // (1, 6|3, T, H, W)
-        return new StageConditions
-        {
-            Visual = visual.MoveToOuterDisposeScope(),
-            Text = prompt,
-            LocalTexts = localPrompts,
-            TokenObjects = TrajectoryPalette.PoolToTokens(labels, objects, config.PatchSize).MoveToOuterDisposeScope(),
-            TokenBoxes = TrajectoryPalette.BoxTokens(labels, objects, config.PatchSize).MoveToOuterDisposeScope(),
-        };
+        return Placed(visual, prompt, localPrompts, labels, config.PatchSize);
     }
+
+    /// <summary>Conditions whose local prompts are placed by <paramref name="labels"/> (1, T, H, W): each token's object and boxes.</summary>
+    static StageConditions Placed(Tensor visual, TextEmbedding prompt, IReadOnlyList<TextEmbedding> localPrompts, Tensor labels, int patchSize) => new()
+    {
+        Visual = visual.MoveToOuterDisposeScope(),
+        Text = prompt,
+        LocalTexts = localPrompts,
+        TokenObjects = TrajectoryPalette.PoolToTokens(labels, localPrompts.Count, patchSize).MoveToOuterDisposeScope(),
+        TokenBoxes = TrajectoryPalette.BoxTokens(labels, localPrompts.Count, patchSize).MoveToOuterDisposeScope(),
+    };
 
     /// <summary>Classifier-free guidance's dropped groups (shares tensors with this instance; do not dispose the view).</summary>
     public StageConditions Without(bool visual, bool text) => new()

@@ -35,6 +35,11 @@ static class TrainCommand
         {
             stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init, foreground, phrased, localPrompts, dropMotion,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(dropMotion) is < 0 or > 1 || (result.GetValue(dropMotion) > 0 && !result.GetValue(localPrompts)))
+                result.AddError("--drop-motion-prompt is a share in [0, 1] and needs --local-prompts (it nulls c_motion and keeps the local prompts).");
+        });
         command.SetAction((result, cancellationToken) =>
         {
             if (result.GetValue(threads) is int n) TorchSharp.torch.set_num_threads(n);
