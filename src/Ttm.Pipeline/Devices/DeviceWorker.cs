@@ -254,15 +254,15 @@ public sealed class DeviceWorker : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var cachedBefore = batch.Select(w => w.Request.CachedSteps).ToArray();
+        IReadOnlyList<StepResult>? results = null;
+        Exception? failure = null;
         try
         {
-            var results = Advance(batch);
-            for (int i = 0; i < batch.Count; i++)
-                if (!batch[i].Completion.TrySetResult(results[i])) results[i].Dispose();
+            results = Advance(batch);
         }
         catch (Exception e)
         {
-            foreach (var work in batch) work.Fail(e);
+            failure = e;
         }
         double seconds = clock.Elapsed.TotalSeconds;
         DeviceMetrics.BatchSize.Record(batch.Count, new KeyValuePair<string, object?>("device", Name));
@@ -279,6 +279,12 @@ public sealed class DeviceWorker : IDisposable
             steps += batch.Count;
             lastStepSeconds = seconds;
         }
+        // Counted before anyone awaiting a step resumes, so a snapshot taken after a step returned includes it.
+        if (failure is not null)
+            foreach (var work in batch) work.Fail(failure);
+        else
+            for (int i = 0; i < batch.Count; i++)
+                if (!batch[i].Completion.TrySetResult(results![i])) results[i].Dispose();
     }
 
     /// <summary>
