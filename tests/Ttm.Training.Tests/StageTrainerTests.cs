@@ -50,8 +50,9 @@ public sealed class StageTrainerTests : IDisposable
         using var start = Models.Weights.ModelWeights.Load(Path.Combine(plain, "model"));
         Assert.True(local.Ema.Blocks[1].state_dict()["adaLN.weight"].equal(start.Blocks[1].state_dict()["adaLN.weight"]).all().item<bool>());
         local.Run("test");
-        // With c_motion nulled the only prompts are the local ones: the gate opens only if they reach the added layer.
-        Assert.True(Math.Abs(gate.item<float>()) > 1e-3, $"the added cross-attention's gate stayed at {gate.item<float>():E2}");
+        // With c_motion nulled the only prompts are the local ones: the gate gets a gradient (and leaves exactly 0) only
+        // if they reach the added layer; how far it moves in 8 steps depends on the draw, so only "moved" is asserted.
+        Assert.True(gate.item<float>() != 0f, "the added cross-attention's gate never moved: the local prompts did not reach it");
         Assert.False(local.Ema.Blocks[0].HasAddedSelf);
     }
 
