@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs Debian's redis-server (7.0) when it is missing: the cluster tests start their own, on a free port.
+# Installs Debian's redis-server (7.0) when it is missing: the cluster tests start their own, on free ports (also as
+# Sentinels: redis-server --sentinel, so Debian's redis-sentinel package is not needed).
 set -euo pipefail
 command -v redis-server >/dev/null 2>&1 && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

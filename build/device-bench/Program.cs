@@ -14,6 +14,6 @@ if (args[0] == "agree")
 if (args[0] == "batching")
     Console.WriteLine(BenchmarkJson.Write(new { device = device.ToString(), steps = BatchingBenchmark.Run(device, "tiny", [1, 2, 4, 8, 16, 32], 20) }));
 else
-    Console.WriteLine(BenchmarkJson.Write(await WorkerBenchmark.RunAsync(device, "tiny", 16, args.Length > 2 ? int.Parse(args[2]) : null,
+    Console.WriteLine(BenchmarkJson.Write(await WorkerBenchmark.RunAsync(args[1], "tiny", 16, args.Length > 2 ? int.Parse(args[2]) : null,
         args.Length > 3 ? args.Skip(3).Select(int.Parse).ToList() : [1, 2, 4, 8, 16], Console.Error)));
 return 0;

@@ -12,17 +12,19 @@ namespace Ttm.Benchmarks;
 /// off (no-mask), and Eq. 3 by object groups vs the dense N×N mask, each with its rate (<see cref="ForwardFlops"/>) as a
 /// fraction of libtorch's own fp32 matrix-product rate on this machine; and the same passes on ONNX Runtime's CPU
 /// provider (the graph <see cref="VideoDitGraph"/> writes from the same weights: Eq. 3 with the dense mask), with the
-/// largest difference from libtorch's output. Counts parameters per named size. Every weight is random and non-zero
-/// (the added layers' gates too), so each layer computes and the outputs compare.
+/// largest difference from libtorch's output (the U-Net's graph: <see cref="VideoUnetGraph"/>; its FLOPs are not counted,
+/// so its rows give times only). Counts parameters per named size. Every weight is random and non-zero (the added layers'
+/// gates too), so each layer computes and the outputs compare.
 /// </summary>
 public static class ForwardBenchmark
 {
-    /// <param name="Gflops">the pass's counted FLOPs (a lower bound) over its median time</param>
+    /// <param name="Backbone">dit or unet</param>
+    /// <param name="Gflops">the pass's counted FLOPs (a lower bound) over its median time; none for the U-Net</param>
     /// <param name="ShareOfGemm">that rate over <see cref="GemmGflops"/>'s large-product rate</param>
     /// <param name="Runtime">libtorch, or onnxruntime</param>
     /// <param name="MaxDifferenceFromLibtorch">ONNX Runtime rows: the largest absolute difference from libtorch's output for the same input</param>
-    public sealed record Timing(string Size, int Batch, string Variant, string SelfAttention, string Runtime, double MillisecondsMedian, double GflopPerPass,
-        double Gflops, double ShareOfGemm, double? MaxDifferenceFromLibtorch = null);
+    public sealed record Timing(string Backbone, string Size, int Batch, string Variant, string SelfAttention, string Runtime, double MillisecondsMedian,
+        double? GflopPerPass, double? Gflops, double? ShareOfGemm, double? MaxDifferenceFromLibtorch = null);
 
     /// <summary>
     /// libtorch's fp32 matrix-product rate with this process's threads: a large square product (1024², what the machine can
@@ -59,18 +61,19 @@ public static class ForwardBenchmark
             return model.ParameterCount();
         });
 
-    public static IReadOnlyList<Timing> Run(Gemm gemm, string size = "tiny", int repeats = 10)
+    public static IReadOnlyList<Timing> Run(Gemm gemm, string size = "tiny", int repeats = 10, Backbone backbone = Backbone.Dit)
     {
         var timings = new List<Timing>();
         foreach (int batch in new[] { 1, 3, 8 })
         foreach (var (variant, grouped, onnx) in new[] { (TtmVariant.Ttm, true, false), (TtmVariant.Ttm, false, false), (TtmVariant.Ttm, false, true),
                      (TtmVariant.NoMask, true, false), (TtmVariant.NoMask, true, true) })
         {
-            var config = TtmConfig.Named(size) with { Stage = ModelStage.Video, Variant = variant };
-            using var model = new VideoDit(config);
+            var config = TtmConfig.Named(size, backbone) with { Stage = ModelStage.Video, Variant = variant };
+            using var model = VideoDenoiser.Create(config);
             ExerciseEveryLayer(model);
             model.eval();
-            model.UseDenseMask(!grouped);
+            if (model is VideoDit dit) dit.UseDenseMask(!grouped);
+            if (model is VideoUnet unet) unet.UseDenseMask(!grouped);
             using var onnxForward = onnx ? new OnnxForward(model) : null;
             {
                 using var scope = NewDisposeScope();
@@ -96,19 +99,21 @@ public static class ForwardBenchmark
                 }
                 samples.Sort();
                 double median = samples[samples.Count / 2];
-                double flops = batch * ForwardFlops.PerRow(config, SyntheticConditions.TextTokens, SyntheticConditions.LocalTokens(3));
-                double rate = flops / (median / 1000) / 1e9;
-                timings.Add(new Timing(size, batch, variant == TtmVariant.Ttm ? "masked layers on" : "masked layers off",
+                double? flops = backbone == Backbone.Dit ? batch * ForwardFlops.PerRow(config, SyntheticConditions.TextTokens, SyntheticConditions.LocalTokens(3)) : null;
+                double? rate = flops / (median / 1000) / 1e9;
+                timings.Add(new Timing(backbone == Backbone.Unet ? "unet" : "dit", size, batch, variant == TtmVariant.Ttm ? "masked layers on" : "masked layers off",
                     variant == TtmVariant.NoMask ? "none" : grouped ? "per-object groups" : "dense NxN mask", onnx ? "onnxruntime" : "libtorch", median,
-                    Math.Round(flops / 1e9, 3), Math.Round(rate, 1), Math.Round(rate / gemm.LargeGflops, 3), difference));
+                    Round(flops / 1e9, 3), Round(rate, 1), Round(rate / gemm.LargeGflops, 3), difference));
                 rows.ForEach(r => r.Dispose());
             }
         }
         return timings;
     }
 
+    static double? Round(double? value, int digits) => value is { } v ? Math.Round(v, digits) : null;
+
     /// <summary>Small random values in place of the zero-initialised layers and gates, so every layer computes something.</summary>
-    static void ExerciseEveryLayer(VideoDit model)
+    static void ExerciseEveryLayer(VideoDenoiser model)
     {
         using var generator = new Generator(7);
         using var _ = no_grad();

@@ -58,7 +58,7 @@ public static class PipelineBenchmark
                     Image = image, Prompt = prompt, Seed = r, MotionSteps = steps, VideoSteps = steps, PreviewEvery = 4, OutputDirectory = output,
                     StepCache = stepCache,
                 };
-                long cachedBefore = models.MotionSampler.Counters.CachedSteps + models.VideoSampler.Counters.CachedSteps;
+                long cachedBefore = CachedSteps(models);
                 var clock = Stopwatch.StartNew();
                 Completed? completed = null;
                 await foreach (var e in pipeline.RunAsync(request, cancellationToken))
@@ -71,7 +71,7 @@ public static class PipelineBenchmark
                 var seconds = completed!.Seconds.ToDictionary(kv => kv.Key.Name(), kv => kv.Value);
                 seconds["total"] = clock.Elapsed.TotalSeconds;
                 perRun.Add(seconds);
-                cachedSteps.Add(models.MotionSampler.Counters.CachedSteps + models.VideoSampler.Counters.CachedSteps - cachedBefore);
+                cachedSteps.Add(CachedSteps(models) - cachedBefore);
             }
         }
         finally
@@ -82,4 +82,8 @@ public static class PipelineBenchmark
         return new Report(perRun.Count, steps, Environment.ProcessorCount, models.Runtime == Models.NetworkRuntime.OnnxRuntime ? "onnxruntime" : "libtorch",
             stepCache.Name, median, BenchmarkJson.Median(cachedSteps), BenchmarkJson.PeakResidentMegabytes(), grounding);
     }
+
+    /// <summary>Steps both stages took from the step cache so far (the U-Net's DDIM sampler takes none).</summary>
+    static long CachedSteps(PipelineModels models) =>
+        new[] { models.MotionSampler, models.VideoSampler }.OfType<Models.Sampling.FlowSampler>().Sum(s => s.Counters.CachedSteps);
 }

@@ -11,7 +11,8 @@ namespace Ttm.Benchmarks;
 /// The device worker alone, without segmentation, text encoding or video encoding: k concurrent generations each
 /// denoise stage 1 then stage 2 through one <see cref="DeviceWorker"/> (the stage runner over its stepper),
 /// batching off (max batch 1) and on. Random weights of a named size. The share of a generation that batching can
-/// speed up, on any device; <see cref="ServingBenchmark"/> measures the whole server.
+/// speed up, on any device; <see cref="ServingBenchmark"/> measures the whole server. On a simulated device (sim:h100)
+/// the passes take the cost model's time: set beside the same benchmark run on the real device, it checks the model.
 /// </summary>
 public static class WorkerBenchmark
 {
@@ -19,16 +20,19 @@ public static class WorkerBenchmark
 
     public sealed record Report(string Device, int StepsPerStage, int MaxBatch, IReadOnlyList<Level> Throughput);
 
-    public static async Task<Report> RunAsync(Device device, string size, int steps, int? maxBatch, IReadOnlyList<int> levels, TextWriter? progress = null)
+    /// <param name="deviceName">cpu, cuda:N, or a simulated device (<see cref="DeviceName"/>)</param>
+    public static async Task<Report> RunAsync(string deviceName, string size, int steps, int? maxBatch, IReadOnlyList<int> levels, TextWriter? progress = null)
     {
-        using var worker = new DeviceWorker(device.ToString(), maxBatch); // first: it decides which threads compute with how many cores
+        var name = DeviceName.Parse(deviceName);
+        using var worker = new DeviceWorker(name.ToString(), maxBatch); // first: it decides which threads compute with how many cores
+        var device = TorchDevices.Parse(deviceName);
         int batchOn = worker.MaxBatch;
         var samplers = new[] { ModelStage.Motion, ModelStage.Video }.Select(stage =>
         {
             var model = new VideoDit(TtmConfig.Named(size) with { Stage = stage, Variant = TtmVariant.Ttm });
             model.to(device);
             model.eval();
-            return new FlowSampler(model);
+            return new FlowSampler(model, name.Kind == DeviceKind.Simulated ? new Models.Simulation.SimulatedForward(model.Config, Models.Simulation.DeviceCostModel.Profiles[name.Profile]) : null);
         }).ToList();
         await Generate(worker, samplers, 0, steps); // warm-up
         var throughput = new List<Level>();
@@ -46,7 +50,7 @@ public static class WorkerBenchmark
                 progress?.WriteLine($"concurrency {concurrency}, batching {(batching ? "on" : "off")}: {concurrency / seconds * 60:F1} generations/min");
             }
         samplers.ForEach(s => s.Model.Dispose());
-        return new Report(device.ToString(), steps, batchOn, throughput);
+        return new Report(name.Label, steps, batchOn, throughput);
     }
 
     /// <summary>One generation's device stages: stage 1 then stage 2, every step through the worker.</summary>

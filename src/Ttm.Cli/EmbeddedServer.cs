@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Ttm.Gateway;
 using Ttm.Gateway.Hosting;
+using Ttm.Hosting;
 using Ttm.Silo;
 using Ttm.Silo.Hosting;
 
@@ -27,6 +28,7 @@ public static class EmbeddedServer
         builder.WebHost.ListenForGateway(port, opsPort, httpPort, anyAddress);
         builder.UseOrleans(silo => silo.UseTtmCluster(builder.Configuration).AddTtmSilo(builder.Configuration));
         builder.Services.AddTtmGateway(builder.Configuration);
+        builder.AddTtmTelemetry("ttm-serve");
         var app = builder.Build();
         app.MapTtmGateway(opsPort, httpPort);
         return app;

@@ -59,6 +59,13 @@ static class Progress
                     else
                         foreach (var (kind, path) in e.Completed.Artifacts) Console.WriteLine($"          {kind}: {path}");
                     return 0;
+                case GenerationEvent.EventOneofCase.AwaitingReview:
+                    Console.WriteLine($"{at} awaiting review: the trajectory of {string.Join(", ", e.AwaitingReview.Objects.Select((o, i) => $"{i}: {o}"))}; "
+                        + $"the video runs when the Continue RPC (or POST /v1/videos/{e.GenerationId}/continue) asks");
+                    return 0;
+                case GenerationEvent.EventOneofCase.Continued:
+                    Console.WriteLine($"{at} continued after review with seed {e.Continued.Seed} ({e.Continued.EditedObjects.Count} object(s) on edited paths)");
+                    break;
                 case GenerationEvent.EventOneofCase.Failed:
                     Console.Error.WriteLine($"{at} failed in {e.Failed.Stage} ({e.Failed.Code}): {e.Failed.Message}");
                     return 1;

@@ -49,8 +49,9 @@ public sealed class TtmClient : IDisposable
     public int Retries => Volatile.Read(ref retried);
 
     /// <summary>
-    /// Starts a generation and yields its events until it ends (completed, failed or cancelled), resuming after a dropped
-    /// connection. A request without a request id gets one (a GUID), so resending it is idempotent.
+    /// Starts a generation and yields its events until it ends (completed, failed or cancelled), or awaits review (a request with
+    /// stop_after_motion: <see cref="ContinueAsync"/> goes on), resuming after a dropped connection. A request without a request id
+    /// gets one (a GUID), so resending it is idempotent.
     /// </summary>
     public IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
     {
@@ -60,7 +61,19 @@ public sealed class TtmClient : IDisposable
             : calls.Watch(new WatchRequest { GenerationId = id, AfterSeq = after }, cancellationToken: token).ResponseStream, cancellationToken);
     }
 
-    /// <summary>The events after <paramref name="afterSeq"/>, then live ones until the generation ends, resuming after a dropped connection.</summary>
+    /// <summary>
+    /// Runs the video stage of a generation awaiting review (objects in <paramref name="request"/>'s paths on their edited paths) and
+    /// yields its events from continued until it ends. Asked once: after a dropped connection it resumes with Watch, never asks again.
+    /// </summary>
+    public IAsyncEnumerable<GenerationEvent> ContinueAsync(ContinueRequest request, CancellationToken cancellationToken = default)
+    {
+        int asked = 0;
+        return FollowAsync(request.GenerationId, 0, (id, after, token) => Interlocked.Exchange(ref asked, 1) == 0
+            ? calls.Continue(request, cancellationToken: token).ResponseStream
+            : calls.Watch(new WatchRequest { GenerationId = id, AfterSeq = after }, cancellationToken: token).ResponseStream, cancellationToken);
+    }
+
+    /// <summary>The events after <paramref name="afterSeq"/>, then live ones until the generation ends (or awaits review), resuming after a dropped connection.</summary>
     public IAsyncEnumerable<GenerationEvent> WatchAsync(string generationId, long afterSeq = 0, CancellationToken cancellationToken = default) =>
         FollowAsync(generationId, afterSeq, (id, after, token) =>
             calls.Watch(new WatchRequest { GenerationId = id, AfterSeq = after }, cancellationToken: token).ResponseStream, cancellationToken);
@@ -74,6 +87,7 @@ public sealed class TtmClient : IDisposable
     {
         IAsyncStreamReader<GenerationEvent>? stream = null;
         CancellationTokenSource? current = null;
+        bool awaitingReview = false; // the last event seen: a stream the server ends after it rests there until Continue
         try
         {
             while (true)
@@ -99,11 +113,12 @@ public sealed class TtmClient : IDisposable
                 {
                     // Ended without the generation's end: the server closed it (a gateway draining); resume.
                     (stream, current) = (null, Cancel(current));
-                    if (id is null) yield break;
+                    if (id is null || awaitingReview) yield break;
                     continue;
                 }
                 if (next.Seq <= after) continue;
                 (id, after) = (next.GenerationId, next.Seq);
+                awaitingReview = next.EventCase == GenerationEvent.EventOneofCase.AwaitingReview;
                 yield return next;
                 if (next.EventCase is GenerationEvent.EventOneofCase.Completed or GenerationEvent.EventOneofCase.Failed or GenerationEvent.EventOneofCase.Cancelled)
                     yield break;

@@ -33,6 +33,14 @@ public sealed class EventMessages(IArtifactStore store)
             case TrajectoryFinished t:
                 message.MotionDone = new Trajectory { FramesPng = await Payload(t.FramesKey) };
                 break;
+            case AwaitingReview r:
+                message.AwaitingReview = new Review { TrajectoryPng = await Payload(r.TrajectoryKey), ImageWidth = r.ImageWidth, ImageHeight = r.ImageHeight };
+                message.AwaitingReview.Objects.AddRange(r.Objects);
+                break;
+            case GenerationContinued c:
+                message.Continued = new Continued { Seed = c.Seed };
+                message.Continued.EditedObjects.AddRange(c.EditedObjects);
+                break;
             case VideoPreviewed p:
                 message.VideoPreview = new Preview { Step = p.Step, Steps = p.Steps, FramesPng = await Payload(p.FramesKey) };
                 break;

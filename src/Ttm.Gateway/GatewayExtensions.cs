@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication;
-using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Ttm.Gateway.Hosting;
@@ -16,16 +15,24 @@ public static class GatewayExtensions
     public static IServiceCollection AddTtmGateway(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddGrpc(options => options.MaxReceiveMessageSize = GenerationLimits.MaxImageBytes + 64 * 1024);
+        // Kestrel's own bound (30 MB by default) above the largest request, so the gRPC and REST limits answer with their own status.
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = GenerationLimits.MaxImageBytes + 1024 * 1024);
         services.AddGrpcReflection();
         // gRPC health and /healthz/ready: a silo answers (in the embedded mode also the co-hosted silo's own checks).
         services.AddGrpcHealthChecks().AddCheck<ClusterReachableCheck>("cluster", tags: [HealthProbes.Ready]);
         services.AddSingleton<EventMessages>();
         services.AddSingleton<TenantGenerations>();
+        services.AddSingleton<UploadBudget>(_ => new UploadBudget());
         // REST for apps: snake_case JSON as the OpenAI-style API writes it, binding failures answered as JSON errors, the OpenAPI document.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, RestAuthorizationResults>();
-        services.AddOpenApi(openApi => openApi.ShouldInclude = d => d.RelativePath?.StartsWith(VideosApi.Prefix[1..], StringComparison.Ordinal) == true);
+        services.AddOpenApi(openApi =>
+        {
+            openApi.ShouldInclude = d => d.RelativePath?.StartsWith(VideosApi.Prefix[1..], StringComparison.Ordinal) == true;
+            openApi.AddDocumentTransformer<VideosOpenApi>();
+        });
         services.AddArtifactStore();
         services.AddOptions<OpsOptions>().BindConfiguration(OpsOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.User), "Ttm:Ops:User cannot be empty.").ValidateOnStart();
@@ -33,13 +40,11 @@ public static class GatewayExtensions
         // Tenants: API keys or JWT; every GenerationService call is one tenant's.
         services.AddTenantAuthentication(configuration);
         services.AddTenantRateLimits();
-        // Operations: Basic-authenticated operators; metrics (the silo adds its meters when co-hosted) for Prometheus.
+        // Operations: Basic-authenticated operators (the host's telemetry, Ttm.Hosting, gives /metrics its meters).
+        services.AddSingleton<OpsSignInThrottle>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, OpsAuthentication>(OpsAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder().AddPolicy(OpsAuthentication.Policy, policy =>
             policy.AddAuthenticationSchemes(OpsAuthentication.SchemeName).RequireAuthenticatedUser());
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans")
-            .AddPrometheusExporter());
         return services;
     }
 
@@ -50,11 +55,11 @@ public static class GatewayExtensions
         app.UseRouting();
         app.UseListenerPorts();
         app.UseWhen(c => c.Request.Path.StartsWithSegments(VideosApi.Prefix), rest => rest.Use(RestErrors.BadRequestsAsJson));
-        app.UseAuthentication();
+        app.UseAuthentication(); // the tenant scheme is the default: the limiter below sees the caller's tenant
+        app.UseRateLimiter(); // before authorization: calls it will refuse (no credential) are limited per address too
         app.UseAuthorization();
-        app.UseRateLimiter(); // after authorization: the limiter partitions by the authenticated tenant
         app.MapGrpcService<GenerationService>().RequireRateLimiting(TenantRateLimits.Policy);
-        app.MapGrpcReflectionService();
+        app.MapGrpcReflectionService().RequireAuthorization(TenantAuthentication.Policy).RequireRateLimiting(TenantRateLimits.Policy); // lists OpsService: tenants only
         app.MapGrpcHealthChecksService();
         app.MapGrpcService<OpsService>();
         if (httpPort is int http)

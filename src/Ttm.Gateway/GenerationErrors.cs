@@ -21,6 +21,9 @@ public static class GenerationErrors
         return new RpcException(new Status(StatusCode.ResourceExhausted, retryAfter is { } after ? $"{message} (retry after {Math.Ceiling(after.TotalSeconds):F0} s)" : message), trailers);
     }
 
+    /// <summary>Continue of a generation that does not await review: the grain's words, which say what it is instead.</summary>
+    public static RpcException NotAwaitingReview(string message) => new(new Status(StatusCode.FailedPrecondition, message));
+
     public static RpcException RequestIdReused(string requestId) =>
         new(new Status(StatusCode.AlreadyExists, $"request_id '{requestId}' already named another request of this tenant; use a new request id for a new request."));
 
@@ -32,6 +35,7 @@ public static class GenerationErrors
     {
         FailureCode.InvalidArgument => StatusCode.InvalidArgument,
         FailureCode.Interrupted => StatusCode.Aborted,
+        FailureCode.StorageFull => StatusCode.ResourceExhausted,
         _ => StatusCode.Internal,
     };
 }

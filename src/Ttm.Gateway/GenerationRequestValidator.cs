@@ -52,14 +52,14 @@ public static class GenerationRequestValidator
 
     static bool InGuidanceRange(float v) => float.IsFinite(v) && v >= 0 && v <= MaxGuidance;
 
-    /// <summary>Hints: a few, each with at most 16 finite points and an ordered box, all inside the image.</summary>
+    /// <summary>Hints: a few, each with at most 16 finite points, an ordered box and a path in time order, all inside the image.</summary>
     static void ValidateHints(GenerateRequest request, (int Width, int Height)? size)
     {
         if (request.Hints.Count > MaxHints) throw GenerationErrors.Invalid($"hints lists {request.Hints.Count}; at most {MaxHints} are accepted.");
         for (int i = 0; i < request.Hints.Count; i++)
         {
             var hint = request.Hints[i];
-            if (hint.Points.Count == 0 && hint.Box is null) throw GenerationErrors.Invalid($"hints[{i}] has neither points nor a box.");
+            if (hint.Points.Count == 0 && hint.Box is null && hint.Path.Count == 0) throw GenerationErrors.Invalid($"hints[{i}] has neither points, a box nor a path.");
             if (hint.Points.Count > MaxPointsPerHint)
                 throw GenerationErrors.Invalid($"hints[{i}] has {hint.Points.Count} points; at most {MaxPointsPerHint} are accepted.");
             void Inside(string what, float x, float y)
@@ -69,6 +69,20 @@ public static class GenerationRequestValidator
                     throw GenerationErrors.Invalid($"hints[{i}] {what} ({x}, {y}) lies outside the image{(size is { } z ? $" ({z.Width}×{z.Height})" : "")}.");
             }
             foreach (var p in hint.Points) Inside("point", p.X, p.Y);
+            if (hint.Path.Count > 0)
+            {
+                if (hint.Path.Count is < 2 or > MaxPathPoints)
+                    throw GenerationErrors.Invalid($"hints[{i}] path has {hint.Path.Count} points; a path needs 2..{MaxPathPoints}.");
+                for (int j = 0; j < hint.Path.Count; j++)
+                {
+                    var p = hint.Path[j];
+                    if (!float.IsFinite(p.T) || p.T < 0 || p.T > 1 || (j > 0 && !(p.T > hint.Path[j - 1].T)))
+                        throw GenerationErrors.Invalid($"hints[{i}] path[{j}] t = {p.T}: times run from 0 to 1, each later than the one before.");
+                    Inside($"path[{j}]", p.X, p.Y);
+                    if (!float.IsFinite(p.Scale) || (p.Scale != 0 && (p.Scale < MinPathScale || p.Scale > MaxPathScale)))
+                        throw GenerationErrors.Invalid($"hints[{i}] path[{j}] scale {p.Scale} lies outside {MinPathScale}..{MaxPathScale} (0: unchanged).");
+                }
+            }
             if (hint.Box is { } box)
             {
                 Inside("box corner", box.X0, box.Y0);
@@ -80,7 +94,8 @@ public static class GenerationRequestValidator
 
     /// <summary>A checked request as the generation's spec, every absent field at its default.</summary>
     /// <param name="defaultStepCache">the setting of a request that names none (<c>Generation:StepCache</c>)</param>
-    public static GenerationSpec ToSpec(GenerateRequest request, string tenant, string imageKey, string? defaultStepCache = null) => new(tenant, imageKey, request.Prompt,
+    /// <param name="digest">the request's <see cref="DigestOf"/></param>
+    public static GenerationSpec ToSpec(GenerateRequest request, string tenant, string imageKey, string digest, string? defaultStepCache = null) => new(tenant, imageKey, request.Prompt,
         request.HasSeed ? request.Seed : Random.Shared.NextInt64(),
         request.MotionSteps == 0 ? DefaultSteps : request.MotionSteps, request.VideoSteps == 0 ? DefaultSteps : request.VideoSteps,
         request.MotionGuidance?.Visual ?? DefaultGuidanceVisual, request.MotionGuidance?.Text ?? DefaultGuidanceText,
@@ -88,8 +103,9 @@ public static class GenerationRequestValidator
         request.PreviewEvery == 0 ? DefaultPreviewEvery : Math.Max(0, request.PreviewEvery), request.PreviewSize == 0 ? DefaultDisplaySize : request.PreviewSize,
         request.Formats.Count == 0 ? ["Mp4"] : request.Formats.Select(Format).ToList(),
         request.Hints.Select(h => (ObjectHintSpec?)new ObjectHintSpec(h.Points.SelectMany(p => new[] { p.X, p.Y }).ToList(),
-            h.Box is null ? null : [h.Box.X0, h.Box.Y0, h.Box.X1, h.Box.Y1])).ToList(),
-        Convert.ToHexString(SHA256.HashData(request.ToByteArray())),
+            h.Box is null ? null : [h.Box.X0, h.Box.Y0, h.Box.X1, h.Box.Y1],
+            h.Path.Count == 0 ? null : h.Path.SelectMany(p => new[] { p.T, p.X, p.Y, p.Scale == 0 ? 1f : p.Scale }).ToList())).ToList(),
+        digest,
         request.DeadlineSeconds > 0 ? TimeSpan.FromSeconds(request.DeadlineSeconds) : null, Batch: request.Priority == Priority.Batch,
         StepCache: request.StepCache switch
         {
@@ -97,7 +113,18 @@ public static class GenerationRequestValidator
             StepCache.Balanced => "balanced",
             StepCache.Aggressive => "aggressive",
             _ => defaultStepCache ?? StepCaches[0],
-        });
+        }, StopAfterMotion: request.StopAfterMotion);
+
+    /// <summary>What identifies a request: a retry with the same request id and this digest is the same request.</summary>
+    public static string DigestOf(GenerateRequest request)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var withoutImage = request.Clone();
+        withoutImage.Image = ByteString.Empty;
+        hash.AppendData(withoutImage.ToByteArray());
+        hash.AppendData(request.Image.Span);
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
 
     static string Format(VideoFormat format) => format switch
     {

@@ -32,11 +32,18 @@ public sealed class GenerationService(TenantGenerations generations, EventMessag
             context.CancellationToken);
     }
 
+    public override async Task Continue(ContinueRequest request, IServerStreamWriter<GenerationEvent> responseStream, ServerCallContext context)
+    {
+        var (grain, after) = await generations.ContinueAsync(context.TenantOf(), request);
+        await SendAll(responseStream, request.GenerationId, TenantGenerations.EventsAsync(grain, request.GenerationId, after, context.CancellationToken),
+            context.CancellationToken);
+    }
+
     public override async Task<Generation> Get(GetRequest request, ServerCallContext context) =>
         EventMessages.ToMessage((await generations.ExistingAsync(context.TenantOf(), request.GenerationId)).Status);
 
     public override async Task<Generation> Cancel(CancelRequest request, ServerCallContext context) =>
-        EventMessages.ToMessage(await (await generations.ExistingAsync(context.TenantOf(), request.GenerationId)).Grain.CancelAsync(request.Reason));
+        EventMessages.ToMessage(await generations.CancelAsync(context.TenantOf(), request.GenerationId, request.Reason));
 
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context) => new()
     {

@@ -12,9 +12,27 @@ public static class LivePage
 {
     static readonly ManifestEmbeddedFileProvider Files = new(typeof(LivePage).Assembly, "Page");
 
+    /// <summary>
+    /// What a browser may do with the page: its own scripts and styles only, media from the API's blobs, no framing by other
+    /// sites (clickjacking), no type sniffing, no referrer carrying the address out.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> SecurityHeaders = new Dictionary<string, string>
+    {
+        ["Content-Security-Policy"] = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+                                      + "form-action 'self'; frame-ancestors 'none'",
+        ["X-Frame-Options"] = "DENY",
+        ["X-Content-Type-Options"] = "nosniff",
+        ["Referrer-Policy"] = "no-referrer",
+    };
+
     public static RouteGroupBuilder MapLivePage(this IEndpointRouteBuilder app)
     {
         var page = app.MapGroup("").ExcludeFromDescription();
+        page.AddEndpointFilter(async (context, next) =>
+        {
+            foreach (var (name, value) in SecurityHeaders) context.HttpContext.Response.Headers[name] = value;
+            return await next(context);
+        });
         page.MapGet("/", () => Serve("index.html"));
         page.MapGet("/{file}", (string file) => Serve(file));
         page.MapGet("/samples/{file}", (string file) => Serve($"samples/{file}"));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Ttm.Gateway.Tenants;
@@ -11,35 +12,132 @@ namespace Ttm.Gateway;
 /// What one authenticated tenant can do with generations, the one path behind both front doors (gRPC's
 /// <see cref="GenerationService"/> and REST's <see cref="Videos.VideosApi"/>): check and admit a request, store its image,
 /// start its grain, follow its events, find, list, cancel and delete its generations. Every refusal is an
-/// <see cref="Grpc.Core.RpcException"/> from <see cref="GenerationErrors"/>; REST answers the same status as HTTP.
+/// <see cref="Grpc.Core.RpcException"/> from <see cref="GenerationErrors"/>; REST answers the same status as HTTP. A
+/// generation started with stop_after_motion rests awaiting review until <see cref="ContinueAsync"/> runs its video stage.
 /// </summary>
-public sealed class TenantGenerations(IClusterClient cluster, IArtifactStore store, IOptions<TenantPolicyOptions> policies)
+public sealed partial class TenantGenerations(IClusterClient cluster, IArtifactStore store, IOptions<TenantPolicyOptions> policies, UploadBudget uploads,
+    ILogger<TenantGenerations> logger)
 {
-    /// <summary>Checks, admits and starts the request (or finds the one a retried request id already started).</summary>
+    /// <summary>
+    /// Checks, admits and starts the request (or finds the one a retried request id already started). Nothing is stored
+    /// before the request is admitted: a retry is recognised before any byte is written, a request id reused with another
+    /// request writes nothing, and a request that does not start leaves no upload and frees its slot.
+    /// </summary>
     public async Task<(string Id, IGenerationGrain Grain)> StartAsync(string tenant, GenerateRequest request, CancellationToken cancellationToken)
     {
+        // The generation's trace starts here: the grain calls below (and the run they start) are its children.
+        using var span = GatewayTracing.Source.StartActivity("admission");
+        span?.SetTag(GenerationTrace.TenantTag, tenant);
+        try
+        {
+            return await AdmitAndStartAsync(span, tenant, request, cancellationToken);
+        }
+        catch (Grpc.Core.RpcException refused)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, refused.Status.Detail);
+            LogRefused(logger, tenant, refused.StatusCode, refused.Status.Detail);
+            throw;
+        }
+    }
+
+    async Task<(string Id, IGenerationGrain Grain)> AdmitAndStartAsync(Activity? span, string tenant, GenerateRequest request, CancellationToken cancellationToken)
+    {
         GenerationRequestValidator.Validate(request);
+        using var held = uploads.Take(request.Image.Length);
         var policy = policies.Value.For(tenant);
         if (policy.MaxStepsPerRequest is > 0 and var maxSteps && StepsOf(request) > maxSteps)
             throw GenerationErrors.Exhausted("steps per request", $"motion_steps + video_steps is {StepsOf(request)}; tenant {tenant} may ask for at most {maxSteps} per request; ask for fewer.", null);
         var id = GenerationIds.For(tenant, request.RequestId);
+        span.OfGeneration(id, tenant);
         var grain = cluster.GetGrain<IGenerationGrain>(id);
-        // A retry of an accepted request (same request id) is not a new admission.
-        if ((await grain.GetStatusAsync()).CreatedAt is null) await AdmitAsync(tenant, id, policy);
-        // Keyed by content: a request id reused with another image never overwrites the first generation's input.
-        var imageKey = $"{id}/input-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(request.Image.Span))[..16].ToLowerInvariant()}";
-        await store.PutAsync(imageKey, request.Image.Memory, cancellationToken);
-        var spec = GenerationRequestValidator.ToSpec(request, tenant, imageKey, policy.StepCache ?? GenerationLimits.StepCaches[0]) with { RetainFor = policy.RetainFor };
+        var digest = GenerationRequestValidator.DigestOf(request);
+        // Keyed by the whole request: a request id reused with another request never names the first generation's input.
+        var spec = GenerationRequestValidator.ToSpec(request, tenant, $"{id}/input-{digest[..16].ToLowerInvariant()}", digest,
+            policy.StepCache ?? GenerationLimits.StepCaches[0]) with { RetainFor = policy.RetainFor };
+        if ((await grain.GetStatusAsync()).CreatedAt is not null)
+            return (id, await StartOrReusedAsync(grain, spec, request)); // a retry: the generation already there, or ALREADY_EXISTS
+        await AdmitAsync(tenant, id, policy);
+        bool started = false;
+        try
+        {
+            try
+            {
+                await store.PutAsync(spec.ImageKey, request.Image.Memory, cancellationToken);
+            }
+            catch (ArtifactStoreFullException e)
+            {
+                throw GenerationErrors.Exhausted("artifact-store", e.Message, retryAfter: null);
+            }
+            await StartOrReusedAsync(grain, spec, request);
+            started = true;
+        }
+        finally
+        {
+            if (!started)
+            {
+                store.Delete(spec.ImageKey); // no other request has this key: it is this request's alone
+                await cluster.GetGrain<ITenantGrain>(tenant).ReleaseAsync(id);
+            }
+        }
+        await cluster.GetGrain<IGenerationIndexGrain>(tenant).AddAsync(id, (await grain.GetStatusAsync()).CreatedAt ?? DateTimeOffset.UtcNow);
+        return (id, grain);
+    }
+
+    static async Task<IGenerationGrain> StartOrReusedAsync(IGenerationGrain grain, GenerationSpec spec, GenerateRequest request)
+    {
         try
         {
             await grain.StartAsync(spec); // the same request id and request again: the generation already there
+            return grain;
         }
         catch (InvalidOperationException) when (request.RequestId.Length > 0)
         {
             throw GenerationErrors.RequestIdReused(request.RequestId);
         }
-        await cluster.GetGrain<IGenerationIndexGrain>(tenant).AddAsync(id, (await grain.GetStatusAsync()).CreatedAt ?? DateTimeOffset.UtcNow);
-        return (id, grain);
+    }
+
+    /// <summary>Cancels the tenant's generation; the reason is checked like every stored input (printable, bounded).</summary>
+    public async Task<GenerationStatus> CancelAsync(string tenant, string id, string reason)
+    {
+        if (reason.Length > GenerationLimits.MaxCancelReasonCharacters)
+            throw GenerationErrors.Invalid($"reason has {reason.Length} characters; at most {GenerationLimits.MaxCancelReasonCharacters} are accepted.");
+        if (reason.Any(char.IsControl)) throw GenerationErrors.Invalid("reason contains control characters; use printable text.");
+        var (grain, _) = await ExistingAsync(tenant, id);
+        return await grain.CancelAsync(reason);
+    }
+
+    /// <summary>
+    /// Continues the tenant's generation awaiting review: each object's edited path (image pixels; scale 0 reads as 1) and the
+    /// seed go to its grain, which checks them against the plan and the image and moves on once. Returns the seq after which
+    /// the continued run's events follow. Nothing is stored for a refused Continue.
+    /// </summary>
+    public async Task<(IGenerationGrain Grain, long AfterSeq)> ContinueAsync(string tenant, ContinueRequest request)
+    {
+        if (request.Paths.Count > GenerationLimits.MaxHints)
+            throw GenerationErrors.Invalid($"paths lists {request.Paths.Count}; at most {GenerationLimits.MaxHints} are accepted.");
+        var (grain, _) = await ExistingAsync(tenant, request.GenerationId);
+        var paths = new List<IReadOnlyList<float>?>();
+        for (int k = 0; k < request.Paths.Count; k++)
+        {
+            var path = request.Paths[k];
+            if (path.Object < 0 || path.Object >= GenerationLimits.MaxHints)
+                throw GenerationErrors.Invalid($"paths[{k}] names object {path.Object}; objects are numbered from 0 as awaiting_review lists them (at most {GenerationLimits.MaxHints}).");
+            while (paths.Count <= path.Object) paths.Add(null);
+            if (paths[path.Object] is not null) throw GenerationErrors.Invalid($"paths[{k}] names object {path.Object} a second time; give each object one path.");
+            paths[path.Object] = path.Points.SelectMany(p => new[] { p.T, p.X, p.Y, p.Scale == 0 ? 1f : p.Scale }).ToList();
+        }
+        try
+        {
+            return (grain, await grain.ContinueAsync(request.HasSeed ? request.Seed : null, paths));
+        }
+        catch (InvalidOperationException e)
+        {
+            throw GenerationErrors.NotAwaitingReview(e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            throw GenerationErrors.Invalid(e.Message);
+        }
     }
 
     /// <summary>
@@ -87,6 +185,8 @@ public sealed class TenantGenerations(IClusterClient cluster, IArtifactStore sto
     /// <summary>The tenant's generations, newest first: a page of <paramref name="limit"/> (0 for the default) after the token.</summary>
     public async Task<(IReadOnlyList<GenerationStatus> Page, string? NextPageToken)> ListAsync(string tenant, int limit, string? pageToken)
     {
+        if (pageToken?.Length > GenerationLimits.MaxPageTokenCharacters)
+            throw GenerationErrors.Invalid($"page_token has {pageToken.Length} characters; a token from a List response has at most {GenerationLimits.MaxPageTokenCharacters}.");
         if (limit < 0 || limit > GenerationLimits.MaxListLimit)
             throw GenerationErrors.Invalid($"limit must lie in 1..{GenerationLimits.MaxListLimit} (0 for {GenerationLimits.DefaultListLimit}), not {limit}.");
         GenerationPage page;
@@ -99,8 +199,29 @@ public sealed class TenantGenerations(IClusterClient cluster, IArtifactStore sto
         {
             throw GenerationErrors.Invalid(e.Message);
         }
-        return (await Task.WhenAll(page.Ids.Select(id => cluster.GetGrain<IGenerationGrain>(id).GetStatusAsync())), page.NextPageToken);
+        return WithinBytes(await Task.WhenAll(page.Ids.Select(id => cluster.GetGrain<IGenerationGrain>(id).GetStatusAsync())), page);
     }
+
+    /// <summary>
+    /// A page is bounded in bytes as well as count: it stops before the generation that would take it past
+    /// <see cref="GenerationLimits.MaxListPageBytes"/> (at least one is listed), and the next page starts there.
+    /// </summary>
+    public static (IReadOnlyList<GenerationStatus> Page, string? NextPageToken) WithinBytes(GenerationStatus[] statuses, GenerationPage page)
+    {
+        long bytes = 0;
+        for (int i = 0; i < statuses.Length; i++)
+            if ((bytes += ListedBytes(statuses[i])) > GenerationLimits.MaxListPageBytes && i > 0 && page.Tokens is { } tokens)
+                return (statuses[..i], tokens[i - 1]);
+        return (statuses, page.NextPageToken);
+    }
+
+    /// <summary>
+    /// At most what one listed generation weighs in a response: its strings (UTF-8) and its end event's text at their
+    /// bounds, and the fixed fields.
+    /// </summary>
+    static long ListedBytes(GenerationStatus status) =>
+        System.Text.Encoding.UTF8.GetByteCount(status.Prompt ?? "") + status.Id.Length + (status.Tenant?.Length ?? 0)
+        + 4 * GenerationLimits.MaxEventTextCharacters + 512;
 
     static int StepsOf(GenerateRequest r) =>
         (r.MotionSteps == 0 ? GenerationLimits.DefaultSteps : r.MotionSteps) + (r.VideoSteps == 0 ? GenerationLimits.DefaultSteps : r.VideoSteps);

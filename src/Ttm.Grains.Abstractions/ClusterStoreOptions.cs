@@ -11,8 +11,20 @@ public sealed class ClusterStoreOptions
 {
     public const string Section = "Ttm:Cluster";
 
-    /// <summary>A StackExchange.Redis connection string, e.g. "127.0.0.1:6379"; none for the embedded default.</summary>
+    /// <summary>
+    /// A StackExchange.Redis connection string, e.g. "127.0.0.1:6379", or Sentinels and the primary's name
+    /// ("s1:26379,s2:26379,serviceName=ttm": StackExchange.Redis asks them for the primary and follows a failover); none for the embedded default.
+    /// </summary>
     public string? Redis { get; set; }
+
+    /// <summary>
+    /// Replicas that must hold an event before its append returns (Redis WAIT after the XADD): with 1, an event a client
+    /// saw survives the primary's loss, since Sentinel promotes a replica that has it. 0: the primary's word alone.
+    /// </summary>
+    public int WaitReplicas { get; set; }
+
+    /// <summary>How long one WAIT waits for <see cref="WaitReplicas"/> before the append tries again (a replica lost mid failover).</summary>
+    public int WaitMilliseconds { get; set; } = 1_000;
 
     /// <summary>Orleans' service id: what survives a redeploy (grain state and reminders are keyed by it).</summary>
     public string ServiceId { get; set; } = "ttm";
@@ -39,7 +51,50 @@ public sealed class ClusterStoreOptions
     /// <summary>Missed probes in a row that make a silo suspect (Orleans' NumMissedProbesLimit, default 3).</summary>
     public int MissedProbes { get; set; } = 3;
 
+    /// <summary>
+    /// Without Redis: a folder for the embedded mode's state (grain state, event logs, tenant lists, reminders) in one SQLite
+    /// database, kept across restarts (`./ttm serve` keeps it in artifacts/state); none: in this process's memory.
+    /// </summary>
+    public string? StateFolder { get; set; }
+
     public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
+
+    /// <summary>The embedded mode keeps its state on disk (<see cref="StateFolder"/>) rather than in memory.</summary>
+    public bool KeepsEmbeddedState => !UsesRedis && !string.IsNullOrWhiteSpace(StateFolder);
+
+    /// <summary>Where the cluster keeps its state, as a log line or an error may say it: the Redis address without its password, or "embedded".</summary>
+    public string Describe() => UsesRedis ? Redacted(Redis!) : KeepsEmbeddedState ? $"embedded, state in {StateFolder}" : "embedded, state in memory";
+
+    /// <summary>
+    /// A Redis connection string with every secret taken out (password, user, TLS keys), as StackExchange.Redis writes it
+    /// without its password: the one way a connection string reaches a log, a console or an error message.
+    /// </summary>
+    public static string Redacted(string connectionString)
+    {
+        try
+        {
+            return StackExchange.Redis.ConfigurationOptions.Parse(connectionString, ignoreUnknown: true).ToString(includePassword: false);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException)
+        {
+            return "(a connection string that does not parse)";
+        }
+    }
+
+    /// <summary>
+    /// How a host's long-lived connection to <see cref="Redis"/> is made: it never fails to be made (it reconnects in the
+    /// background, and a command waits for it), and a command is given 15 s, not StackExchange.Redis' 5 s: a loaded
+    /// machine (every core busy denoising) answers late, and a late answer is no lost Redis.
+    /// </summary>
+    public StackExchange.Redis.ConfigurationOptions RedisConnection()
+    {
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(Redis ?? throw new InvalidOperationException($"{Section}:Redis is not set."));
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = Math.Max(options.ConnectTimeout, 15_000);
+        options.SyncTimeout = Math.Max(options.SyncTimeout, 15_000);
+        options.AsyncTimeout = Math.Max(options.AsyncTimeout, 15_000);
+        return options;
+    }
 
     /// <summary>The settings as hosts need them while they are being built, before the container exists.</summary>
     public static ClusterStoreOptions From(IConfiguration configuration) =>

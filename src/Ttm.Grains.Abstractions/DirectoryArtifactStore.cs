@@ -23,12 +23,17 @@ public sealed class DirectoryArtifactStore(string root) : IArtifactStore
     {
         var path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // A temp file of its own per writer (processes on a shared volume too), then an atomic rename: readers see the old file or the new one, never half of either.
+        // A temp file of its own per writer (processes on a shared volume too), then an atomic rename: readers see the old file or the new one, never half of either;
+        // a write the volume has no space for leaves nothing (the temp file goes) and says so (ArtifactStoreFullException).
         var temp = $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
         try
         {
             await File.WriteAllBytesAsync(temp, bytes, cancellationToken);
             File.Move(temp, path, overwrite: true);
+        }
+        catch (IOException e) when (ArtifactStoreFullException.IsOutOfSpace(e))
+        {
+            throw new ArtifactStoreFullException(key, bytes.Length, e);
         }
         finally
         {

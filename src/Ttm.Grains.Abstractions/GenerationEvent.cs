@@ -38,6 +38,24 @@ public sealed record MotionPreviewed(
 [GenerateSerializer, Immutable, Alias("ttm.trajectory-finished.v1")]
 public sealed record TrajectoryFinished([property: Id(0)] string FramesKey) : GenerationUpdate;
 
+/// <summary>
+/// The generation stopped after motion (<see cref="GenerationSpec.StopAfterMotion"/>) and awaits review: the trajectory ŝ
+/// (<paramref name="TrajectoryKey"/>, frames side by side, PNG), the plan's objects that Continue's paths name by index, and
+/// the uploaded image's size in pixels (the paths' frame).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ttm.awaiting-review.v1")]
+public sealed record AwaitingReview(
+    [property: Id(0)] string TrajectoryKey,
+    [property: Id(1)] IReadOnlyList<string> Objects,
+    [property: Id(2)] int ImageWidth,
+    [property: Id(3)] int ImageHeight) : GenerationUpdate;
+
+/// <summary>Continue was asked of a generation awaiting review: the video stage runs with this seed, the listed objects on their edited paths.</summary>
+[GenerateSerializer, Immutable, Alias("ttm.generation-continued.v1")]
+public sealed record GenerationContinued(
+    [property: Id(0)] long Seed,
+    [property: Id(1)] IReadOnlyList<int> EditedObjects) : GenerationUpdate;
+
 /// <summary>The video's clean estimate after <paramref name="Step"/> of <paramref name="Steps"/> steps (frames side by side, PNG).</summary>
 [GenerateSerializer, Immutable, Alias("ttm.video-previewed.v1")]
 public sealed record VideoPreviewed(

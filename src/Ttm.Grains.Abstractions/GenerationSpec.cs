@@ -4,7 +4,8 @@ namespace Ttm.Grains;
 [GenerateSerializer, Immutable, Alias("ttm.object-hint.v1")]
 public sealed record ObjectHintSpec(
     [property: Id(0)] IReadOnlyList<float> PointsXy,     // x0, y0, x1, y1, … include-points
-    [property: Id(1)] IReadOnlyList<float>? Box);        // x0, y0, x1, y1
+    [property: Id(1)] IReadOnlyList<float>? Box,         // x0, y0, x1, y1
+    [property: Id(2)] IReadOnlyList<float>? Path = null); // t, x, y, scale for each point of the path it is dragged along
 
 /// <summary>
 /// What one generation was asked to do. The image itself lives in the artifact store (<see cref="ImageKey"/>);
@@ -31,4 +32,5 @@ public sealed record GenerationSpec(
     [property: Id(15)] TimeSpan? Deadline,
     [property: Id(16)] TimeSpan? RetainFor = null,
     [property: Id(17)] bool Batch = false, // batch priority: device work that yields to interactive generations
-    [property: Id(18)] string? StepCache = null); // off, balanced or aggressive (StepCachePolicy.Named); null: off
+    [property: Id(18)] string? StepCache = null, // off, balanced or aggressive (StepCachePolicy.Named); null: off
+    [property: Id(19)] bool StopAfterMotion = false); // rest in review with the trajectory; Continue runs the video stage

@@ -13,7 +13,18 @@ public interface IGenerationGrain : IGrainWithStringKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task<GenerationStatus> GetStatusAsync();
 
+    /// <summary>Cancels a running generation within one step, or one awaiting review at once.</summary>
     Task<GenerationStatus> CancelAsync(string reason);
+
+    /// <summary>
+    /// Runs the video stage of a generation awaiting review on its trajectory, with the objects of <paramref name="paths"/>
+    /// (per plan object: t, x, y, scale for each point in image pixels, or null) moved along their edited paths, and
+    /// <paramref name="seed"/> (null: the request's). Once: the first Continue moves it on, any later one is refused.
+    /// Returns the seq of its <see cref="AwaitingReview"/> event, after which the continued run's events follow.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">it does not await review (never asked to stop after motion, continued already, ended)</exception>
+    /// <exception cref="ArgumentException">a path names no object of the plan, or leaves the image; nothing is stored</exception>
+    Task<long> ContinueAsync(long? seed, IReadOnlyList<IReadOnlyList<float>?> paths);
 
     /// <summary>
     /// Cancels the run if it is running, then removes everything the generation left: its artifacts, event log, list

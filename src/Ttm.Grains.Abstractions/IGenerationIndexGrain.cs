@@ -11,8 +11,12 @@ public interface IGenerationIndexGrain : IGrainWithStringKey
     Task<GenerationPage> ListAsync(int limit, string? pageToken);
 }
 
-/// <summary>One page of a tenant's generation ids, newest first; no <see cref="NextPageToken"/> after the last.</summary>
+/// <summary>
+/// One page of a tenant's generation ids, newest first; no <see cref="NextPageToken"/> after the last. <see cref="Tokens"/>
+/// holds, for each id, the token of a page that starts after it (a caller that cuts the page short continues from there).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ttm.generation-page.v1")]
 public sealed record GenerationPage(
     [property: Id(0)] IReadOnlyList<string> Ids,
-    [property: Id(1)] string? NextPageToken);
+    [property: Id(1)] string? NextPageToken,
+    [property: Id(2)] IReadOnlyList<string>? Tokens = null);

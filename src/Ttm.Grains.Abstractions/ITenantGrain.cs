@@ -7,13 +7,22 @@ namespace Ttm.Grains;
 /// </summary>
 public interface ITenantGrain : IGrainWithStringKey
 {
-    /// <summary>Admits <paramref name="generationId"/> under <paramref name="limits"/>, or says which limit refuses it and when to retry.</summary>
+    /// <summary>
+    /// Admits <paramref name="generationId"/> under <paramref name="limits"/> by reserving one of its slots (before anything of the
+    /// request is stored), or says which limit refuses it and when to retry. Admitting an id that holds a slot already is a retry.
+    /// </summary>
     Task<Admission> AdmitAsync(string generationId, TenantLimits limits);
 
-    /// <summary>The generation ended: its slot frees, its device-seconds count to today's, its artifacts to what the tenant stores.</summary>
-    Task EndedAsync(string generationId, double deviceSeconds, long storedBytes);
+    /// <summary>The admitted request never started (refused after admission, its caller left, a store failed): its slot frees.</summary>
+    Task ReleaseAsync(string generationId);
 
-    /// <summary>The generation was deleted (or expired): what it stored no longer counts.</summary>
+    /// <summary>Device-seconds the generation used (segmentation, denoising, encoding), whether it completed, failed or was cancelled.</summary>
+    Task ChargeAsync(string generationId, double deviceSeconds);
+
+    /// <summary>The generation ended: its slot frees and its artifacts count to what the tenant stores.</summary>
+    Task EndedAsync(string generationId, long storedBytes);
+
+    /// <summary>The generation was deleted (or expired): its slot, if it still held one, frees, and what it stored no longer counts.</summary>
     Task ForgetAsync(string generationId);
 
     Task<TenantUsage> GetUsageAsync();
@@ -24,7 +33,8 @@ public interface ITenantGrain : IGrainWithStringKey
 public sealed record TenantLimits(
     [property: Id(0)] int MaxConcurrent,
     [property: Id(1)] double DeviceSecondsPerDay,
-    [property: Id(2)] long MaxStoredBytes);
+    [property: Id(2)] long MaxStoredBytes,
+    [property: Id(3)] int MaxKeptGenerations = 0);
 
 /// <summary>Admitted, or refused by <see cref="Limit"/> with a message a person can act on and when a retry can succeed.</summary>
 [GenerateSerializer, Immutable, Alias("ttm.admission.v1")]

@@ -43,7 +43,7 @@ public static class StartupChecks
         catch (Exception e) when (e is RedisException or ArgumentException or TimeoutException)
         {
             throw new InvalidOperationException(
-                $"Cannot reach Redis at '{connectionString}' (Ttm:Cluster:Redis, env Ttm__Cluster__Redis): {e.Message.Split('\n')[0]} Start it, or fix the address.", e);
+                $"Cannot reach Redis at '{ClusterStoreOptions.Redacted(connectionString)}' (Ttm:Cluster:Redis, env Ttm__Cluster__Redis): {e.Message.Split('\n')[0]} Start it, or fix the address.", e);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
@@ -14,6 +15,9 @@ namespace Ttm.Grains;
 /// elsewhere and it drives the run again: the stages continue from their checkpoints, and updates the log already
 /// holds are not logged twice. Cancel by request or deadline; a watcher that leaves does not cancel the run. Delete
 /// by request, or when the tenant's time-to-live after the end has passed (a reminder), removes all it left.
+/// A generation that stops after motion rests in <see cref="GenerationState.AwaitingReview"/>: nothing runs, watchers' streams
+/// end, it keeps its tenant slot (admitted once, it is one generation), and the time-to-live counts from there; Continue
+/// (once) drives its second part, whose events follow in the same log.
 /// </summary>
 public sealed partial class GenerationGrain(
     [PersistentState("generation", "generations")] IPersistentState<GenerationGrainState> state,
@@ -24,6 +28,8 @@ public sealed partial class GenerationGrain(
     ILogger<GenerationGrain> logger) : Grain, IGenerationGrain, IRemindable
 {
     const string DriveReminder = "drive";
+    /// <summary>How long a Delete waits for its run to stop before removing what it left (below Orleans' 30 s response timeout).</summary>
+    static readonly TimeSpan DeleteWait = TimeSpan.FromSeconds(20);
     const string ExpireReminder = "expire";
 
     readonly List<Channel<GenerationEvent>> watchers = [];
@@ -35,7 +41,6 @@ public sealed partial class GenerationGrain(
     bool leaving; // this activation is being deactivated: it writes nothing more (another one drives the generation)
     long lastSeq;
     int progress; // 0..100 (GenerationProgress), from the events
-    double deviceSeconds; // what its completed stages took on the devices (segment, motion, video)
 
     string Id => this.GetPrimaryKeyString();
 
@@ -44,7 +49,7 @@ public sealed partial class GenerationGrain(
         // The log is the truth of what happened: its last seq is the next one's predecessor, whatever the grain state says.
         lastSeq = await log.LastSeqAsync(Id);
         progress = state.State.Progress;
-        if (state.State.State.IsTerminal()) return; // stored when it ended: nothing to drive, nothing to replay
+        if (state.State.State.IsIdle()) return; // stored when it ended or paused for review: nothing to drive, nothing to replay
         foreach (var e in await log.ReadAsync(Id, 0, lastSeq))
         {
             logged.Add(Once(e.Update));
@@ -52,7 +57,7 @@ public sealed partial class GenerationGrain(
             progress = GenerationProgress.After(progress, e.Update);
         }
         // A run whose silo went away mid-run is driven again here, continuing from its stage checkpoints.
-        if (state.State.Spec is { } spec && !state.State.State.IsTerminal())
+        if (state.State.Spec is { } spec && !state.State.State.IsIdle())
         {
             LogDrivenAgain(logger, Id, state.State.Stage.Name(), lastSeq);
             Drive(spec);
@@ -78,6 +83,7 @@ public sealed partial class GenerationGrain(
         state.State.Spec = spec;
         state.State.CreatedAt = DateTimeOffset.UtcNow;
         state.State.State = GenerationState.Queued;
+        state.State.TraceParent = Activity.Current?.Id;
         await state.WriteStateAsync();
         // Until it ends, a reminder brings the generation back if its silo dies with nobody watching.
         await this.RegisterOrUpdateReminder(DriveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -91,13 +97,15 @@ public sealed partial class GenerationGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        // "drive": being active is the point (OnActivateAsync drives). "expire": the time-to-live after the end has passed.
-        if (reminderName == ExpireReminder && state.State.State.IsTerminal()) await DeleteAsync();
+        // "drive": being active is the point (OnActivateAsync drives). "expire": the time-to-live after the end (or since it
+        // began to await review) has passed.
+        if (reminderName == ExpireReminder && state.State.State.IsIdle()) await DeleteAsync();
     }
 
     void Drive(GenerationSpec spec)
     {
-        var left = spec.Deadline is { } deadline ? deadline - (DateTimeOffset.UtcNow - state.State.CreatedAt!.Value) : (TimeSpan?)null;
+        var since = state.State.ContinuedAt ?? state.State.CreatedAt!.Value;
+        var left = spec.Deadline is { } deadline ? deadline - (DateTimeOffset.UtcNow - since) : (TimeSpan?)null;
         run = left is { } l ? new CancellationTokenSource(l > TimeSpan.Zero ? l : TimeSpan.Zero) : new CancellationTokenSource();
         DelayDeactivation(TimeSpan.FromHours(6));
         running = Run(spec, run.Token);
@@ -105,9 +113,13 @@ public sealed partial class GenerationGrain(
 
     async Task Run(GenerationSpec spec, CancellationToken cancellationToken)
     {
+        // The admitting call's trace, also when this run is one driven again (by a reminder or a Watch: not its trace).
+        var admitted = ActivityContext.TryParse(state.State.TraceParent, null, isRemote: true, out var context) ? context : default;
+        using var span = GrainTracing.Source.StartActivity("generation", ActivityKind.Internal, admitted).OfGeneration(Id, spec.Tenant);
+        using var scope = logger.BeginGenerationScope(Id, spec.Tenant);
         try
         {
-            await foreach (var update in runner.RunAsync(Id, spec, cancellationToken).WithCancellation(cancellationToken))
+            await foreach (var update in runner.RunAsync(Id, spec, state.State.Continuation, cancellationToken).WithCancellation(cancellationToken))
                 await Append(update);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !leaving && !deleting)
@@ -127,17 +139,67 @@ public sealed partial class GenerationGrain(
         }
         catch (Exception e)
         {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             LogFailed(logger, e, Id);
-            await Append(new GenerationFailed(state.State.Stage, FailureCode.Internal, e.Message));
+            var (code, message) = FailureCodes.Of(e);
+            await Append(new GenerationFailed(state.State.Stage, code, message));
         }
         if (leaving || deleting) return;
+        if (state.State.State == GenerationState.AwaitingReview)
+        {
+            await RestAsync(spec);
+            return;
+        }
         if (!state.State.State.IsTerminal())
             await Append(new GenerationFailed(state.State.Stage, FailureCode.Internal, "the run ended without a result"));
+        await EndedAsync(spec);
+    }
+
+    /// <summary>The run is over (completed, failed, cancelled): kept for the tenant's time-to-live, its slot freed.</summary>
+    async Task EndedAsync(GenerationSpec spec)
+    {
+        await RestAsync(spec);
+        // Refused, cancelled or failed before the device stages made anything: its upload is of no use to anyone, removed now.
+        if (state.State.State != GenerationState.Completed && state.State.Stage is GenerationStage.Plan or GenerationStage.Segment)
+            store.Delete(spec.ImageKey);
+        // Failed or cancelled: it never resumes, so its checkpoints, handed-over frames and any half-encoded outputs are
+        // dead weight (and after a full disk, the space wanted back). What its log names (previews, chunks) stays for replay.
+        if (state.State.State != GenerationState.Completed)
+            foreach (var folder in new[] { $"{Id}/checkpoints", RenderedFrames.FolderOf(Id), $"{Id}/outputs" }) store.Delete(folder);
+        await GrainFactory.GetGrain<ITenantGrain>(spec.Tenant).EndedAsync(Id, store.SizeOf(Id));
+    }
+
+    /// <summary>Nothing runs for it now (ended, or awaiting review): no reminder drives it, the time-to-live counts from here.</summary>
+    async Task RestAsync(GenerationSpec spec)
+    {
         if (await this.GetReminder(DriveReminder) is { } reminder) await this.UnregisterReminder(reminder);
         // Kept for the tenant's time-to-live, then removed (the reminder outlives this activation and its silo).
         if (spec.RetainFor is { } ttl) await this.RegisterOrUpdateReminder(ExpireReminder, ttl, ttl > TimeSpan.FromMinutes(1) ? ttl : TimeSpan.FromMinutes(1));
-        await GrainFactory.GetGrain<ITenantGrain>(spec.Tenant).EndedAsync(Id, deviceSeconds, store.SizeOf(Id));
         DelayDeactivation(TimeSpan.Zero);
+    }
+
+    public async Task<long> ContinueAsync(long? seed, IReadOnlyList<IReadOnlyList<float>?> paths)
+    {
+        // One turn from the check to the state change (the grain is not reentrant): of two Continues at once, the second
+        // finds it running and is refused, so the video stage runs once.
+        if (state.State.Spec is not { } spec || state.State.State != GenerationState.AwaitingReview)
+            throw new InvalidOperationException(state.State.Spec is null
+                ? $"Generation {Id} does not exist."
+                : $"Generation {Id} is {state.State.State} ({state.State.Stage.Name()}), not awaiting review: only a generation started with stop_after_motion "
+                  + "can be continued, once, before its time to live ends.");
+        var events = await log.ReadAsync(Id, 0, lastSeq);
+        if (events.LastOrDefault()?.Update is not AwaitingReview review || events.Select(e => e.Update).OfType<GenerationPlanned>().LastOrDefault() is not { } planned)
+            throw new InvalidOperationException($"Generation {Id} awaits review but its log holds no plan and review to continue from; delete it and generate again.");
+        ReviewedPaths.Check(paths, review);
+        long reviewSeq = lastSeq;
+        state.State.Continuation = new GenerationContinuation(seed ?? spec.Seed, paths, planned.Plan);
+        state.State.ContinuedAt = DateTimeOffset.UtcNow;
+        if (await this.GetReminder(ExpireReminder) is { } expiry) await this.UnregisterReminder(expiry);
+        await this.RegisterOrUpdateReminder(DriveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await Append(new GenerationContinued(seed ?? spec.Seed, paths.Select((p, i) => (p, i)).Where(x => x.p is not null).Select(x => x.i).ToList())); // stores the state
+        Drive(spec);
+        LogContinued(logger, Id, spec.Tenant, state.State.Continuation.Paths.Count(p => p is not null));
+        return reviewSeq;
     }
 
     /// <summary>Stores the update as the next event, then publishes it; an update the log already holds (a run driven again) is dropped.</summary>
@@ -145,8 +207,14 @@ public sealed partial class GenerationGrain(
     {
         if (state.State.State.IsTerminal() || leaving || deleting) return; // nothing follows the end; a deactivated or deleted one writes nothing
         if (!logged.Add(Once(update))) return;
-        if (update is GenerationCompleted completed)
-            deviceSeconds = completed.Seconds.Where(s => s.Key is GenerationStage.Segment or GenerationStage.Motion or GenerationStage.Video).Sum(s => s.Value);
+        update = Bounded(update);
+        if (lastSeq >= GenerationLimits.MaxEventsPerGeneration - 1 && !IsEnd(update))
+        {
+            // A log may not grow without bound: the last place goes to the end, and the run stops.
+            run?.Cancel();
+            update = new GenerationFailed(state.State.Stage, FailureCode.Internal,
+                $"The generation logged {lastSeq} events, one short of its limit of {GenerationLimits.MaxEventsPerGeneration}; ask for fewer previews.");
+        }
         var numbered = new GenerationEvent(lastSeq + 1, DateTimeOffset.UtcNow, update);
         await log.AppendAsync(Id, numbered); // durable before anyone sees it
         lastSeq = numbered.Seq;
@@ -155,13 +223,26 @@ public sealed partial class GenerationGrain(
         state.State.Progress = progress = GenerationProgress.After(progress, update);
         // A watcher registered while the append was stored reads the log only up to the seq before this one: it gets this one here.
         foreach (var watcher in watchers) watcher.Writer.TryWrite(numbered);
-        if (state.State.State.IsTerminal())
+        if (state.State.State.IsIdle())
         {
             foreach (var watcher in watchers) watcher.Writer.TryComplete();
             watchers.Clear();
         }
         if ((state.State.State, state.State.Stage) != before) await state.WriteStateAsync();
     }
+
+    static bool IsEnd(GenerationUpdate update) => update is GenerationCompleted or GenerationFailed or GenerationCancelled;
+
+    /// <summary>The update with its free text cut to <see cref="GenerationLimits.MaxEventTextCharacters"/>: the log keeps no unbounded string.</summary>
+    static GenerationUpdate Bounded(GenerationUpdate update) => update switch
+    {
+        GenerationFailed f when f.Message.Length > GenerationLimits.MaxEventTextCharacters => f with { Message = Cut(f.Message, GenerationLimits.MaxEventTextCharacters) },
+        GenerationCancelled c when c.Reason.Length > GenerationLimits.MaxCancelReasonCharacters => c with { Reason = Cut(c.Reason, GenerationLimits.MaxCancelReasonCharacters) },
+        GenerationCompleted c when c.Note.Length > GenerationLimits.MaxEventTextCharacters => c with { Note = Cut(c.Note, GenerationLimits.MaxEventTextCharacters) },
+        _ => update,
+    };
+
+    static string Cut(string text, int characters) => text[..(characters - 1)] + "…";
 
     /// <summary>What makes an update the same one again when a run is driven a second time: its kind, and a preview's step or a chunk's index.</summary>
     static (Type, int) Once(GenerationUpdate update) => update switch
@@ -179,6 +260,8 @@ public sealed partial class GenerationGrain(
         GenerationPlanned => (GenerationState.Running, GenerationStage.Segment),
         ObjectsSegmented or MotionPreviewed => (GenerationState.Running, GenerationStage.Motion),
         TrajectoryFinished or VideoPreviewed => (GenerationState.Running, GenerationStage.Video),
+        AwaitingReview => (GenerationState.AwaitingReview, GenerationStage.Motion),
+        GenerationContinued => (GenerationState.Running, GenerationStage.Video),
         VideoChunkStored => (GenerationState.Running, GenerationStage.Encode),
         GenerationCompleted => (GenerationState.Completed, stage),
         GenerationFailed f => (GenerationState.Failed, f.Stage),
@@ -190,7 +273,7 @@ public sealed partial class GenerationGrain(
     {
         // Registration and the replay's upper bound in the same turn: what is appended later comes through the channel.
         Channel<GenerationEvent>? live = null;
-        if (!state.State.State.IsTerminal())
+        if (!state.State.State.IsIdle())
         {
             live = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true });
             watchers.Add(live);
@@ -220,14 +303,21 @@ public sealed partial class GenerationGrain(
 
     public Task<GenerationStatus> GetStatusAsync() => Task.FromResult(Status());
 
-    public Task<GenerationStatus> CancelAsync(string reason)
+    public async Task<GenerationStatus> CancelAsync(string reason)
     {
-        if (run is not null && !state.State.State.IsTerminal())
+        reason = string.IsNullOrWhiteSpace(reason) ? "cancelled by request" : reason; // the gateway bounds it; the log cuts it (Bounded)
+        if (state.State.State == GenerationState.AwaitingReview && state.State.Spec is { } spec)
         {
-            cancelReason = string.IsNullOrWhiteSpace(reason) ? "cancelled by request" : reason;
+            // Nothing runs: it ends here, and its slot frees.
+            await Append(new GenerationCancelled(state.State.Stage, reason));
+            await EndedAsync(spec);
+        }
+        else if (run is not null && !state.State.State.IsTerminal())
+        {
+            cancelReason = reason;
             run.Cancel();
         }
-        return Task.FromResult(Status());
+        return Status();
     }
 
     public async Task<long> DeleteAsync()
@@ -239,9 +329,14 @@ public sealed partial class GenerationGrain(
         {
             try
             {
-                await stillRunning.WaitAsync(TimeSpan.FromSeconds(30)); // the device stages stop at their next step
+                await stillRunning.WaitAsync(DeleteWait); // the device stages stop at their next step
             }
-            catch (TimeoutException) { }
+            catch (TimeoutException)
+            {
+                // A step that outlasts the wait (a hung device): the folder goes now, and again when the run has really
+                // stopped, so nothing it writes meanwhile is left behind without an owner.
+                _ = stillRunning.ContinueWith(_ => store.Delete(Id), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
         }
         foreach (var watcher in watchers) watcher.Writer.TryComplete();
         watchers.Clear();
@@ -265,6 +360,9 @@ public sealed partial class GenerationGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} started for tenant {Tenant}")]
     static partial void LogStarted(ILogger logger, string id, string tenant);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} of tenant {Tenant} continued after review ({Edited} objects on edited paths)")]
+    static partial void LogContinued(ILogger logger, string id, string tenant, int edited);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Generation {Id} is driven again from stage {Stage} after seq {Seq}: its silo went away mid-run")]
     static partial void LogDrivenAgain(ILogger logger, string id, string stage, long seq);

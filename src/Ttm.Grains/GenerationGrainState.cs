@@ -10,4 +10,10 @@ public sealed class GenerationGrainState
     [Id(4)] public GenerationStage Stage { get; set; }
     /// <summary>0..100 as of the last stage change (written with it, so an ended generation keeps where it stopped).</summary>
     [Id(5)] public int Progress { get; set; }
+    /// <summary>The W3C traceparent of the call that admitted it: a run driven again on another silo continues that trace.</summary>
+    [Id(6)] public string? TraceParent { get; set; }
+    /// <summary>What Continue asked of it after review (null before): a run driven again drives this second part.</summary>
+    [Id(7)] public GenerationContinuation? Continuation { get; set; }
+    /// <summary>When Continue was asked: the deadline counts from here for the second part (review time is the person's, not the run's).</summary>
+    [Id(8)] public DateTimeOffset? ContinuedAt { get; set; }
 }

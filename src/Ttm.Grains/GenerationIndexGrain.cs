@@ -15,6 +15,8 @@ public sealed class GenerationIndexGrain(IGenerationIndex index) : Grain, IGener
     public async Task<GenerationPage> ListAsync(int limit, string? pageToken)
     {
         var page = await index.PageAsync(Tenant, limit + 1, IndexEntry.Parse(pageToken)); // one more says whether a next page exists
-        return new GenerationPage(page.Take(limit).Select(e => e.GenerationId).ToList(), page.Count > limit ? page[limit - 1].Token : null);
+        var listed = page.Take(limit).ToList();
+        return new GenerationPage(listed.Select(e => e.GenerationId).ToList(), page.Count > limit ? page[limit - 1].Token : null,
+            listed.Select(e => e.Token).ToList());
     }
 }

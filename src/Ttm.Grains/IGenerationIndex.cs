@@ -24,6 +24,6 @@ public sealed record IndexEntry(long CreatedTicks, string GenerationId)
         if (string.IsNullOrEmpty(token)) return null;
         var parts = token.Split(':', 2);
         return parts.Length == 2 && long.TryParse(parts[0], out var ticks) ? new IndexEntry(ticks, parts[1])
-            : throw new ArgumentException($"'{token}' is not a page token from a List response.", nameof(token));
+            : throw new ArgumentException($"'{(token.Length > 64 ? token[..64] + "…" : token)}' is not a page token from a List response.", nameof(token));
     }
 }

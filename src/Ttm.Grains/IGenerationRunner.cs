@@ -6,5 +6,7 @@ namespace Ttm.Grains;
 /// </summary>
 public interface IGenerationRunner
 {
-    IAsyncEnumerable<GenerationUpdate> RunAsync(string generationId, GenerationSpec spec, CancellationToken cancellationToken);
+    /// <param name="continuation">null: the run from the start (up to <see cref="AwaitingReview"/> when the spec stops after
+    /// motion); else the second part of a reviewed generation, the video stage on its stored trajectory</param>
+    IAsyncEnumerable<GenerationUpdate> RunAsync(string generationId, GenerationSpec spec, GenerationContinuation? continuation, CancellationToken cancellationToken);
 }

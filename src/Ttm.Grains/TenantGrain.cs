@@ -11,6 +11,12 @@ public sealed class TenantGrain([PersistentState("tenant", "generations")] IPers
 {
     string Tenant => this.GetPrimaryKeyString();
 
+    /// <summary>
+    /// How long a slot may stay reserved for a generation that has not started: its gateway stores the image and starts the
+    /// grain right after admission, so a reservation this old lost its gateway (killed between the two) and frees.
+    /// </summary>
+    public static readonly TimeSpan UnstartedGrace = TimeSpan.FromMinutes(2);
+
     public async Task<Admission> AdmitAsync(string generationId, TenantLimits limits)
     {
         var usage = state.State;
@@ -35,17 +41,36 @@ public sealed class TenantGrain([PersistentState("tenant", "generations")] IPers
             return new Admission(false, "stored bytes",
                 $"Tenant {Tenant} stores {stored / 1_000_000.0:F1} MB of its {limits.MaxStoredBytes / 1_000_000.0:F1} MB; delete generations (or wait for their time to live) and retry.",
                 TimeSpan.FromMinutes(5));
-        usage.InFlight[generationId] = clock.GetUtcNow();
+        int kept = usage.Stored.Count + usage.InFlight.Count;
+        if (limits.MaxKeptGenerations > 0 && kept >= limits.MaxKeptGenerations)
+            return new Admission(false, "kept generations",
+                $"Tenant {Tenant} keeps {kept} generations, its limit; delete some (or wait for their time to live) and retry.", TimeSpan.FromMinutes(5));
+        usage.InFlight[generationId] = clock.GetUtcNow(); // the slot is reserved before anything of the request is stored
         usage.Generations++;
         await state.WriteStateAsync();
         return Admission.Yes;
     }
 
-    public async Task EndedAsync(string generationId, double deviceSeconds, long storedBytes)
+    public async Task ReleaseAsync(string generationId)
     {
-        RollDay();
+        if (!state.State.InFlight.ContainsKey(generationId)) return;
+        // A request with the same id that did start (a concurrent retry) keeps the slot: only a generation that never started gives it back.
+        if ((await GrainFactory.GetGrain<IGenerationGrain>(generationId).GetStatusAsync()).CreatedAt is not null) return;
         state.State.InFlight.Remove(generationId);
+        await state.WriteStateAsync();
+    }
+
+    public async Task ChargeAsync(string generationId, double deviceSeconds)
+    {
+        if (!double.IsFinite(deviceSeconds) || deviceSeconds <= 0) return;
+        RollDay();
         state.State.DeviceSecondsToday += deviceSeconds;
+        await state.WriteStateAsync();
+    }
+
+    public async Task EndedAsync(string generationId, long storedBytes)
+    {
+        state.State.InFlight.Remove(generationId);
         state.State.Stored[generationId] = storedBytes;
         await state.WriteStateAsync();
     }
@@ -70,11 +95,18 @@ public sealed class TenantGrain([PersistentState("tenant", "generations")] IPers
         (state.State.Day, state.State.DeviceSecondsToday) = (today, 0);
     }
 
-    /// <summary>Drops the slots of generations that ended (or never were) without telling this grain.</summary>
+    /// <summary>
+    /// Drops the slots of generations that ended without telling this grain, and of reservations older than
+    /// <see cref="UnstartedGrace"/> that never started. A reservation whose generation has not started yet keeps its slot:
+    /// simultaneous requests never admit each other.
+    /// </summary>
     async Task ForgetEnded()
     {
+        var now = clock.GetUtcNow();
         var statuses = await Task.WhenAll(state.State.InFlight.Keys.ToList().Select(id => GrainFactory.GetGrain<IGenerationGrain>(id).GetStatusAsync()));
-        var ended = statuses.Where(s => s.CreatedAt is null || s.State.IsTerminal()).Select(s => s.Id).ToList();
+        var ended = statuses.Where(s => s.State.IsTerminal() && s.CreatedAt is not null
+                                        || s.CreatedAt is null && state.State.InFlight.TryGetValue(s.Id, out var reserved) && now - reserved > UnstartedGrace)
+            .Select(s => s.Id).ToList();
         foreach (var id in ended) state.State.InFlight.Remove(id);
         if (ended.Count > 0) await state.WriteStateAsync();
     }

@@ -10,7 +10,7 @@ public sealed class DitBatch : IDisposable
 {
     /// <summary>(B, 3, T, H, W) the noisy trajectory (stage 1) or noisy video (stage 2) at time t.</summary>
     public required Tensor Noisy { get; init; }
-    /// <summary>(B,) flow time: 0 is pure noise, 1 is data.</summary>
+    /// <summary>(B,) the DiT's flow time (0 is pure noise, 1 is data), or the U-Net's diffusion timestep / 1000 (0 is data, near 1 noise).</summary>
     public required Tensor Time { get; init; }
     /// <summary>(B, Cv, T, H, W) visual conditions: [s(0) ; x(0)] for stage 1, [x(0) ; ŝ] for stage 2 (TI2V: [x(0)]); zeros when dropped.</summary>
     public required Tensor Visual { get; init; }
@@ -34,10 +34,19 @@ public sealed class DitBatch : IDisposable
     {
         if (LocalText is null || LocalOwner is null || TokenBoxes is null)
             throw new InvalidOperationException("Masked cross-attention needs local prompts, their owners and the token boxes.");
+        return Visibility(TokenBoxes, LocalOwner);
+    }
+
+    /// <summary>Eq. 1-2's M from token boxes at any token grid (the U-Net pools them to each level).</summary>
+    /// <param name="tokenBoxes">(B, N, L) bool</param>
+    /// <param name="localOwner">(B, S') int64 object (1..L) of each local token, 0 for padding</param>
+    /// <returns>(B, N, S') bool</returns>
+    public static Tensor Visibility(Tensor tokenBoxes, Tensor localOwner)
+    {
         using var scope = NewDisposeScope();
-        var (b, n) = (TokenBoxes.shape[0], TokenBoxes.shape[1]);
-        var boxes = cat([zeros(b, n, 1, dtype: ScalarType.Bool, device: TokenBoxes.device), TokenBoxes], -1); // (B, N, L+1): owner 0 sees nothing
-        var owner = LocalOwner.clamp(0, boxes.shape[2] - 1).unsqueeze(1).expand(b, n, LocalOwner.shape[1]); // (B, N, S')
+        var (b, n) = (tokenBoxes.shape[0], tokenBoxes.shape[1]);
+        var boxes = cat([zeros(b, n, 1, dtype: ScalarType.Bool, device: tokenBoxes.device), tokenBoxes], -1); // (B, N, L+1): owner 0 sees nothing
+        var owner = localOwner.clamp(0, boxes.shape[2] - 1).unsqueeze(1).expand(b, n, localOwner.shape[1]); // (B, N, S')
         return boxes.gather(2, owner).MoveToOuterDisposeScope(); // (B, N, S')
     }
 

@@ -10,6 +10,8 @@ public enum NetworkRuntime
     /// and rotary operators): CPU devices only.
     /// </summary>
     OnnxRuntime,
+    /// <summary>No network runs: a simulated device's passes take the time its cost model gives and predict zeros (<see cref="Simulation.SimulatedForward"/>).</summary>
+    Simulated,
 }
 
 /// <summary>The settings' names for <see cref="NetworkRuntime"/>, and the default per device.</summary>
@@ -21,11 +23,16 @@ public static class NetworkRuntimes
 
     /// <summary>
     /// The runtime a setting means on a device: "auto" is ONNX Runtime on a CPU (10-18 % less time per pass at one and three
-    /// rows on 2 cores, <c>./ttm bench forward</c>) and libtorch on an accelerator; "onnxruntime" on an accelerator is an error.
+    /// rows on 2 cores, <c>./ttm bench forward</c>), libtorch on an accelerator, and the simulation on a simulated device;
+    /// "onnxruntime" on an accelerator, or any runtime named for a simulated device, is an error.
     /// </summary>
     public static NetworkRuntime For(string device, string? setting = null)
     {
-        bool cpu = device.Trim().StartsWith("cpu", StringComparison.OrdinalIgnoreCase);
+        var kind = DeviceName.Parse(device).Kind;
+        bool cpu = kind == DeviceKind.Cpu;
+        if (kind == DeviceKind.Simulated)
+            return (setting ?? Auto).Trim().Equals(Auto, StringComparison.OrdinalIgnoreCase) ? NetworkRuntime.Simulated
+                : throw new ArgumentException($"The simulated device '{device}' runs no network; leave the network runtime at auto.", nameof(setting));
         return (setting ?? Auto).Trim().ToLowerInvariant() switch
         {
             Auto => cpu ? NetworkRuntime.OnnxRuntime : NetworkRuntime.Libtorch,

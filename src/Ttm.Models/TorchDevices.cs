@@ -5,18 +5,19 @@ namespace Ttm.Models;
 /// <summary>Device names as the settings write them ("cpu", "cpu:0", "cuda", "cuda:1") → torch devices.</summary>
 public static class TorchDevices
 {
-    /// <summary>Parses a device name; for CUDA, loads the CUDA backend and checks that the device exists.</summary>
+    /// <summary>
+    /// Parses a device name (<see cref="DeviceName"/>); for CUDA, loads the CUDA backend and checks that the device exists.
+    /// A simulated device keeps its tensors on the host.
+    /// </summary>
     public static Device Parse(string name)
     {
-        var parts = name.Trim().ToLowerInvariant().Split(':');
-        int index = 0;
-        if (parts.Length > 2 || parts.Length == 2 && !int.TryParse(parts[1], out index) || index < 0)
-            throw new ArgumentException($"'{name}' is not a device name; write cpu, cpu:0, cuda or cuda:N.", nameof(name));
-        switch (parts[0])
+        var device = DeviceName.Parse(name);
+        int index = device.Index;
+        switch (device.Kind)
         {
-            case "cpu":
+            case DeviceKind.Cpu or DeviceKind.Simulated:
                 return CPU;
-            case "cuda":
+            case DeviceKind.Cuda:
                 try
                 {
                     InitializeDeviceType(TorchSharp.DeviceType.CUDA);
@@ -31,7 +32,7 @@ public static class TorchDevices
                     throw new InvalidOperationException($"Device '{name}': this machine has {cuda.device_count()} CUDA device(s).");
                 return new Device(TorchSharp.DeviceType.CUDA, index);
             default:
-                throw new ArgumentException($"'{name}' is not a device name; write cpu, cpu:0, cuda or cuda:N.", nameof(name));
+                throw new ArgumentOutOfRangeException(nameof(name), device.Kind, "Unknown device kind.");
         }
     }
 

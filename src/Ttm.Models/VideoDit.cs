@@ -14,7 +14,7 @@ namespace Ttm.Models;
 /// stage 1 (Image-to-Motion) reads [noisy trajectory ; s(0) ; x(0)] and c_motion;
 /// stage 2 (Motion-to-Video) reads [noisy video ; x(0) ; ŝ], the prompt c and the local prompts c_local.
 /// </summary>
-public sealed class VideoDit : nn.Module
+public sealed class VideoDit : VideoDenoiser
 {
     readonly Conv2d patchEmbed;
     readonly Parameter framePos;
@@ -26,12 +26,8 @@ public sealed class VideoDit : nn.Module
     readonly Linear finalLinear;
     readonly RotaryEmbedding3D rope;
 
-    public TtmConfig Config { get; }
-
-    public VideoDit(TtmConfig config) : base("VideoDit")
+    public VideoDit(TtmConfig config) : base("VideoDit", Checked(config))
     {
-        config.Validate();
-        Config = config;
         int d = config.Hidden, p = config.PatchSize;
         patchEmbed = nn.Conv2d(config.InputChannels, d, p, stride: p);
         framePos = new Parameter(randn(config.Frames, d) * 0.02f);
@@ -65,7 +61,7 @@ public sealed class VideoDit : nn.Module
 
     /// <summary>Predicts velocity or clean sample (per <see cref="TtmConfig.Prediction"/>) for each row of the batch.</summary>
     /// <returns>(B, 3, T, H, W)</returns>
-    public Tensor forward(DitBatch batch)
+    public override Tensor forward(DitBatch batch)
     {
         using var scope = NewDisposeScope();
         var (x, context) = Embed(batch); // (B, N, D)
@@ -123,7 +119,13 @@ public sealed class VideoDit : nn.Module
         return y;
     }
 
-    public long ParameterCount() => parameters().Sum(q => q.numel());
+    static TtmConfig Checked(TtmConfig config)
+    {
+        config.Validate();
+        if (config.Backbone != Backbone.Dit)
+            throw new ArgumentException($"A {config.Backbone} config builds a {nameof(VideoUnet)}, not a {nameof(VideoDit)}.", nameof(config));
+        return config;
+    }
 
     protected override void Dispose(bool disposing)
     {

@@ -83,15 +83,13 @@ public sealed class VideoDitBlock : nn.Module
         {
             // TI2V gets both layers unmasked; the ladder's rungs get the masked layer(s) they name.
             // Stage 1 reading local prompts gets the masked cross-attention alone.
-            bool self = config.Stage == ModelStage.Video && config.Variant is TtmVariant.Ti2v or TtmVariant.Ttm or TtmVariant.SelfOnly;
-            bool crossLocal = config.Stage == ModelStage.Motion || config.Variant is TtmVariant.Ti2v or TtmVariant.Ttm or TtmVariant.CrossOnly;
-            if (self)
+            if (config.AddsSelfAttention)
             {
                 normAddedSelf = nn.LayerNorm([d], 1e-6);
                 addedSelf = new MaskedSelfAttention("addedSelf", d, config.Heads);
                 gateAddedSelf = new Parameter(zeros(1));
             }
-            if (crossLocal)
+            if (config.AddsLocalCrossAttention)
             {
                 normAddedCross = nn.LayerNorm([d], 1e-6);
                 addedCross = new CrossAttention("addedCross", d, config.TextWidth, config.Heads);

@@ -18,7 +18,7 @@ namespace Ttm.Pipeline;
 public sealed class PipelineModels : IDisposable
 {
     /// <param name="runtime">where the networks' passes run (<see cref="NetworkRuntimes.For"/>: default, ONNX Runtime on a CPU device)</param>
-    public PipelineModels(VideoDit motion, VideoDit video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner, DeviceWorker? device = null,
+    public PipelineModels(VideoDenoiser motion, VideoDenoiser video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner, DeviceWorker? device = null,
         NetworkRuntime? runtime = null)
     {
         Motion = motion;
@@ -34,8 +34,13 @@ public sealed class PipelineModels : IDisposable
             videoOnnx = new OnnxForward(video, threads);
             Device.LeaveThePassesToOnnxRuntime();
         }
-        MotionSampler = new(motion, motionOnnx);
-        VideoSampler = new(video, videoOnnx);
+        if (Runtime == NetworkRuntime.Simulated)
+        {
+            var cost = Models.Simulation.DeviceCostModel.Profiles[DeviceName.Parse(Device.Name).Profile];
+            (motionPass, videoPass) = (new Models.Simulation.SimulatedForward(motion.Config, cost), new Models.Simulation.SimulatedForward(video.Config, cost));
+        }
+        MotionSampler = StageSamplers.For(motion, motionOnnx ?? motionPass);
+        VideoSampler = StageSamplers.For(video, videoOnnx ?? videoPass);
         SegmentationWorker = SegmentsOnTheDeviceThread(Device.Name) ? Device : new DeviceWorker($"{Device.Name}/segmenter", maxBatch: 1, threads: 0);
         Encodes = SegmentsOnTheDeviceThread(Device.Name) ? new DeviceEncodes(Device) : FairGate.Encoders;
         Text = text;
@@ -44,12 +49,13 @@ public sealed class PipelineModels : IDisposable
     }
 
     readonly OnnxForward? motionOnnx, videoOnnx;
+    readonly IForwardPass? motionPass, videoPass; // a simulated device's
 
-    public VideoDit Motion { get; }
-    public VideoDit Video { get; }
+    public VideoDenoiser Motion { get; }
+    public VideoDenoiser Video { get; }
     public NetworkRuntime Runtime { get; }
-    public FlowSampler MotionSampler { get; }
-    public FlowSampler VideoSampler { get; }
+    public IStageSampler MotionSampler { get; }
+    public IStageSampler VideoSampler { get; }
     public DeviceWorker Device { get; }
     public ITextEncoder Text { get; }
     public SamSegmenter Segmenter { get; }
@@ -68,7 +74,14 @@ public sealed class PipelineModels : IDisposable
     /// </summary>
     public IEncodeAdmission Encodes { get; }
 
-    public static bool SegmentsOnTheDeviceThread(string deviceName) => deviceName.StartsWith("cpu", StringComparison.OrdinalIgnoreCase);
+    public static bool SegmentsOnTheDeviceThread(string deviceName) => DeviceName.TryParse(deviceName, out var device) && device.Kind == DeviceKind.Cpu;
+
+    /// <summary>Which backbone runs each stage, in words (the completed event's note says it).</summary>
+    public string Backbones => Motion.Config.Backbone == Video.Config.Backbone
+        ? $"{Name(Motion.Config.Backbone)} backbone"
+        : $"{Name(Motion.Config.Backbone)} stage 1, {Name(Video.Config.Backbone)} stage 2";
+
+    static string Name(Backbone backbone) => backbone == Backbone.Unet ? "U-Net (DDIM, v-prediction)" : "DiT (flow matching)";
 
     /// <summary>Hex SHA-256 of each network's config.json and weights as loaded: what a stage checkpoint must have been made with.</summary>
     public string MotionDigest { get; init; } = "";
@@ -96,8 +109,8 @@ public sealed class PipelineModels : IDisposable
         try
         {
             var target = TorchDevices.Parse(device.Name);
-            var motion = ModelWeights.Load(Path.Combine(files.Models, "motion"), target);
-            var video = ModelWeights.Load(Path.Combine(files.Models, "video-ttm"), target);
+            var motion = ModelWeights.LoadNetwork(Path.Combine(files.Models, "motion"), target);
+            var video = ModelWeights.LoadNetwork(Path.Combine(files.Models, "video-ttm"), target);
             motion.eval();
             video.eval();
             if (new[] { motion, video }.FirstOrDefault(m => m.Config.MotionIsFlow) is { } flow) // serving segments masks and reads trajectories

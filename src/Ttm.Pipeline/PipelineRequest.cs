@@ -16,6 +16,8 @@ public sealed record PipelineRequest
     public string Tenant { get; init; } = "default";
     /// <summary>Interactive (someone is watching) leads the device queue; batch fills what interactive leaves.</summary>
     public Devices.WorkPriority Priority { get; init; } = Devices.WorkPriority.Interactive;
+    /// <summary>What this request's device work and encode took, charged to its tenant whether it completes or not (a copy made with <c>with</c> shares it).</summary>
+    public Devices.DeviceMeter Meter { get; init; } = new();
     public long Seed { get; init; }
     public int MotionSteps { get; init; } = SamplingOptions.Default.Steps;
     public int VideoSteps { get; init; } = SamplingOptions.Default.Steps;
@@ -35,6 +37,10 @@ public sealed record PipelineRequest
     /// <summary>Save each denoising stage's latent every this many steps (0: never), when <see cref="Checkpoints"/> is set.</summary>
     public int CheckpointEvery { get; init; } = 4;
     public IStageCheckpoints? Checkpoints { get; init; }
+    /// <summary>End after stage 1 with the trajectory for review (<see cref="DeviceStages.MotionAsync"/>); the video stage runs when it is continued.</summary>
+    public bool StopAfterMotion { get; init; }
+    /// <summary>The second part of a reviewed generation: s(0) and ŝ from its first part (no segmentation, no stage 1); the hints' paths are the edits.</summary>
+    public ReviewedMotion? Reviewed { get; init; }
     /// <summary>Folder the artifacts are written to.</summary>
     public required string OutputDirectory { get; init; }
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Ttm.Grains;
@@ -35,6 +35,7 @@ public static class GenerationServices
         var role = SiloRole.From(options);
         silo.UseSiloMetadata(role.Metadata());
         silo.AddPlacementDirector<AcceleratorPlacement, AcceleratorPlacementDirector>();
+        silo.AddActivityPropagation(); // a grain call continues its caller's trace (the host's telemetry exports it)
         var services = silo.Services;
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateOnStart();
@@ -52,7 +53,7 @@ public static class GenerationServices
         {
             if (!role.IsAccelerator) throw new InvalidOperationException("A plain silo does not load the networks; the accelerator placement should have kept device work away.");
             var settings = sp.GetRequiredService<IOptions<SiloOptions>>().Value;
-            var device = new DeviceWorker(settings.Device, settings.MaxBatch, settings.DeviceThreads);
+            var device = new DeviceWorker(settings.Device, settings.MaxBatch, settings.DeviceThreads, logger: sp.GetRequiredService<ILogger<DeviceWorker>>());
             try
             {
                 var models = PipelineModels.Load(settings.ModelFiles(), MiniLmTextEncoder.Shared, sp.GetRequiredService<IPromptPlanner>(), device,
@@ -68,7 +69,7 @@ public static class GenerationServices
         });
         services.AddSingleton<IGenerationRunner, ClusterGenerationRunner>();
 
-        // Operations: NVML gauges, device and Orleans meters for whichever exporter the host adds, the dashboard's
+        // Operations: NVML gauges, device and Orleans meters for the host's telemetry (Ttm.Hosting), the dashboard's
         // silo side, and the periodic report to the ops monitor.
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => Nvml.Open());
@@ -78,7 +79,6 @@ public static class GenerationServices
         services.AddHostedService<ArtifactSweeper>();
         services.AddHostedService<ModelWarmup>();
         services.AddSiloHealth();
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(DeviceMetrics.MeterName, GpuMetrics.MeterName, "Microsoft.Orleans"));
         silo.AddDashboard();
         return silo;
     }

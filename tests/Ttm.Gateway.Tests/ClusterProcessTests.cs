@@ -102,6 +102,30 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
             Assert.Single(f.Events, e => e.MotionDone is not null);
         }
         Assert.Contains(followers, f => f.Reconnects > 0);
+        await AssertSoundHistory(followers, timeout.Token);
+        AssertNoSecretInAnyLog();
+    }
+
+    /// <summary>The history checker: every log seq 1..N with one terminal event, the completions' artifacts there, every event a client saw logged.</summary>
+    async Task AssertSoundHistory(IEnumerable<GenerationFollower> followers, CancellationToken cancellationToken)
+    {
+        var history = await GenerationHistory.CheckAsync(cluster.Redis, new Grains.ClusterStoreOptions().ServiceId, cluster.Artifacts,
+            GenerationHistory.Seen(followers), cancellationToken);
+        output.WriteLine(history.ToString());
+        Assert.True(history.Sound, history.ToString());
+    }
+
+    /// <summary>Every host's output (the ready lines, the failures of the kills above) holds no secret: Redis' password, a tenant's key.</summary>
+    void AssertNoSecretInAnyLog()
+    {
+        var secrets = keys.Values.Append(cluster.RedisPassword).ToList();
+        Assert.All(cluster.Processes.Except(cluster.RedisProcesses), host =>
+        {
+            Assert.NotEmpty(host.Output());
+            foreach (var line in host.Output())
+                Assert.False(secrets.Any(line.Contains), $"{host.Name} logged a secret: {line}");
+        });
+        Assert.Contains(cluster.Processes, host => host.Output().Any(line => line.Contains("ttm gateway ready") && line.Contains("127.0.0.1")));
     }
 
     [Fact]
@@ -125,9 +149,10 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
         await Task.WhenAll(runs);
         Assert.All(followers, f => Assert.Equal(GenerationEvent.EventOneofCase.Completed, f.Events[^1].EventCase));
         Assert.All(followers, f => Assert.Equal(Enumerable.Range(1, f.Events.Count).Select(i => (long)i), f.Events.Select(e => e.Seq)));
+        await AssertSoundHistory(followers, timeout.Token);
 
         // Stop everything but Redis, start it all again: the completed generations are listed, replay in full, and their artifacts are there.
-        foreach (var host in cluster.Processes.Where(p => p != cluster.RedisProcess && !p.HasExited).ToList()) await host.TerminateAsync(TimeSpan.FromSeconds(60));
+        foreach (var host in cluster.Processes.Except(cluster.RedisProcesses).Where(p => !p.HasExited).ToList()) await host.TerminateAsync(TimeSpan.FromSeconds(60));
         await cluster.StartSiloAsync("plain", timeout.Token);
         await cluster.StartSiloAsync("accelerator", timeout.Token);
         int again = LocalCluster.FreePort();
@@ -146,5 +171,6 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
             foreach (var artifact in f.Events[^1].Completed.Artifacts.Values)
                 Assert.True(File.Exists(Path.Combine(cluster.Artifacts, artifact)), $"{f.Id}: {artifact} is gone after the restart");
         }
+        AssertNoSecretInAnyLog();
     }
 }

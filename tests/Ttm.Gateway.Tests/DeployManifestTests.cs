@@ -82,7 +82,7 @@ public sealed class DeployManifestTests
 
     [Theory]
     [InlineData("dev", 6)]
-    [InlineData("cluster", 28)]
+    [InlineData("cluster", 29)]
     public void EachOverlay_Renders_AndEveryObjectValidatesAgainstTheKubernetesSchemas(string overlay, int objects)
     {
         var r = Render(overlay);
@@ -166,6 +166,24 @@ public sealed class DeployManifestTests
     }
 
     [Fact]
+    public void TheClusterTlsOverlay_ValidatesAndItsGatewayProbesAskOverHttps_WithTheCertificateMounted()
+    {
+        var r = Render("cluster-tls");
+        Assert.True(r.Problems == 0, r.Details);
+        var container = r.Named("Deployment", "ttm-gateway")["spec"]!["template"]!["spec"]!["containers"]![0]!.AsObject();
+        foreach (var probe in new[] { "startupProbe", "readinessProbe", "livenessProbe" })
+            Assert.Equal("HTTPS", (string?)container[probe]!["httpGet"]!["scheme"]);
+        var env = container["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"]);
+        var mount = container["volumeMounts"]!.AsArray().Single(m => (string?)m!["name"] == "tls")!;
+        Assert.StartsWith((string)mount["mountPath"]!, env["Ttm__Tls__Certificate"]);
+        Assert.StartsWith((string)mount["mountPath"]!, env["Ttm__Tls__Key"]);
+        Assert.Contains("Ttm__Cluster__Redis", env.Keys); // the cluster overlay's own settings are kept
+        // The plain cluster overlay asks over HTTP, as its h2c listeners answer.
+        var plain = Render("cluster").Named("Deployment", "ttm-gateway")["spec"]!["template"]!["spec"]!["containers"]![0]!.AsObject();
+        Assert.Null(plain["readinessProbe"]!["httpGet"]!["scheme"]);
+    }
+
+    [Fact]
     public void TheClusterOverlay_HasWhatAPlatformNeeds()
     {
         var r = Render("cluster");
@@ -188,8 +206,20 @@ public sealed class DeployManifestTests
         Assert.Equal(["delete", "get", "list", "patch", "watch"], role["verbs"]!.AsArray().Select(v => (string)v!).Order());
         Assert.Equal("ttm-silo", (string?)pod["spec"]!["serviceAccountName"]);
         Assert.Equal(["ReadWriteMany"], r.Named("PersistentVolumeClaim", "ttm-artifacts")["spec"]!["accessModes"]!.AsArray().Select(v => (string)v!));
-        Assert.Single(r.OfKind("StatefulSet"), s => (string?)s["metadata"]!["name"] == "ttm-redis");
-        Assert.Equal(3, r.OfKind("PodDisruptionBudget").Count());
+        // Redis survives its primary's loss: three pods of a server and a Sentinel each; the hosts connect through the
+        // Sentinels, and the silos append an event only once a replica holds it.
+        var redis = Assert.Single(r.OfKind("StatefulSet"), s => (string?)s["metadata"]!["name"] == "ttm-redis");
+        Assert.Equal(3, (int)redis["spec"]!["replicas"]!);
+        Assert.Equal(["redis", "sentinel"], redis["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Select(c => (string)c!["name"]!));
+        foreach (var host in new[] { "ttm-accelerator", "ttm-plain", "ttm-gateway" })
+        {
+            var variables = Variables(r, r.Named("Deployment", host)["spec"]!["template"]!["spec"]!["containers"]![0]!.AsObject());
+            var redisOptions = StackExchange.Redis.ConfigurationOptions.Parse(variables["Ttm__Cluster__Redis"]!);
+            Assert.Equal("ttm", redisOptions.ServiceName);
+            Assert.Equal(3, redisOptions.EndPoints.Count);
+            if (host != "ttm-gateway") Assert.Equal("1", variables["Ttm__Cluster__WaitReplicas"]);
+        }
+        Assert.Equal(4, r.OfKind("PodDisruptionBudget").Count());
         Assert.Equal("ttm-gateway", (string?)r.Named("HorizontalPodAutoscaler", "ttm-gateway")["spec"]!["scaleTargetRef"]!["name"]);
         var scaled = r.Named("ScaledObject", "ttm-accelerator");
         Assert.Contains("ttm_device_queue_depth", (string)scaled["spec"]!["triggers"]![0]!["metadata"]!["query"]!);

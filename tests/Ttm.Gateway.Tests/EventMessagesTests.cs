@@ -30,6 +30,8 @@ public sealed class EventMessagesTests : IDisposable
             (new GenerationCompleted(new Dictionary<string, string> { ["mp4"] = "g/video.mp4" }, new Dictionary<GenerationStage, double> { [GenerationStage.Segment] = 0.5 }, "ran on s1"), ProtoEvent.EventOneofCase.Completed),
             (new GenerationFailed(GenerationStage.Segment, FailureCode.Interrupted, "lost"), ProtoEvent.EventOneofCase.Failed),
             (new GenerationCancelled(GenerationStage.Video, "stop"), ProtoEvent.EventOneofCase.Cancelled),
+            (new AwaitingReview("g/frames.png", ["red square", "white square"], 640, 480), ProtoEvent.EventOneofCase.AwaitingReview),
+            (new GenerationContinued(77, [1]), ProtoEvent.EventOneofCase.Continued),
         };
         // A new kind of update without a case here (and in the mapper) fails this line.
         Assert.Equal(typeof(GenerationUpdate).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(GenerationUpdate))).OrderBy(t => t.Name),
@@ -53,5 +55,10 @@ public sealed class EventMessagesTests : IDisposable
         Assert.Equal("ran on s1", mapped[7].Completed.Note);
         Assert.Equal(("segment", "interrupted", "lost"), (mapped[8].Failed.Stage, mapped[8].Failed.Code, mapped[8].Failed.Message));
         Assert.Equal(("video", "stop"), (mapped[9].Cancelled.Stage, mapped[9].Cancelled.Reason));
+        Assert.Equal([3], mapped[10].AwaitingReview.TrajectoryPng.ToByteArray());
+        Assert.Equal(["red square", "white square"], mapped[10].AwaitingReview.Objects);
+        Assert.Equal((640, 480), (mapped[10].AwaitingReview.ImageWidth, mapped[10].AwaitingReview.ImageHeight));
+        Assert.Equal(77, mapped[11].Continued.Seed);
+        Assert.Equal([1], mapped[11].Continued.EditedObjects);
     }
 }

@@ -5,7 +5,7 @@ namespace Ttm.Gateway.Tests;
 /// <summary>
 /// Every example in examples/ run as a user runs it, as a child process against the embedded server: the .NET console app
 /// (Ttm.Client), Python with Debian's grpcio (stubs generated from the proto), and curl against the REST API. Each must
-/// end with exit code 0 and leave a playable MP4.
+/// end with exit code 0 and leave a playable MP4. The README's quickstart (curl, then buf curl) runs too, as written.
 /// </summary>
 public sealed class ExamplesTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
@@ -76,5 +76,32 @@ public sealed class ExamplesTests(ServerFixture server) : IClassFixture<ServerFi
         Assert.Contains("status completed", text);
         AssertMp4(Path.Combine(Output("curl"), "video.mp4"));
         AssertMp4(Path.Combine(Output("curl"), "trajectory.mp4"));
+    }
+
+    /// <summary>
+    /// The README's REST and gRPC blocks, as a new user pastes them after <c>./ttm serve</c>: only the default addresses
+    /// (5080, 5082), the key file and the output path are this server's.
+    /// </summary>
+    [Fact]
+    public async Task Readme_CurlAndBufCurlBlocks_RunAsWritten()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(ServerFixture.Root, "README.md"));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(readme, "```bash\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value).ToList();
+        var rest = Assert.Single(blocks, b => b.Contains("/v1/videos/$id/content", StringComparison.Ordinal));
+        var grpc = Assert.Single(blocks, b => b.Contains("buf curl", StringComparison.Ordinal) && b.Contains("/Generate", StringComparison.Ordinal));
+        var script = ("set -euo pipefail\n" + rest + grpc)
+            .Replace("$(cat artifacts/api-key)", $"'{server.Key}'", StringComparison.Ordinal)
+            .Replace("http://127.0.0.1:5082", server.HttpAddress, StringComparison.Ordinal)
+            .Replace("http://127.0.0.1:5080", server.Address, StringComparison.Ordinal)
+            .Replace("out/video.mp4", Path.Combine(Output("readme"), "video.mp4"), StringComparison.Ordinal);
+        var file = Path.Combine(server.Store, "readme-quickstart.sh");
+        await File.WriteAllTextAsync(file, script);
+        var text = await RunAsync("bash", [file], TimeSpan.FromMinutes(4));
+        Assert.Contains("\"object\":\"video\"", text); // the job, as POST answered it
+        Assert.Contains("event: completed", text);
+        AssertMp4(Path.Combine(Output("readme"), "video.mp4"));
+        Assert.Contains("\"generationId\"", text); // the gRPC stream, as buf curl prints it (camelCase; the SSE data is snake_case)
+        Assert.Contains("\"completed\": {", text);
     }
 }

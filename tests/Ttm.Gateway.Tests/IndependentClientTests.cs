@@ -21,18 +21,20 @@ public sealed class IndependentClientTests(ServerFixture server) : IClassFixture
     }
 
     [Fact]
-    public async Task BufCurl_ListsTheServiceByReflection_IsRefusedWithoutAKey_AndStreamsAGenerationWithOne()
+    public async Task BufCurl_ListsTheServiceByReflectionWithAKey_IsRefusedWithoutOne_AndStreamsAGenerationWithOne()
     {
-        var methods = await BufCurl($"--list-methods http://127.0.0.1:{server.Port}");
+        // Reflection answers tenants only (it lists OpsService too): anonymous listing is refused, a tenant's key lists.
+        Assert.Contains("not authenticated", await BufCurl($"--list-methods http://127.0.0.1:{server.Port}", succeeds: false));
+        var methods = await BufCurl($"--reflect-header \"authorization: Bearer {server.Key}\" --list-methods http://127.0.0.1:{server.Port}");
         Assert.Contains("ttm.v1.GenerationService/Generate", methods);
         Assert.Contains("grpc.health.v1.Health/Check", methods);
 
         var image = Convert.ToBase64String(await File.ReadAllBytesAsync(Path.Combine(ServerFixture.Root, "samples", "two-squares.png")));
         var request = Path.GetTempFileName();
         await File.WriteAllTextAsync(request, $$"""{"image":"{{image}}","prompt":"The red square moves right.","seed":1,"motionSteps":2,"videoSteps":2,"previewSize":32}""");
-        var anonymous = await BufCurl($"-d @{request} http://127.0.0.1:{server.Port}/ttm.v1.GenerationService/Generate", succeeds: false);
+        var anonymous = await BufCurl($"--reflect-header \"authorization: Bearer {server.Key}\" -d @{request} http://127.0.0.1:{server.Port}/ttm.v1.GenerationService/Generate", succeeds: false);
         Assert.Contains("unauthenticated", anonymous);
-        var stream = await BufCurl($"-H \"authorization: Bearer {server.Key}\" -d @{request} http://127.0.0.1:{server.Port}/ttm.v1.GenerationService/Generate");
+        var stream = await BufCurl($"-H \"authorization: Bearer {server.Key}\" --reflect-header \"*\" -d @{request} http://127.0.0.1:{server.Port}/ttm.v1.GenerationService/Generate");
         File.Delete(request);
         foreach (var field in new[] { "\"accepted\"", "\"plan\"", "\"segmentation\"", "\"motionDone\"", "\"videoChunk\"", "\"completed\"" })
             Assert.Contains(field, stream);

@@ -9,7 +9,8 @@ namespace Ttm.Gateway.Tests;
 
 /// <summary>
 /// A fuzz run through the real server: 1,000 malformed requests (random bytes, truncated and bomb images, NaN, infinite and
-/// huge options, degenerate hints, odd ids, oversized fields, bad credentials), drawn from a fixed seed. Each is refused with
+/// huge options, degenerate hints, odd ids, oversized fields of every call, request ids reused with other requests, bad
+/// credentials), drawn from a fixed seed. Each is refused with
 /// the status its fault calls for, none crashes or hangs the server, nothing refused stays on disk, and a good request
 /// afterwards completes.
 /// </summary>
@@ -42,12 +43,20 @@ public sealed class MalformedRequestTests(ServerFixture server) : IClassFixture<
             case 5: r.VideoSteps = new[] { -1, 201, int.MaxValue, int.MinValue }[random.Next(4)]; return ("steps out of range", r, StatusCode.InvalidArgument);
             case 6: r.PreviewSize = new[] { 1, 15, 1025, int.MaxValue, -3 }[random.Next(5)]; return ("preview size out of range", r, StatusCode.InvalidArgument);
             case 7:
-                r.Hints.Add(random.Next(5) switch
+                PathPoint At(float t, float x = 10, float y = 10, float scale = 0) => new() { T = t, X = x, Y = y, Scale = scale };
+                r.Hints.Add(random.Next(11) switch
                 {
                     0 => new ObjectHint { Points = { new Point { X = Odd(), Y = 10 } } },
                     1 => new ObjectHint { Points = { new Point { X = 500, Y = 10 } } }, // outside the 128×128 image
                     2 => new ObjectHint { Box = new Box { X0 = 50, Y0 = 10, X1 = 20, Y1 = 40 } },
                     3 => new ObjectHint { Points = { Enumerable.Range(0, 17).Select(i => new Point { X = i, Y = i }) } },
+                    // Motion paths: one point, too many, time out of order or range or not finite, off the image, odd scales.
+                    4 => new ObjectHint { Path = { At(0) } },
+                    5 => new ObjectHint { Path = { Enumerable.Range(0, 17).Select(i => At(i / 16f)) } },
+                    6 => new ObjectHint { Path = { At(0.5f), At(0.5f - random.NextSingle() / 2) } },
+                    7 => new ObjectHint { Path = { At(0), At(random.Next(2) == 0 ? Odd() : 1.5f) } },
+                    8 => new ObjectHint { Path = { At(0), At(1, x: random.Next(2) == 0 ? Odd() : 129 + random.Next(1000)) } },
+                    9 => new ObjectHint { Path = { At(0), At(1, scale: new[] { float.NaN, -1f, 0.1f, 5f, float.PositiveInfinity }[random.Next(5)]) } },
                     _ => new ObjectHint(),
                 });
                 return ("degenerate hint", r, StatusCode.InvalidArgument);
@@ -77,14 +86,57 @@ public sealed class MalformedRequestTests(ServerFixture server) : IClassFixture<
         }
     }
 
+    /// <summary>An oversized string in a field of the other calls (ids, reasons, page tokens), or a request id reused with another request.</summary>
+    static async Task<(string What, StatusCode? Status, StatusCode Expected)> Other(ServiceClient client, int kind, Random random, string anchor)
+    {
+        string Huge() => new(random.Next(2) == 0 ? 'x' : '\u00e9', 10_000 + random.Next(1_000_000));
+        async Task<StatusCode?> Call(Func<Task> call)
+        {
+            try
+            {
+                await call();
+                return null;
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+        }
+        switch (kind)
+        {
+            case 0: return ("oversized cancel reason", await Call(async () => await client.CancelAsync(new CancelRequest { GenerationId = anchor, Reason = Huge() })), StatusCode.InvalidArgument);
+            case 1:
+                var id = Huge();
+                return ("oversized generation id", await Call(random.Next(3) switch
+                {
+                    0 => async () => await client.GetAsync(new GetRequest { GenerationId = id }),
+                    1 => async () => await client.DeleteAsync(new DeleteRequest { GenerationId = id }),
+                    _ => async () => await client.CancelAsync(new CancelRequest { GenerationId = id }),
+                }), StatusCode.InvalidArgument);
+            case 2: return ("oversized page token", await Call(async () => await client.ListAsync(new ListRequest { PageToken = Huge() })), StatusCode.InvalidArgument);
+            default:
+                var reused = Good();
+                reused.RequestId = "fuzz-anchor";
+                if (random.Next(2) == 0) reused.Prompt = $"The white square slides down {random.Next()} times.";
+                else reused.Image = ByteString.CopyFrom(Sample.Concat(new byte[random.Next(1, 1_000_000)]).ToArray());
+                return ("request id reused with another request", await Send(client, reused), StatusCode.AlreadyExists);
+        }
+    }
+
     [Fact]
     public async Task AThousandMalformedRequests_AreEachRefused_NothingStays_AndTheServerServesOn()
     {
         var client = await server.TenantAsync("fuzz");
-        var before = Directory.GetFileSystemEntries(server.Store).Order().ToList();
+        // One accepted generation whose request id the fuzz reuses with other requests.
+        var anchorRequest = Good();
+        anchorRequest.RequestId = "fuzz-anchor";
+        using (var anchorCall = client.Generate(anchorRequest, deadline: DateTime.UtcNow.AddMinutes(3)))
+            Assert.Equal(GenerationEvent.EventOneofCase.Completed, (await anchorCall.ResponseStream.ReadAllAsync().ToListAsync())[^1].EventCase);
+        var anchor = Assert.Single((await client.ListAsync(new ListRequest())).Generations).GenerationId;
+        var before = Directory.GetFileSystemEntries(server.Store, "*", SearchOption.AllDirectories).Order().Select(f => (f, File.Exists(f) ? new FileInfo(f).Length : 0)).ToList();
         var random = new Random(20261201);
         var wrong = new List<string>();
-        const int Requests = 1_000, Kinds = 14;
+        const int Requests = 1_000, Kinds = 18, GenerateKinds = 14;
         for (int i = 0; i < Requests; i++)
         {
             if (i % 100 == 99)
@@ -94,17 +146,21 @@ public sealed class MalformedRequestTests(ServerFixture server) : IClassFixture<
                 if (await Send(badKey, Good()) != StatusCode.Unauthenticated) wrong.Add($"#{i} bad credentials");
                 continue;
             }
-            var (what, request, expected) = Malformed(i % Kinds, random);
-            var status = await Send(client, request);
-            if (status != expected) wrong.Add($"#{i} {what}: {status?.ToString() ?? "accepted and completed"}, not {expected}");
+            var (what, status, expected) = i % Kinds < GenerateKinds
+                ? await Generated(Malformed(i % Kinds, random))
+                : await Other(client, i % Kinds - GenerateKinds, random, anchor);
+            if (status != expected) wrong.Add($"#{i} {what}: {status?.ToString() ?? "accepted"}, not {expected}");
         }
+
+        async Task<(string, StatusCode?, StatusCode)> Generated((string What, GenerateRequest Request, StatusCode Expected) m) => (m.What, await Send(client, m.Request), m.Expected);
         var huge = Good();
         huge.Image = ByteString.CopyFrom(new byte[33 * 1024 * 1024]);
         if (await Send(client, huge) is not (StatusCode.ResourceExhausted or StatusCode.InvalidArgument)) wrong.Add("33 MB image not refused");
         Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(20)));
 
-        Assert.Equal(before, Directory.GetFileSystemEntries(server.Store).Order().ToList()); // nothing refused was left behind
-        Assert.Empty((await client.ListAsync(new ListRequest())).Generations);
+        // Nothing refused was left behind, and nothing reused wrote into the anchor's folder.
+        Assert.Equal(before, Directory.GetFileSystemEntries(server.Store, "*", SearchOption.AllDirectories).Order().Select(f => (f, File.Exists(f) ? new FileInfo(f).Length : 0)).ToList());
+        Assert.Equal(anchor, Assert.Single((await client.ListAsync(new ListRequest())).Generations).GenerationId);
         using var good = client.Generate(Good(), deadline: DateTime.UtcNow.AddMinutes(3));
         Assert.Equal(GenerationEvent.EventOneofCase.Completed, (await good.ResponseStream.ReadAllAsync().ToListAsync())[^1].EventCase);
     }

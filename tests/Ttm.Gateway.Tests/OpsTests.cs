@@ -99,7 +99,7 @@ public sealed class OpsTests(ServerFixture server) : IClassFixture<ServerFixture
             await foreach (var _ in call.ResponseStream.ReadAllAsync()) { }
         var ops = new OpsService.OpsServiceClient(Ttm.Protos.TtmChannel.Create(server.Address, null));
         TenantUsage? usage = null;
-        for (int i = 0; i < 50 && usage is not { StoredBytes: > 0 }; i++, await Task.Delay(200)) // the end reaches the tenant's grain just after the last event
+        for (int i = 0; i < 50 && usage is not { StoredBytes: > 0, DeviceSecondsToday: > 0 }; i++, await Task.Delay(200)) // the end reaches the tenant's grain just after the last event
             usage = (await ops.ListTenantsAsync(new ListTenantsRequest(), Operator(ServerFixture.OpsPassword))).Tenants.SingleOrDefault(t => t.Tenant == tenant);
         Assert.NotNull(usage);
         Assert.Equal((0, 1L, 1, 1), (usage.InFlight, usage.Generations, usage.StoredGenerations, usage.ActiveKeys));

@@ -72,6 +72,10 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Ttm:Tenants:Overrides:quota-stored:MaxStoredMegabytes"] = "0.000001",
             ["Ttm:Tenants:Overrides:quota-device:DeviceSecondsPerDay"] = "0.001",
             ["Ttm:Tenants:Overrides:fuzz:RequestsPerMinute"] = "0", // the fuzz test's thousand requests meet no rate limit
+            // The hardening tests' tenants: a tight device budget, and one and three generations at once.
+            ["Ttm:Tenants:Overrides:hard-device:DeviceSecondsPerDay"] = "0.5",
+            ["Ttm:Tenants:Overrides:hard-one:MaxConcurrent"] = "1",
+            ["Ttm:Tenants:Overrides:hard-three:MaxConcurrent"] = "3",
         }, opsPort: OpsPort, httpPort: HttpPort);
         await app.StartAsync();
         Key = (await File.ReadAllTextAsync(LocalKeyFile)).Trim();

@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Builder;
 using Ttm.Cli;
 using Ttm.Protos.V1;
 
+using HealthProbes = Ttm.Grains.HealthProbes;
+
 namespace Ttm.Gateway.Tests;
 
 /// <summary>The gateway with Ttm:Tls set: gRPC and operations over TLS with the given certificate, and nothing in clear.</summary>
@@ -76,5 +78,12 @@ public sealed class TlsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await https.GetAsync("/metrics")).StatusCode);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{opsPort}") };
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync("/metrics"));
+
+        // The probes as the cluster-tls overlay's kubelet asks them: HTTPS, anonymous, the certificate not verified.
+        using var kubelet = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true })
+            { BaseAddress = new Uri($"https://127.0.0.1:{opsPort}") };
+        foreach (var probe in HealthProbes.All)
+            Assert.Equal(HttpStatusCode.OK, (await kubelet.GetAsync(HealthProbes.PathOf(probe))).StatusCode);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync(HealthProbes.PathOf(HealthProbes.Ready))); // a plain httpGet fails: the overlay asks over HTTPS
     }
 }

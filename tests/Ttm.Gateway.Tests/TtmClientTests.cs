@@ -20,6 +20,22 @@ public sealed class TtmClientTests(ServerFixture server) : IClassFixture<ServerF
     static GenerateRequest Request(int steps = 3) => new(SampleRequests.Small(steps)) { PreviewEvery = 1 };
 
     [Fact]
+    public async Task GenerateAsync_EndsAtAwaitingReview_AndContinueAsync_FollowsTheRestToTheEnd()
+    {
+        using var client = new TtmClient(Options(server.Port, server.Key));
+        var first = new List<GenerationEvent>();
+        await foreach (var e in client.GenerateAsync(new GenerateRequest(Request(steps: 1)) { StopAfterMotion = true })) first.Add(e);
+        Assert.Equal(GenerationEvent.EventOneofCase.AwaitingReview, first[^1].EventCase);
+        var rest = new List<GenerationEvent>();
+        await foreach (var e in client.ContinueAsync(new ContinueRequest { GenerationId = first[0].GenerationId, Seed = 3 })) rest.Add(e);
+        Assert.Equal(GenerationEvent.EventOneofCase.Continued, rest[0].EventCase);
+        Assert.Equal(GenerationEvent.EventOneofCase.Completed, rest[^1].EventCase);
+        Assert.Equal(Enumerable.Range(1, first.Count + rest.Count).Select(i => (long)i), first.Concat(rest).Select(e => e.Seq));
+        var again = await Assert.ThrowsAsync<RpcException>(async () => { await foreach (var _ in client.ContinueAsync(new ContinueRequest { GenerationId = first[0].GenerationId })) { } });
+        Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode); // refused, never retried
+    }
+
+    [Fact]
     public async Task GenerateAsync_ResumesAfterTheConnectionIsCut_WithNoGapAndNoDuplicate_AndDownloadsTheVideo()
     {
         await using var relay = new LoopbackProxy(server.Port);

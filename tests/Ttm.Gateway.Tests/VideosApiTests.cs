@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Ttm.Protos.V1;
@@ -65,6 +66,30 @@ public sealed class VideosApiTests(ServerFixture server) : IClassFixture<ServerF
             events.Add((long.Parse(Field("id")), Field("event"), JsonDocument.Parse(Field("data")).RootElement));
         }
         return events;
+    }
+
+    [Fact]
+    public async Task StopAfterMotion_AwaitsReview_ThenContinue_RunsTheVideo_InTheSameEventLog()
+    {
+        using var http = Http();
+        var job = await Json(await http.PostAsync("/v1/videos", Form(fields: [("seed", "12"), ("stop_after_motion", "true")])), HttpStatusCode.OK);
+        var id = job.GetProperty("id").GetString()!;
+        var first = await Events(http, id); // the stream ends at the review
+        Assert.Equal("awaiting_review", first[^1].Event);
+        Assert.Equal(["red square"], first[^1].Data.GetProperty("awaiting_review").GetProperty("objects").EnumerateArray().Select(o => o.GetString()));
+        Assert.Equal("awaiting_review", (await Json(await http.GetAsync($"/v1/videos/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+
+        var badPath = JsonContent.Create(new { paths = new[] { new { @object = 3, points = new[] { new { t = 0, x = 10, y = 10 }, new { t = 1, x = 20, y = 10 } } } } });
+        AssertError(await Json(await http.PostAsync($"/v1/videos/{id}/continue", badPath), HttpStatusCode.BadRequest), "invalid_argument", "the plan has 1 objects");
+        var continued = await Json(await http.PostAsync($"/v1/videos/{id}/continue", JsonContent.Create(new { seed = 9 })), HttpStatusCode.OK);
+        Assert.Contains(continued.GetProperty("status").GetString(), new[] { "in_progress", "completed" });
+        var rest = await Events(http, id, lastEventId: first[^1].Id);
+        Assert.Equal("continued", rest[0].Event);
+        Assert.Equal("completed", rest[^1].Event);
+        Assert.Equal(Enumerable.Range(1, first.Count + rest.Count).Select(i => (long)i), first.Concat(rest).Select(e => e.Id));
+        AssertError(await Json(await http.PostAsync($"/v1/videos/{id}/continue", JsonContent.Create(new { })), HttpStatusCode.BadRequest),
+            "failed_precondition", "not awaiting review");
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/v1/videos/{id}/content")).StatusCode);
     }
 
     [Fact]
@@ -232,7 +257,7 @@ public sealed class VideosApiTests(ServerFixture server) : IClassFixture<ServerF
 
     /// <summary>
     /// The OpenAPI document served at /openapi.json describes every REST endpoint the gateway maps, and equals the committed
-    /// docs/openapi.json (apart from the server address), so a change to the API shows in review. After changing the API:
+    /// docs/openapi.json, so a change to the API shows in review. After changing the API:
     /// <c>TTM_WRITE_OPENAPI=1 ./test.sh --filter OpenApi</c> rewrites it.
     /// </summary>
     [Fact]
@@ -240,7 +265,11 @@ public sealed class VideosApiTests(ServerFixture server) : IClassFixture<ServerF
     {
         using var anonymous = Http(key: "");
         var served = System.Text.Json.Nodes.JsonNode.Parse(await anonymous.GetStringAsync("/openapi.json"))!.AsObject();
-        served.Remove("servers");
+        // A document a client generator can use: a real title, where it is served, the bearer key on every call.
+        Assert.Equal("TtmCluster videos API", served["info"]!["title"]!.GetValue<string>());
+        Assert.Equal("http://127.0.0.1:5082", served["servers"]![0]!["url"]!.GetValue<string>());
+        Assert.Equal("bearer", served["components"]!["securitySchemes"]!["bearer"]!["scheme"]!.GetValue<string>());
+        Assert.NotNull(served["security"]![0]!["bearer"]);
         var paths = served["paths"]!.AsObject();
         var endpoints = server.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
             .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
@@ -248,7 +277,7 @@ public sealed class VideosApiTests(ServerFixture server) : IClassFixture<ServerF
             .SelectMany(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods
                 .Select(m => (Path: e.RoutePattern.RawText!.TrimEnd('/'), Method: m))) // the group's empty route is "/v1/videos/" 
             .ToList();
-        Assert.Equal(7, endpoints.Count);
+        Assert.Equal(8, endpoints.Count);
         foreach (var (path, method) in endpoints)
         {
             var operation = paths[path]?[method.ToLowerInvariant()];

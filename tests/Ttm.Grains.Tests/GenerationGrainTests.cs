@@ -3,7 +3,7 @@ using Orleans.TestingHost;
 
 namespace Ttm.Grains.Tests;
 
-public sealed class GenerationGrainTests : IAsyncLifetime
+public sealed partial class GenerationGrainTests : IAsyncLifetime
 {
     readonly ScriptedRunner runner = new();
     readonly MemoryGenerationEventLog eventLog = new();
@@ -203,5 +203,65 @@ public sealed class GenerationGrainTests : IAsyncLifetime
         Assert.Equal(3, status.LastSeq);
         Assert.Equal([typeof(GenerationAccepted), typeof(GenerationPlanned), typeof(GenerationCompleted)],
             (await Collect(grain.WatchAsync(0), 3)).Select(e => e.Update.GetType()));
+    }
+
+    [Fact]
+    public async Task ALogThatWouldPassItsBound_EndsFailed_AndFreeTextIsCut()
+    {
+        var grain = Grain("g-bounded");
+        await grain.StartAsync(Spec());
+        for (int step = 1; step <= GenerationLimits.MaxEventsPerGeneration + 10; step++) runner.Release(SampleUpdates.MotionPreview(step, 10_000));
+        var events = await Collect(grain.WatchAsync(0), GenerationLimits.MaxEventsPerGeneration, TimeSpan.FromSeconds(60));
+        Assert.Equal(GenerationLimits.MaxEventsPerGeneration, events[^1].Seq); // the last place went to the end
+        var failed = Assert.IsType<GenerationFailed>(events[^1].Update);
+        Assert.Contains("ask for fewer previews", failed.Message);
+        Assert.Equal(GenerationState.Failed, (await grain.GetStatusAsync()).State);
+
+        var cut = Grain("g-cut");
+        await cut.StartAsync(Spec());
+        runner.Release(new GenerationFailed(GenerationStage.Plan, FailureCode.Internal, new string('e', 1_000_000)));
+        var end = Assert.IsType<GenerationFailed>((await Collect(cut.WatchAsync(0), 2))[^1].Update);
+        Assert.Equal(GenerationLimits.MaxEventTextCharacters, end.Message.Length);
+    }
+
+    [Fact]
+    public async Task ARunThatEndsBeforeTheDeviceStages_LeavesNoUpload_AndOneThatGotFurtherKeepsIt()
+    {
+        var early = await WithArtifacts("g-early", Spec() with { ImageKey = "g-early/input-0011.png" });
+        await early.CancelAsync("changed my mind");
+        await Collect(early.WatchAsync(0), 2);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (store.Exists("g-early/input-0011.png") && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
+        Assert.False(store.Exists("g-early/input-0011.png"));
+
+        var later = await WithArtifacts("g-later", Spec() with { ImageKey = "g-later/input-0011.png" });
+        runner.Release(SampleUpdates.Plan);
+        runner.Release(SampleUpdates.Segmentation);
+        runner.Release(SampleUpdates.MotionPreview());
+        await Collect(later.WatchAsync(0), 4);
+        await later.CancelAsync("");
+        await Collect(later.WatchAsync(0), 5);
+        Assert.True(store.Exists("g-later/input-0011.png"));
+    }
+
+    [Fact]
+    public async Task ATenantsReservation_HoldsItsSlotUntilItsGenerationStartsOrItsGraceEnds_AndFreesOnce()
+    {
+        var tenant = cluster.Client.GetGrain<ITenantGrain>("tenant-r");
+        var one = new TenantLimits(1, 0, 0);
+        Assert.True((await tenant.AdmitAsync("g-r1", one)).Admitted); // reserved; its generation has not started
+        Assert.True((await tenant.AdmitAsync("g-r1", one)).Admitted); // the same request again: a retry
+        Assert.Equal("concurrent generations", (await tenant.AdmitAsync("g-r2", one)).Limit); // not dropped as "never was"
+        await tenant.ReleaseAsync("g-r1"); // it never started: the slot frees
+        await tenant.ReleaseAsync("g-r1");
+        Assert.True((await tenant.AdmitAsync("g-r2", one)).Admitted);
+        await Grain("g-r2").StartAsync(Spec() with { Tenant = "tenant-r" });
+        await tenant.ReleaseAsync("g-r2"); // a started generation keeps its slot whoever asks
+        Assert.Equal(1, (await tenant.GetUsageAsync()).InFlight);
+        await tenant.ChargeAsync("g-r2", 2.5);
+        await tenant.ChargeAsync("g-r2", double.NaN);
+        Assert.Equal(2.5, (await tenant.GetUsageAsync()).DeviceSecondsToday);
+        Assert.Equal("device-seconds per day", (await tenant.AdmitAsync("g-r3", new TenantLimits(0, 2, 0))).Limit);
+        Assert.Equal("kept generations", (await tenant.AdmitAsync("g-r3", new TenantLimits(0, 0, 0, MaxKeptGenerations: 1))).Limit);
     }
 }

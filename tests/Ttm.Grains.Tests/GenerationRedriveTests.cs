@@ -1,10 +1,15 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 
 namespace Ttm.Grains.Tests;
 
-/// <summary>The silo holding a generation's grain dies mid-run: the generation is driven again elsewhere and its log holds every event once.</summary>
+/// <summary>
+/// The silo holding a generation's grain dies mid-run: the generation is driven again elsewhere, its log holds every
+/// event once, and the run driven again continues the trace of the call that admitted it.
+/// </summary>
 public sealed class GenerationRedriveTests : IAsyncLifetime
 {
     readonly ScriptedRunner runner = new();
@@ -21,6 +26,7 @@ public sealed class GenerationRedriveTests : IAsyncLifetime
             // may keep choosing the same silo; the test needs a grain on the secondary, so placement is random here.
             silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
             silo.UseInMemoryReminderService();
+            silo.AddActivityPropagation();
             silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>("generations", storage);
             silo.Services.AddSingleton<IGenerationRunner>(runner);
             silo.Services.AddSingleton<IGenerationEventLog>(eventLog);
@@ -36,7 +42,16 @@ public sealed class GenerationRedriveTests : IAsyncLifetime
     [Fact]
     public async Task ItsSiloDyingMidRun_TheGenerationIsDrivenAgainElsewhere_AndNoEventIsLoggedTwice()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)); // a call lost to the killed silo takes Orleans' response timeout (30 s)
+        // The generation grains' run spans, wherever they start in this process (both silos are in it).
+        var runs = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Ttm.Grains" or "Microsoft.Orleans.Application",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = span => { if (span.Source.Name == "Ttm.Grains" && span.OperationName == "generation") runs.Enqueue(span); },
+        };
+        ActivitySource.AddActivityListener(listener);
         var management = cluster.Client.GetGrain<IManagementGrain>(0);
         var secondary = cluster.Silos[1].SiloAddress; // the first silo hosts the test cluster's membership: keep it
         async Task<SiloAddress?> Where(string id) =>
@@ -64,7 +79,14 @@ public sealed class GenerationRedriveTests : IAsyncLifetime
         GenerationStatus? seen = null;
         while (runner.Runs == runsBefore)
         {
-            seen = await grain.GetStatusAsync();
+            try
+            {
+                seen = await grain.GetStatusAsync();
+            }
+            catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+            {
+                // Sent to the killed silo before membership declared it dead: that call is lost, the next one is placed anew.
+            }
             Assert.True(!timeout.IsCancellationRequested, $"not driven again; status {seen}");
             await Task.Delay(200);
         }
@@ -78,5 +100,12 @@ public sealed class GenerationRedriveTests : IAsyncLifetime
             events.Select(e => e.Update.GetType()));
         Assert.Equal([2, 4], events.Select(e => e.Update).OfType<MotionPreviewed>().Select(p => p.Step));
         Assert.Equal(GenerationState.Completed, (await grain.GetStatusAsync()).State);
+
+        // Both runs are children of the call that admitted the generation (its traceparent is in the grain state).
+        var traced = runs.Where(span => (string?)span.GetTagItem(GenerationTrace.GenerationIdTag) == id).ToList();
+        Assert.Equal(2, traced.Count);
+        Assert.NotEqual(default, traced[0].ParentSpanId);
+        Assert.Equal(traced[0].TraceId, traced[1].TraceId);
+        Assert.Equal(traced[0].ParentSpanId, traced[1].ParentSpanId);
     }
 }

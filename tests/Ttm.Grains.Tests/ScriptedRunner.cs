@@ -5,8 +5,8 @@ namespace Ttm.Grains.Tests;
 
 /// <summary>
 /// A runner the test drives: each update it yields is one the test released to the latest run (a run driven again
-/// gets a script of its own, so a run left behind on a killed silo takes nothing from it); it counts runs and sees
-/// cancellation.
+/// gets a script of its own, so a run left behind on a killed silo takes nothing from it); it counts runs, keeps what each
+/// run continued (null for a run from the start) and sees cancellation. A run ends after completion or awaiting review.
 /// </summary>
 public sealed class ScriptedRunner : IGenerationRunner
 {
@@ -14,6 +14,7 @@ public sealed class ScriptedRunner : IGenerationRunner
     int runs;
 
     public int Runs => Volatile.Read(ref runs);
+    public List<GenerationContinuation?> Continuations { get; } = [];
     public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Release(GenerationUpdate update)
@@ -26,12 +27,14 @@ public sealed class ScriptedRunner : IGenerationRunner
         lock (scripts) scripts[^1].Writer.TryComplete();
     }
 
-    public async IAsyncEnumerable<GenerationUpdate> RunAsync(string generationId, GenerationSpec spec, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<GenerationUpdate> RunAsync(string generationId, GenerationSpec spec, GenerationContinuation? continuation,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         int run = Interlocked.Increment(ref runs);
         Channel<GenerationUpdate> script;
         lock (scripts)
         {
+            Continuations.Add(continuation);
             while (scripts.Count < run) scripts.Add(Channel.CreateUnbounded<GenerationUpdate>());
             script = scripts[run - 1];
         }
@@ -41,7 +44,7 @@ public sealed class ScriptedRunner : IGenerationRunner
             await foreach (var e in script.Reader.ReadAllAsync(cancellationToken))
             {
                 yield return e;
-                if (e is GenerationCompleted) yield break;
+                if (e is GenerationCompleted or AwaitingReview) yield break;
             }
         }
         finally
@@ -59,6 +62,7 @@ public static class SampleUpdates
     public static readonly GenerationUpdate Plan = new GenerationPlanned(new GenerationPlan("p", "m", [], "rules"));
     public static readonly GenerationUpdate Segmentation = new ObjectsSegmented("gen/segmentation.png", []);
     public static readonly GenerationUpdate MotionDone = new TrajectoryFinished("gen/trajectory.png");
+    public static readonly GenerationUpdate Review = new AwaitingReview("gen/trajectory.png", ["red square", "blue circle"], 128, 128);
     public static readonly GenerationUpdate VideoPreview = new VideoPreviewed(1, 1, "gen/previews/video-001.png");
     public static readonly GenerationUpdate VideoChunk = new VideoChunkStored(0, "gen/chunks/0000.mp4", true);
     public static readonly GenerationUpdate Completed = new GenerationCompleted(new Dictionary<string, string>(), new Dictionary<GenerationStage, double>(), "");

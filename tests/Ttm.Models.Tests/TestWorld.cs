@@ -14,6 +14,14 @@ static class TestWorld
         TextWidth = 24, MaxObjects = 3,
     };
 
+    /// <summary>A small U-Net of the same world: 4 frames of 16×16, levels at strides 1, 2, 4, attention at 2 and 4 (token groups pooled by 2 at the last).</summary>
+    public static TtmConfig UnetConfig(ModelStage stage, TtmVariant variant = TtmVariant.Ttm, bool motionReadsLocalPrompts = false) =>
+        Config(stage, variant, Prediction.V, motionReadsLocalPrompts: motionReadsLocalPrompts) with
+        {
+            Backbone = Backbone.Unet, PatchSize = 2, MaskedBlocks = 2,
+            Unet = new UnetShape { Channels = 16, ChannelMultipliers = [1, 2, 2], LayersPerLevel = 1, HeadWidth = 8, NormGroups = 4 },
+        };
+
     public static TextEmbedding Text(int seed, int length, int width = 24)
     {
         var random = new Random(seed);
@@ -65,7 +73,7 @@ static class TestWorld
     }
 
     /// <summary>Gives the zero-initialised output layers small random values so that outputs depend on inputs.</summary>
-    public static void Randomise(VideoDit model, int seed = 7)
+    public static void Randomise(nn.Module model, int seed = 7)
     {
         using var g = new Generator((ulong)seed);
         using var _ = no_grad();

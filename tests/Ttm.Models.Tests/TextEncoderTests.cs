@@ -69,4 +69,19 @@ public sealed class TextEncoderTests
         encoder.EncodeOnce(prompt + " once");
         Assert.Equal(before + 2, encoder.CachedPrompts); // the planner's look-ups are never kept
     }
+
+    [Fact]
+    public async Task TheCache_IsBoundedInBytes_AndEvictsTheLeastRecentlyUsed_NotEveryTenantAtOnce()
+    {
+        using var encoder = MiniLmTextEncoder.Load(cacheBytes: 1024 * 1024);
+        var warm = encoder.For("tenant-a").Encode("the red square moves left");
+        for (int i = 0; i < 200; i++) // a flood of new prompts from another tenant, several times what the cache holds
+        {
+            encoder.For("tenant-b").Encode($"the blue circle number {i} slides up slowly");
+            Assert.Same(warm, encoder.For("tenant-a").Encode("the red square moves left")); // in use: kept
+            if (i % 20 == 0) await Task.Delay(20); // compaction runs in the background
+        }
+        Assert.InRange(encoder.CachedBytes, 1, 1024 * 1024);
+        Assert.InRange(encoder.CachedPrompts, 2, 199); // some of the flood went, one by one; the cache was never emptied
+    }
 }

@@ -9,7 +9,7 @@ namespace Ttm.Pipeline.Tests;
 [Collection(PipelineCollection.Name)]
 public sealed class DeviceWorkerTests(PipelineFixture fixture)
 {
-    FlowSampler Sampler => fixture.Models.MotionSampler;
+    FlowSampler Sampler => (FlowSampler)fixture.Models.MotionSampler; // the shipped DiT
 
     StageConditions Conditions(int seed, string prompt) => Conditions(fixture, seed, prompt);
 
@@ -226,7 +226,7 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
     [Fact]
     public async Task BesideAnAccelerator_SegmentationHasAWorkerOfItsOwn_AndAStepRunsWhileItIsBusy()
     {
-        var accelerator = new DeviceWorker("cuda:test", maxBatch: 1); // given CPU tensors only: its name decides where segmentation runs
+        var accelerator = new DeviceWorker("sim:h100", maxBatch: 1); // an accelerator by kind (simulated: CPU tensors): its kind decides where segmentation runs
         var models = new PipelineModels(fixture.Models.Motion, fixture.Models.Video, fixture.Models.Text, fixture.Models.Segmenter, fixture.Models.Planner, accelerator);
         try
         {
@@ -442,6 +442,50 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         await Task.Delay(DeviceWorker.FirstStepGrace * 2);
         Assert.True(worker.IsRunning);
         Assert.Equal(2, await worker.RunAsync(() => 2, "b").WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task ABadRequestInABatch_FailsAlone_AndTheOthersGetTheirSteps()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 4);
+        using var good = Conditions(5, "the red square moves right");
+        var c = fixture.Models.Motion.Config;
+        using var halfMasks = zeros([1, 3, c.Height / 2, c.Width / 2]);
+        using var halfFrame = zeros([1, 3, c.Height / 2, c.Width / 2]);
+        using var bad = StageConditions.ForMotion(c, halfMasks, halfFrame, fixture.Models.Text.Encode("the red square moves right")); // the wrong size
+        using var first = Sampler.Start(good, new SamplingOptions(2, GuidanceScales.Default, 1));
+        using var broken = Sampler.Start(bad, new SamplingOptions(2, GuidanceScales.Default, 2));
+        using var second = Sampler.Start(good, new SamplingOptions(2, GuidanceScales.Default, 3));
+        var (blocker, gate) = Occupy(worker);
+        var steps = new[] { worker.StepAsync(Sampler, first, "a"), worker.StepAsync(Sampler, broken, "b"), worker.StepAsync(Sampler, second, "c") };
+        gate.Set();
+        await blocker;
+        using (await steps[0]) { }
+        using (await steps[2]) { }
+        await Assert.ThrowsAnyAsync<Exception>(() => steps[1]);
+        Assert.Equal((1, 0, 1), (first.Step, broken.Step, second.Step));
+    }
+
+    [Fact]
+    public async Task AHungDevice_WithWorkWaiting_SaysItIsStalled_AndFailingEveryPassToo_UntilOneSucceeds()
+    {
+        using var worker = new DeviceWorker("test", maxBatch: 1, threads: 0);
+        var stallAfter = TimeSpan.FromMilliseconds(200);
+        Assert.Null(worker.Stalled(stallAfter)); // idle: nothing owed
+        var (blocker, gate) = Occupy(worker); // a job that hangs
+        var waiting = worker.RunAsync(() => 1, "b");
+        await Task.Delay(stallAfter * 2);
+        Assert.Contains("no pass on test completed", worker.Stalled(stallAfter));
+        gate.Set();
+        await blocker;
+        await waiting;
+        Assert.Null(worker.Stalled(stallAfter));
+
+        for (int i = 0; i < DeviceWorker.FailuresBeforeUnhealthy; i++)
+            await Assert.ThrowsAsync<InvalidOperationException>(() => worker.RunAsync<int>(() => throw new InvalidOperationException("broken"), "a"));
+        Assert.Contains($"the last {DeviceWorker.FailuresBeforeUnhealthy} passes on test failed", worker.Stalled(stallAfter));
+        await worker.RunAsync(() => 2, "a");
+        Assert.Null(worker.Stalled(stallAfter));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Ttm.Pipeline.Tests;
 [Collection(PipelineCollection.Name)]
 public sealed class StageRunnerTests(PipelineFixture fixture)
 {
-    FlowSampler Sampler => fixture.Models.MotionSampler;
+    FlowSampler Sampler => (FlowSampler)fixture.Models.MotionSampler; // the shipped DiT
 
     [Fact]
     public async Task ResumedFromACheckpoint_EndsBitIdenticalToTheUninterruptedRun()

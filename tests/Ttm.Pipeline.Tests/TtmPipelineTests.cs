@@ -1,5 +1,8 @@
 using FFMpegCore;
+using Ttm.Models.Generation;
+using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Images;
+using Ttm.Pipeline.Segmentation;
 
 namespace Ttm.Pipeline.Tests;
 
@@ -143,5 +146,46 @@ public sealed class TtmPipelineTests(PipelineFixture fixture) : IDisposable
             for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
         }
         return ~crc;
+    }
+
+    /// <summary>Per frame, the centroid x of the red pixels of (T, H, W, 3) frames (NaN where none).</summary>
+    static double[] RedX(int frames, int width, int height, Func<int, int, int, (byte R, byte G, byte B)> pixel) =>
+        Enumerable.Range(0, frames).Select(f =>
+        {
+            var xs = (from y in Enumerable.Range(0, height) from x in Enumerable.Range(0, width)
+                      let c = pixel(f, x, y) where c.R > 150 && c.G < 100 && c.B < 100 select (double)x).ToList();
+            return xs.Count == 0 ? double.NaN : xs.Average();
+        }).ToArray();
+
+    [Fact]
+    public async Task EveryObjectDragged_SkipsStageOne_AndTheRedSquareFollowsItsPath_InTheTrajectoryAndTheVideo()
+    {
+        var sample = ImageInput.Decode(PipelineFixture.Sample);
+        var red = RedX(1, sample.Width, sample.Height, (_, x, y) => sample[x, y])[0];
+        float startX = (float)red, y = sample.Height / 2f;
+        var request = PipelineFixture.Request(PipelineFixture.Sample, "The red square moves right while the white square slides down slowly.", output) with
+        {
+            Formats = [VideoFormat.Mp4, VideoFormat.PngFrames],
+            Hints =
+            [
+                new ObjectHint([], null, new MotionPath([new PathPoint(0f, startX, y), new PathPoint(1f, Math.Min(sample.Width - 1, startX + 40), y)])),
+                new ObjectHint([], null, new MotionPath([new PathPoint(0f, 20f, 20f), new PathPoint(1f, 20f, 20f)])), // the white one stays
+            ],
+        };
+        var events = await Run(request);
+        var completed = Assert.IsType<Completed>(events[^1]);
+        Assert.DoesNotContain(events, e => e is StagePreview { Stage: PipelineStage.Motion }); // no stage-1 step ran
+
+        var trajectory = events.OfType<MotionDone>().Single().Trajectory;
+        var drawn = RedX(trajectory.Frames, trajectory.Width, trajectory.Height, (f, x, y) =>
+        {
+            int i = ((f * trajectory.Height + y) * trajectory.Width + x) * 3;
+            return (trajectory.Pixels[i], trajectory.Pixels[i + 1], trajectory.Pixels[i + 2]);
+        });
+        Assert.True(drawn[^1] - drawn[0] > 10 * trajectory.Width / 64.0, $"the trajectory's red object went from x {drawn[0]:F1} to {drawn[^1]:F1}");
+
+        var frames = Directory.GetFiles(completed.Artifacts["png_frames"], "*.png").Order().Select(f => ImageInput.Decode(File.ReadAllBytes(f))).ToList();
+        var video = frames.Select(f => RedX(1, f.Width, f.Height, (_, x, y) => f[x, y])[0]).ToList();
+        Assert.True(video[^1] - video[0] > 5 * frames[0].Width / 64.0, $"the video's red object went from x {video[0]:F1} to {video[^1]:F1}");
     }
 }

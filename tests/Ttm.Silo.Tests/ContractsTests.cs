@@ -75,6 +75,8 @@ public sealed class ContractsTests
             $"{GenerationLimits.MinDisplaySize}..{GenerationLimits.MaxDisplaySize}; 0 = {GenerationLimits.DefaultDisplaySize}",
             $"1..{GenerationLimits.MaxListLimit}; 0 = {GenerationLimits.DefaultListLimit}",
             $"at most {GenerationLimits.MaxRequestIdCharacters} characters",
+            $"reason = 2;               // optional, at most {GenerationLimits.MaxCancelReasonCharacters} characters",
+            $"at most {GenerationLimits.MaxEventTextCharacters} characters (longer text is cut)",
             $"each scale 0..{GenerationLimits.MaxGuidance:0}",
             $"at most {GenerationLimits.MaxFormats}, none twice",
             $"at most {GenerationLimits.MaxHints},",
@@ -87,7 +89,7 @@ public sealed class ContractsTests
 
     [Theory]
     [InlineData("Role", "gpu", "Ttm:Role must be 'accelerator' or 'plain', not 'gpu'.")]
-    [InlineData("Device", "tpu:0", "Ttm:Device must name a device such as cpu:0 or cuda:0, not 'tpu:0'.")]
+    [InlineData("Device", "tpu:0", "Ttm:Device must name a device such as cpu:0 or cuda:0 (or sim:h100, a simulated accelerator), not 'tpu:0'.")]
     [InlineData("MaxBatch", "0", "Ttm:MaxBatch must be at least 1 (1 turns batching off), not 0.")]
     [InlineData("Models", "/nonexistent/models", "Ttm:Models names '/nonexistent/models', which is not a folder.")]
     [InlineData("DeviceThreads", "0", "Ttm:DeviceThreads must lie in 1..1024, not 0.")]

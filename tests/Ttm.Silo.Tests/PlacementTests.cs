@@ -6,7 +6,8 @@ namespace Ttm.Silo.Tests;
 
 /// <summary>
 /// Two silos in one process, one plain and one accelerator (both on the CPU here): generations started from the
-/// client complete, and their segmentation and denoising run only on the accelerator silo.
+/// client complete, and their segmentation and denoising run only on the accelerator silo. At display 256 their frames
+/// (8 × 256² × 3 B, 1.5 MiB a video) are past the tests' 1 MiB grain message limit: they must travel through the store.
 /// </summary>
 public sealed class PlacementTests() : ClusterTest(2, n => n == 1 ? SiloRole.Plain : SiloRole.Accelerator)
 {
@@ -17,7 +18,7 @@ public sealed class PlacementTests() : ClusterTest(2, n => n == 1 ? SiloRole.Pla
         var ids = Enumerable.Range(0, 6).Select(i => $"gen-placement-{i}").ToList(); // enough that some generation grains sit on the plain silo
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
             await Cluster.Client.GetGrain<IGenerationGrain>(id).StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png",
-                "The red square moves right while the white square slides down slowly.", i, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 64, ["mp4"], [], $"digest-{i}", null));
+                "The red square moves right while the white square slides down slowly.", i, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 256, ["mp4"], [], $"digest-{i}", null));
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         foreach (var id in ids)
@@ -25,8 +26,13 @@ public sealed class PlacementTests() : ClusterTest(2, n => n == 1 ? SiloRole.Pla
             GenerationEvent? last = null;
             await foreach (var e in Cluster.Client.GetGrain<IGenerationGrain>(id).WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) last = e;
             var completed = Assert.IsType<GenerationCompleted>(last!.Update);
-            Assert.Equal($"device stages ran on {accelerator} (cpu:0)", completed.Note);
+            Assert.Equal($"device stages ran on {accelerator} (cpu:0, DiT (flow matching) backbone)", completed.Note);
+            Assert.False(Directory.Exists(Path.Combine(Store, id, "frames"))); // the handed-over frames go once encoded
         }
+        // Some generation grains sat on the plain silo, so their rendered frames crossed silos (through the store).
+        var plain = Cluster.Silos.Single(s => s.SiloAddress.ToString() != accelerator).SiloAddress;
+        var onPlain = await Cluster.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(hostsIds: [plain]);
+        Assert.Contains(onPlain, g => g.GrainType.Contains("GenerationGrain", StringComparison.Ordinal));
     }
 }
 

@@ -64,7 +64,7 @@ public sealed class SiloLossTests(ITestOutputHelper output) : ClusterTest(3, n =
         }
         var last = Assert.IsType<GenerationCompleted>(events[^1].Update);
         Assert.True(killed, "the generation finished stage 1 before the test could kill its silo");
-        var resumed = Regex.Match(last.Note, $@"^device stages ran on {Regex.Escape(survivor.ToString())} \(cpu:0\); continued from checkpoints: motion from step (\d+)(, video from step \d+)?$");
+        var resumed = Regex.Match(last.Note, $@"^device stages ran on {Regex.Escape(survivor.ToString())} \(cpu:0, DiT \(flow matching\) backbone\); continued from checkpoints: motion from step (\d+)(, video from step \d+)?$");
         Assert.True(resumed.Success, last.Note);
         Assert.InRange(int.Parse(resumed.Groups[1].Value), 8, 24); // not from noise: from the checkpoint the lost silo saved
         var previews = events.Select(e => e.Update).Where(u => u is MotionPreviewed or VideoPreviewed).ToList();

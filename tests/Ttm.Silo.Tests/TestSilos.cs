@@ -8,6 +8,8 @@ namespace Ttm.Silo.Tests;
 /// <summary>In-process clusters of TtmCluster silos over the shipped models and one shared artifact store.</summary>
 static class TestSilos
 {
+    public const int MaxGrainMessageBytes = 1024 * 1024;
+
     /// <param name="roleOf">the role of the n-th silo configured (1-based)</param>
     /// <param name="settings">more settings for every silo</param>
     public static async Task<InProcessTestCluster> StartAsync(int silos, string store, Func<int, string> roleOf, IDictionary<string, string?>? settings = null)
@@ -17,6 +19,8 @@ static class TestSilos
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage("generations").UseInMemoryReminderService();
+            // No grain message may carry bulk data (frames, images): any call past 1 MiB between silos fails the test that made it.
+            silo.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxGrainMessageBytes);
             // All silos share this process, so their load statistics are one machine's and resource-optimised placement
             // (Orleans' default) picks by noise: a grain is activated where it is first called, so tests such as
             // SiloLossTests start grains where they want them. (The accelerator placement of device stages is unchanged.)
@@ -50,5 +54,16 @@ public abstract class ClusterTest(int silos, Func<int, string> roleOf, IDictiona
     {
         await Cluster.DisposeAsync();
         Directory.Delete(Store, recursive: true);
+    }
+
+    /// <summary>Starts a generation on its grain and follows it to its end (three minutes at the most).</summary>
+    protected async Task<List<GenerationEvent>> RunToEndAsync(string id, GenerationSpec spec)
+    {
+        var grain = Cluster.Client.GetGrain<IGenerationGrain>(id);
+        await grain.StartAsync(spec);
+        var events = new List<GenerationEvent>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await foreach (var e in grain.WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) events.Add(e);
+        return events;
     }
 }

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Ttm.Training.Tests;
 
-/// <summary>The stage-1 loss option that weighs the pixels objects cover (an ablation; see the README).</summary>
+/// <summary>The stage-1 loss option that weighs the pixels objects cover (an ablation; see docs/benchmarks.md).</summary>
 public sealed class ForegroundWeightedLossTests
 {
     [Fact]

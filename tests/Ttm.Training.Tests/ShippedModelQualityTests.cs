@@ -9,7 +9,7 @@ namespace Ttm.Training.Tests;
 
 /// <summary>
 /// The shipped default on a fixed 16-case subset of Shapes-128 (8 single-object, 8 multi-object), with
-/// thresholds somewhat below the README's bar: a regression in model code, sampler or weights fails here.
+/// thresholds somewhat below the bar in docs/benchmarks.md: a regression in model code, sampler or weights fails here.
 /// </summary>
 public sealed class ShippedModelQualityTests
 {

@@ -9,7 +9,7 @@ public sealed class WorkerBenchmarkTests
     [Fact]
     public async Task Run_ReportsEachLevelOffThenOn_WithTheBatchesItFormed()
     {
-        using var report = JsonDocument.Parse(BenchmarkJson.Write(await WorkerBenchmark.RunAsync(CPU, "tiny", steps: 2, maxBatch: 4, levels: [3])));
+        using var report = JsonDocument.Parse(BenchmarkJson.Write(await WorkerBenchmark.RunAsync("cpu", "tiny", steps: 2, maxBatch: 4, levels: [3])));
         var root = report.RootElement;
         Assert.Equal(4, root.GetProperty("max_batch").GetInt32());
         var levels = root.GetProperty("throughput").EnumerateArray().ToList();

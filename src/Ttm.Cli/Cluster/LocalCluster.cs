@@ -6,22 +6,40 @@ using Ttm.Gateway.Tenants;
 namespace Ttm.Cli.Cluster;
 
 /// <summary>
-/// A whole cluster on this machine as separate processes: Redis (append-only, its own folder), accelerator and
-/// plain silos, and gateways, each on free loopback ports, each known by its PID, each with the settings the cluster
-/// overlay gives its pods (<see cref="OverlayEnvironment"/>). <c>./ttm cluster up</c> and the
-/// multi-process tests start it; disposing it stops exactly the processes it started.
+/// A whole cluster on this machine as separate processes: Redis (append-only, its own folder; with
+/// <see cref="RedisReplication"/> a primary, its replicas and three Sentinels), accelerator and plain silos, and
+/// gateways, each on free loopback ports, each known by its PID, each with the settings the cluster overlay gives its
+/// pods (<see cref="OverlayEnvironment"/>). <c>./ttm cluster up</c> and the multi-process tests start it; disposing
+/// it stops exactly the processes it started.
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
     readonly List<HostProcess> processes = [];
+    readonly List<(HostProcess Process, int Port, int Number)> redisNodes = [];
+    readonly List<(HostProcess Process, int Port)> sentinels = [];
     readonly Dictionary<string, string> environment;
     int silos;
 
+    /// <summary>The name Sentinel knows the primary by (the connection string's serviceName).</summary>
+    public const string SentinelService = "ttm";
+
     public string Folder { get; }
     public string Artifacts => Path.Combine(Folder, "store");
+    /// <summary>The first primary's port (with replication, Sentinel may have promoted another since: <see cref="PrimaryAsync"/>).</summary>
     public int RedisPort { get; }
-    public string Redis => $"127.0.0.1:{RedisPort}";
+    /// <summary>Redis' password, new each start (in the folder's redis.conf, mode 0600): the hosts may log their connection string only redacted.</summary>
+    public string RedisPassword { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+
+    /// <summary>The hosts' connection string: the one Redis, or the Sentinels and the primary's name.</summary>
+    public string Redis => sentinels.Count == 0
+        ? $"127.0.0.1:{RedisPort},password={RedisPassword}"
+        : string.Join(",", sentinels.Select(s => $"127.0.0.1:{s.Port}")) + $",serviceName={SentinelService},password={RedisPassword}";
+
+    /// <summary>The first primary.</summary>
     public HostProcess RedisProcess { get; private set; } = null!;
+    /// <summary>Every Redis server and Sentinel it started (none of them a host of ours).</summary>
+    public IReadOnlyList<HostProcess> RedisProcesses => redisNodes.Select(n => n.Process).Concat(sentinels.Select(s => s.Process)).ToList();
+    public IReadOnlyList<HostProcess> Sentinels => sentinels.Select(s => s.Process).ToList();
     public IReadOnlyList<HostProcess> Processes => processes;
 
     /// <summary>The ttm.dll the hosts run (default: this program's own).</summary>
@@ -52,13 +70,14 @@ public sealed class LocalCluster : IAsyncDisposable
 
     /// <summary>Starts Redis in <paramref name="folder"/>/redis (its data survives a restart of the same folder).</summary>
     /// <param name="published">hosts from build/publish.sh's folders there (<see cref="Published"/>), not ttm verbs</param>
+    /// <param name="replication">replicas and Sentinels beside the primary (none: one Redis)</param>
     public static async Task<LocalCluster> StartRedisAsync(string folder, IDictionary<string, string>? environment = null, string? program = null,
-        CancellationToken cancellationToken = default, string? published = null)
+        CancellationToken cancellationToken = default, string? published = null, RedisReplication? replication = null)
     {
         var cluster = new LocalCluster(folder, environment) { Program = program, Published = published };
         try
         {
-            await cluster.StartRedisAsync(cancellationToken);
+            await cluster.StartRedisAsync(replication, cancellationToken);
             return cluster;
         }
         catch
@@ -68,15 +87,100 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    async Task StartRedisAsync(CancellationToken cancellationToken)
+    async Task StartRedisAsync(RedisReplication? replication, CancellationToken cancellationToken)
     {
-        var data = Path.Combine(Folder, "redis");
+        // The server that was primary when this folder's cluster last stopped starts as primary again: it has every write.
+        int first = replication is { Replicas: > 0 } && File.Exists(PrimaryFile) && int.TryParse(File.ReadAllText(PrimaryFile), out int last)
+            && last >= 0 && last <= replication.Replicas ? last : 0;
+        RedisProcess = await StartRedisNodeAsync(first, RedisPort, replicaOf: null, cancellationToken);
+        if (replication is not { Replicas: > 0 } r) return;
+        for (int i = 0; i <= r.Replicas; i++)
+            if (i != first) await StartRedisNodeAsync(i, FreePort(), replicaOf: RedisPort, cancellationToken);
+        for (int i = 0; i < 3; i++) await StartSentinelAsync(i, r, cancellationToken);
+        // An event is acknowledged to its grain only once a replica holds it (the log's WAIT).
+        environment["Ttm__Cluster__WaitReplicas"] = "1";
+        await WaitForSentinelsAsync(r.Replicas, cancellationToken);
+    }
+
+    /// <summary>A Redis server in <see cref="Folder"/>/redis (the first) or redis-N; a replica is ready once it has synced.</summary>
+    async Task<HostProcess> StartRedisNodeAsync(int n, int port, int? replicaOf, CancellationToken cancellationToken)
+    {
+        var data = Path.Combine(Folder, n == 0 ? "redis" : $"redis-{n}");
         Directory.CreateDirectory(data);
-        RedisProcess = HostProcess.Start("redis", "redis-server",
-            ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--dir", data, "--appendonly", "yes", "--save", "", "--protected-mode", "yes"],
-            "Ready to accept connections");
-        processes.Add(RedisProcess);
-        await RedisProcess.WaitReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        // masterauth: a replica (and a primary Sentinel turned into one) authenticates to its primary.
+        var config = OwnerOnlyConfig(Path.Combine(data, "redis.conf"), $"requirepass {RedisPassword}\nmasterauth {RedisPassword}\n");
+        List<string> arguments = [config, "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", data, "--appendonly", "yes", "--save", "", "--protected-mode", "yes"];
+        if (replicaOf is int primary) arguments.AddRange(["--replicaof", "127.0.0.1", primary.ToString()]);
+        var node = HostProcess.Start(n == 0 ? "redis" : $"redis-{n}", "redis-server", arguments,
+            replicaOf is null ? "Ready to accept connections" : "MASTER <-> REPLICA sync: Finished with success");
+        processes.Add(node);
+        redisNodes.Add((node, port, n));
+        await node.WaitReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        return node;
+    }
+
+    /// <summary>A Sentinel (redis-server --sentinel) watching the primary; its file is its own (Sentinel rewrites it as it learns).</summary>
+    async Task StartSentinelAsync(int n, RedisReplication replication, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(Folder, $"sentinel-{n}");
+        Directory.CreateDirectory(folder);
+        int port = FreePort();
+        var config = OwnerOnlyConfig(Path.Combine(folder, "sentinel.conf"), string.Join('\n',
+            $"port {port}", "bind 127.0.0.1", $"dir {folder}", $"requirepass {RedisPassword}",
+            $"sentinel monitor {SentinelService} 127.0.0.1 {RedisPort} 2", // two of the three agree the primary is down
+            $"sentinel auth-pass {SentinelService} {RedisPassword}", $"sentinel sentinel-pass {RedisPassword}",
+            $"sentinel down-after-milliseconds {SentinelService} {replication.DownAfterMilliseconds}",
+            $"sentinel failover-timeout {SentinelService} {replication.FailoverTimeoutMilliseconds}",
+            $"sentinel parallel-syncs {SentinelService} 1", ""));
+        var sentinel = HostProcess.Start($"sentinel-{n}", "redis-server", [config, "--sentinel"], $"+monitor master {SentinelService}");
+        processes.Add(sentinel);
+        sentinels.Add((sentinel, port));
+        await sentinel.WaitReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    /// <summary>Until every Sentinel knows the replicas and the other Sentinels: before that a failover could not be agreed.</summary>
+    async Task WaitForSentinelsAsync(int replicas, CancellationToken cancellationToken)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        foreach (var (_, port) in sentinels)
+        {
+            await using var connection = await ConnectSentinelAsync(port);
+            var server = connection.GetServer("127.0.0.1", port);
+            while ((await server.SentinelReplicasAsync(SentinelService)).Length < replicas || (await server.SentinelSentinelsAsync(SentinelService)).Length < sentinels.Count - 1)
+            {
+                if (DateTime.UtcNow > until) throw new TimeoutException($"Sentinel on port {port} did not learn of {replicas} replicas and {sentinels.Count - 1} Sentinels within 60 s.");
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+    }
+
+    Task<ConnectionMultiplexer> ConnectSentinelAsync(int port) => ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+    {
+        EndPoints = { { "127.0.0.1", port } }, CommandMap = CommandMap.Sentinel, TieBreaker = "", Password = RedisPassword, AllowAdmin = true,
+    });
+
+    /// <summary>The Redis server the Sentinels name as primary now (null once none of them answers).</summary>
+    public async Task<HostProcess?> PrimaryAsync()
+    {
+        foreach (var (sentinel, port) in sentinels.Where(s => !s.Process.HasExited))
+        {
+            await using var connection = await ConnectSentinelAsync(port);
+            if (await connection.GetServer("127.0.0.1", port).SentinelGetMasterAddressByNameAsync(SentinelService) is IPEndPoint primary)
+                return redisNodes.FirstOrDefault(n => n.Port == primary.Port).Process;
+        }
+        return sentinels.Count == 0 ? RedisProcess : null;
+    }
+
+    /// <summary>Which of this folder's Redis servers (0: redis, n: redis-n) was primary when its cluster last stopped.</summary>
+    string PrimaryFile => Path.Combine(Folder, "redis-primary");
+
+    /// <summary>A config file made anew, readable by its owner only, before the password is written into it.</summary>
+    static string OwnerOnlyConfig(string path, string text)
+    {
+        File.Delete(path);
+        using (var file = TenantKeys.CreateOwnerOnly(path))
+            file.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        return path;
     }
 
     /// <summary>A silo process; ready once it has joined the cluster.</summary>
@@ -142,7 +246,7 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>A new API key for <paramref name="tenant"/> in this cluster's Redis (what <c>./ttm tenants create</c> does).</summary>
     public async Task<string> TenantKeyAsync(string tenant)
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(new Grains.ClusterStoreOptions { Redis = Redis }.RedisConnection());
         var (_, key) = await new TenantKeys(new RedisTenantKeyStore(redis, new Grains.ClusterStoreOptions().ServiceId), TimeProvider.System).CreateAsync(tenant);
         return key;
     }
@@ -154,19 +258,32 @@ public sealed class LocalCluster : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Stops every process it started, hosts first (SIGTERM, then SIGKILL after the grace), Redis last.</summary>
+    /// <summary>Stops every process it started, hosts first (SIGTERM, then SIGKILL after the grace), then the Sentinels, Redis last.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var host in processes.Where(p => p != RedisProcess).Reverse())
+        if (sentinels.Count > 0 && Directory.Exists(Folder))
         {
-            await host.TerminateAsync(TimeSpan.FromSeconds(20));
+            // Which server is primary now (Sentinel may have promoted a replica): the next start on this folder begins with it.
+            try
+            {
+                if (await PrimaryAsync() is { } primary && redisNodes.FindIndex(n => n.Process == primary) is var index and >= 0)
+                    await File.WriteAllTextAsync(PrimaryFile, redisNodes[index].Number.ToString());
+            }
+            catch (RedisException) { } // no Sentinel answers: the last file stays
+        }
+        var redis = RedisProcesses;
+        foreach (var host in processes.Except(redis).Reverse().Concat(Sentinels).Concat(redis.Except(Sentinels)))
+        {
+            await host.TerminateAsync(TimeSpan.FromSeconds(redis.Contains(host) ? 10 : 20));
             host.Dispose();
         }
-        if (RedisProcess is not null)
-        {
-            await RedisProcess.TerminateAsync(TimeSpan.FromSeconds(10));
-            RedisProcess.Dispose();
-        }
         processes.Clear();
+        redisNodes.Clear();
+        sentinels.Clear();
     }
 }
+
+/// <summary>Redis beside its primary: <paramref name="Replicas"/> replicas and three Sentinels that promote one when the primary is down.</summary>
+/// <param name="DownAfterMilliseconds">how long the primary goes unanswered before a Sentinel deems it down (Sentinel's down-after-milliseconds)</param>
+/// <param name="FailoverTimeoutMilliseconds">how long before a stalled failover is tried again (Sentinel's failover-timeout)</param>
+public sealed record RedisReplication(int Replicas = 2, int DownAfterMilliseconds = 5_000, int FailoverTimeoutMilliseconds = 10_000);

@@ -8,7 +8,7 @@ using Ttm.Pipeline.Planning;
 
 namespace Ttm.Cli.Commands;
 
-/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|tenants|soak|caching|text-probe</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
+/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|durability|tenants|soak|caching|text-probe</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
 static class BenchCommand
 {
     const string SamplePrompt = "The red square moves right while the white square slides down slowly.";
@@ -24,6 +24,7 @@ static class BenchCommand
         bench.Subcommands.Add(Serving());
         bench.Subcommands.Add(Worker());
         bench.Subcommands.Add(Cluster());
+        bench.Subcommands.Add(Durability());
         bench.Subcommands.Add(Tenants());
         bench.Subcommands.Add(Soak());
         bench.Subcommands.Add(Caching());
@@ -62,8 +63,10 @@ static class BenchCommand
     {
         var size = new Option<string>("--size") { DefaultValueFactory = _ => "tiny" };
         var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 10 };
+        var backbone = new Option<string>("--backbone") { Description = "dit or unet", DefaultValueFactory = _ => "dit" };
+        backbone.AcceptOnlyFromAmong("dit", "unet");
         var json = JsonFile();
-        var command = new Command("forward", "One stage-2 forward pass at batch 1, 3 and 8: masked layers on/off, grouped vs dense Eq. 3, libtorch vs ONNX Runtime, each as a share of libtorch's GEMM rate; parameters per size") { size, repeats, json };
+        var command = new Command("forward", "One stage-2 forward pass at batch 1, 3 and 8: masked layers on/off, grouped vs dense Eq. 3, libtorch vs ONNX Runtime, each as a share of libtorch's GEMM rate (the DiT's); parameters per size") { size, repeats, backbone, json };
         command.SetAction((result, cancellationToken) =>
         {
             var gemm = ForwardBenchmark.GemmGflops();
@@ -72,7 +75,7 @@ static class BenchCommand
                 threads = TorchSharp.torch.get_num_threads(),
                 gemm_gflops = gemm,
                 parameters = ForwardBenchmark.ParameterCounts(),
-                forward = ForwardBenchmark.Run(gemm, result.GetValue(size)!, result.GetValue(repeats)),
+                forward = ForwardBenchmark.Run(gemm, result.GetValue(size)!, result.GetValue(repeats), result.GetValue(backbone) == "unet" ? Models.Backbone.Unet : Models.Backbone.Dit),
             }, result.GetValue(json), cancellationToken);
         });
         return command;
@@ -269,14 +272,14 @@ static class BenchCommand
 
     static Command Worker()
     {
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N, or sim:h100 (simulated: passes timed by the H100 measurements)", DefaultValueFactory = _ => "cpu" };
         var size = new Option<string>("--size") { DefaultValueFactory = _ => "tiny" };
         var steps = Steps();
         var maxBatch = new Option<int?>("--max-batch") { Description = "Largest batch when batching is on (default: the device's, DeviceWorker.DefaultMaxBatch)" };
         var levels = new Option<int[]>("--concurrency") { DefaultValueFactory = _ => [1, 2, 4, 8], AllowMultipleArgumentsPerToken = true };
         var json = JsonFile();
         var command = new Command("worker", "Device-stage throughput through the device worker with batching off/on; as JSON") { device, size, steps, maxBatch, levels, json };
-        command.SetAction(async (result, cancellationToken) => await Print(await WorkerBenchmark.RunAsync(Models.TorchDevices.Parse(result.GetValue(device)!),
+        command.SetAction(async (result, cancellationToken) => await Print(await WorkerBenchmark.RunAsync(result.GetValue(device)!,
             result.GetValue(size)!, result.GetValue(steps), result.GetValue(maxBatch), result.GetValue(levels)!, Console.Error), result.GetValue(json), cancellationToken));
         return command;
     }
@@ -300,6 +303,31 @@ static class BenchCommand
                     ? await Ttm.Cli.Cluster.ClusterFailureBenchmark.RunAsync(cluster, await Sample(cancellationToken), n, result.GetValue(steps), Console.Error, cancellationToken)
                     : null;
                 await Print(new { EventLog = eventLog, Failures = failures }, result.GetValue(json), cancellationToken);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    static Command Durability()
+    {
+        var events = new Option<int>("--events") { Description = "Appends per mode", DefaultValueFactory = _ => 5_000 };
+        var json = JsonFile();
+        var command = new Command("durability", "The event log's append latency on a Redis primary with two replicas and three Sentinels started here: "
+            + "the primary's word alone, appendfsync always, WAIT for a replica; then the primary SIGKILLed mid log: the appends' stall and any loss") { events, json };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var folder = Directory.CreateTempSubdirectory("ttm-bench-durability-").FullName;
+            try
+            {
+                // Two replicas: after the primary's loss one is left for WAIT. Sentinel's timings as the cluster overlay's.
+                await using var cluster = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder, cancellationToken: cancellationToken,
+                    replication: new Ttm.Cli.Cluster.RedisReplication(Replicas: 2));
+                async Task KillPrimary() => (await cluster.PrimaryAsync())?.Kill();
+                await Print(await EventLogDurabilityBenchmark.RunAsync(cluster.Redis, result.GetValue(events), KillPrimary, cancellationToken), result.GetValue(json), cancellationToken);
             }
             finally
             {

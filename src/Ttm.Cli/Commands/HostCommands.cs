@@ -69,11 +69,19 @@ static class HostCommands
         var plain = new Option<int>("--plain") { DefaultValueFactory = _ => 1 };
         var folder = new Option<DirectoryInfo>("--dir") { Description = "Redis data and the artifact store", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "cluster")) };
         var port = new Option<int>("--port") { Description = "the gateway's gRPC port", DefaultValueFactory = _ => 5080 };
-        var up = new Command("up", "Start Redis, the silos and a gateway as processes on this machine; Ctrl-C stops them") { accelerators, plain, folder, port };
+        var replicas = new Option<int>("--replicas")
+        {
+            Description = "Redis replicas beside the primary, watched by three Sentinels (0: one Redis, no failover)", DefaultValueFactory = _ => 2,
+        };
+        var up = new Command("up", "Start Redis (a primary, its replicas, three Sentinels), the silos and a gateway as processes on this machine; Ctrl-C stops them")
+            { accelerators, plain, folder, port, replicas };
         up.SetAction(async (result, cancellationToken) =>
         {
-            await using var cluster = await LocalCluster.StartRedisAsync(result.GetValue(folder)!.FullName, cancellationToken: CancellationToken.None);
-            Console.WriteLine($"redis      {cluster.Redis,-22} pid {cluster.RedisProcess.Pid}  data {Path.Combine(cluster.Folder, "redis")}");
+            await using var cluster = await LocalCluster.StartRedisAsync(result.GetValue(folder)!.FullName, cancellationToken: CancellationToken.None,
+                replication: result.GetValue(replicas) is > 0 and var r ? new RedisReplication(r) : null);
+            foreach (var redis in cluster.RedisProcesses)
+                Console.WriteLine($"{redis.Name,-10} {(redis == cluster.RedisProcess ? Ttm.Grains.ClusterStoreOptions.Redacted(cluster.Redis) : ""),-22} pid {redis.Pid}");
+            Console.WriteLine($"redis data {cluster.Folder}/redis*");
             cluster.DeviceThreads = LocalCluster.ShareOfCores(result.GetValue(accelerators));
             try
             {

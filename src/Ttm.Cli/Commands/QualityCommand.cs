@@ -23,12 +23,12 @@ static class QualityCommand
     {
         var cases = new Option<DirectoryInfo?>("--cases") { Description = "Folder of case folders (default: the Shapes-128 suite)" };
         var variants = new Option<string[]>("--variant") { Description = "ttm, ti2v, no-mask, cross-only, self-only (repeat for Table 3), flow (Table 4)", DefaultValueFactory = _ => ["ttm"], AllowMultipleArgumentsPerToken = true };
-        var models = new Option<DirectoryInfo>("--models") { Description = "Folder with motion/ and video-<variant>/ model folders", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("models", "tiny")) };
+        var models = new Option<DirectoryInfo>("--models") { Description = "Folder with motion/ and video-<variant>/ model folders (either backbone: models/tiny, models/tiny-unet)", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("models", "tiny")) };
         var motion = new Option<DirectoryInfo?>("--motion") { Description = "Override: the mask stage-1 model folder" };
         var flowMotion = new Option<DirectoryInfo?>("--flow-motion") { Description = "Override: the flow variant's stage-1 model folder (default: motion-flow/)" };
         var video = new Option<DirectoryInfo?>("--video") { Description = "Override: stage-2 model folder (single variant)" };
         var perSplit = new Option<int>("--per-split") { Description = "Cases per split of the default suite", DefaultValueFactory = _ => 64 };
-        var steps = new Option<int>("--steps") { Description = "Euler steps per stage", DefaultValueFactory = _ => 16 };
+        var steps = new Option<int>("--steps") { Description = "Sampling steps per stage (Euler for a DiT, DDIM for a U-Net)", DefaultValueFactory = _ => 16 };
         var visual = new Option<float>("--guidance-visual") { DefaultValueFactory = _ => GuidanceScales.Default.Visual };
         var text = new Option<float>("--guidance-text") { DefaultValueFactory = _ => GuidanceScales.Default.Text };
         var phrasing = new Option<string>("--phrasing")
@@ -41,12 +41,16 @@ static class QualityCommand
         {
             Description = "From the image and the sentence only: the served planner, segmenter and both stages (default suite at 128 px; with --phrasing held-out, the paraphrase suite)",
         };
+        var paths = new Option<bool>("--paths")
+        {
+            Description = "Drive every object by its true path (centroid and size per frame) instead of stage 1: the video a user dragging the objects gets",
+        };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the JSON here" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
         var sheets = new Option<DirectoryInfo>("--sheets") { Description = "Where contact sheets go", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "bench")) };
         var command = new Command("quality", "Direction accuracy, endpoint error, mask IoU, PSNR, SSIM, appearance consistency per split")
         {
-            cases, variants, models, motion, flowMotion, video, perSplit, steps, visual, text, phrasing, endToEnd, json, sheets, threads,
+            cases, variants, models, motion, flowMotion, video, perSplit, steps, visual, text, phrasing, endToEnd, paths, json, sheets, threads,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -85,22 +89,24 @@ static class QualityCommand
                 var motionDirectory = variant == TtmVariant.Flow
                     ? result.GetValue(flowMotion)?.FullName ?? Path.Combine(root, "motion-flow")
                     : result.GetValue(motion)?.FullName ?? Path.Combine(root, "motion");
-                using var videoModel = ModelWeights.Load(videoDirectory);
+                using var videoModel = ModelWeights.LoadNetwork(videoDirectory);
                 if (videoModel.Config.Variant != variant)
                     throw new InvalidDataException($"{videoDirectory} holds a {videoModel.Config.Variant} model, not {variant}.");
-                using var motionModel = variant == TtmVariant.Ti2v ? null : ModelWeights.Load(motionDirectory);
+                using var motionModel = variant == TtmVariant.Ti2v ? null : ModelWeights.LoadNetwork(motionDirectory);
                 if (motionModel is not null && motionModel.Config.MotionIsFlow != videoModel.Config.MotionIsFlow)
                     throw new InvalidDataException($"{motionDirectory} generates {(motionModel.Config.MotionIsFlow ? "optical flow" : "mask trajectories")}, which the {variantName} stage 2 does not read.");
                 videoModel.eval();
                 motionModel?.eval();
-                var chain = new TwoStageChain(motionModel is null ? null : new FlowSampler(motionModel), new FlowSampler(videoModel),
+                var chain = new TwoStageChain(motionModel is null ? null : StageSamplers.For(motionModel), StageSamplers.For(videoModel),
                     MiniLmTextEncoder.Shared, new StageRunner(worker.StepperFor("bench")));
                 Console.Error.WriteLine($"{variantName}: {suite.Count} cases, max batch {worker.MaxBatch}");
-                var (scored, seconds) = await new QualityBenchmark(chain, options, options).RunAsync(suite, Console.Error, cancellationToken);
-                reports.Add(QualityBenchmark.Report(suiteName, variantName, scored, seconds));
-                ladder.Add((variantName, scored));
+                bool dragged = result.GetValue(paths);
+                var (scored, seconds) = await new QualityBenchmark(chain, options, options, truePaths: dragged).RunAsync(suite, Console.Error, cancellationToken);
+                var rowName = dragged ? $"{variantName}-paths" : variantName;
+                reports.Add(QualityBenchmark.Report(suiteName, rowName, scored, seconds));
+                ladder.Add((rowName, scored));
                 foreach (var (split, multi) in new[] { ("single", false), ("multi", true) })
-                    ContactSheet.Write(Path.Combine(result.GetValue(sheets)!.FullName, $"{variantName}-{split}.png"),
+                    ContactSheet.Write(Path.Combine(result.GetValue(sheets)!.FullName, $"{rowName}-{split}.png"),
                         scored.Where(s => s.Case.IsMulti == multi).Take(8).ToList());
             }
             var differences = PairedBootstrap.Ladder(ladder);

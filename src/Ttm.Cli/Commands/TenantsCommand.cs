@@ -21,7 +21,7 @@ static class TenantsCommand
         TenantKeys Keys(ParseResult result)
         {
             ITenantKeyStore store = result.GetValue(cluster) is { Length: > 0 } redis
-                ? new RedisTenantKeyStore(ConnectionMultiplexer.Connect(redis), result.GetValue(serviceId)!)
+                ? new RedisTenantKeyStore(ConnectionMultiplexer.Connect(new Grains.ClusterStoreOptions { Redis = redis }.RedisConnection()), result.GetValue(serviceId)!)
                 : new FileTenantKeyStore(result.GetValue(keyFile)!.FullName);
             return new TenantKeys(store, TimeProvider.System);
         }

@@ -14,6 +14,8 @@ static class TrainCommand
         var variant = new Option<string>("--variant") { Description = "ttm, ti2v, no-mask, cross-only, self-only, or flow (Table 4, either stage)", DefaultValueFactory = _ => "ttm" };
         var run = new Option<DirectoryInfo>("--run") { Description = "Run folder: checkpoints, loss.csv and the EMA model (resumes if present)", Required = true };
         var size = new Option<string>("--size") { Description = "Model size: tiny, small or base", DefaultValueFactory = _ => "tiny" };
+        var backbone = new Option<string>("--backbone") { Description = "dit (flow matching) or unet (DDIM, v-prediction)", DefaultValueFactory = _ => "dit" };
+        var noZeroSnr = new Option<bool>("--no-zero-terminal-snr") { Description = "U-Net: train on the plain scaled-linear schedule (the paper's ablation) instead of zero terminal SNR" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 5000 };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4 };
@@ -33,7 +35,7 @@ static class TrainCommand
         var dropMotion = new Option<double>("--drop-motion-prompt") { Description = "With --local-prompts: share of cases trained with c_motion nulled, the local prompts kept", DefaultValueFactory = _ => 0 };
         var command = new Command("train", "Train one stage on the shapes world")
         {
-            stage, variant, run, size, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init, foreground, phrased, localPrompts, dropMotion,
+            stage, variant, run, size, backbone, noZeroSnr, steps, batch, lr, warmup, decay, prediction, single, seed, minutes, checkpoint, logEvery, threads, init, foreground, phrased, localPrompts, dropMotion,
         };
         command.Validators.Add(result =>
         {
@@ -49,6 +51,8 @@ static class TrainCommand
                 Variant = ParseVariant(result.GetValue(variant)!),
                 RunDirectory = result.GetValue(run)!.FullName,
                 Size = result.GetValue(size)!,
+                Backbone = ParseBackbone(result.GetValue(backbone)!),
+                ZeroTerminalSnr = !result.GetValue(noZeroSnr),
                 Steps = result.GetValue(steps),
                 BatchSize = result.GetValue(batch),
                 LearningRate = result.GetValue(lr),
@@ -79,6 +83,13 @@ static class TrainCommand
         "motion" => ModelStage.Motion,
         "video" => ModelStage.Video,
         _ => throw new ArgumentException($"--stage must be motion or video, not '{value}'."),
+    };
+
+    public static Backbone ParseBackbone(string value) => value switch
+    {
+        "dit" => Backbone.Dit,
+        "unet" => Backbone.Unet,
+        _ => throw new ArgumentException($"--backbone must be dit or unet, not '{value}'."),
     };
 
     public static TtmVariant ParseVariant(string value) => value switch

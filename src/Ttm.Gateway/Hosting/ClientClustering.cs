@@ -15,6 +15,6 @@ public static class ClientClustering
         client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (cluster.ServiceId, cluster.ClusterId));
         // A gateway learns of silos that joined (a replacement after a kill) within seconds, not Orleans' default minute.
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-        return client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(cluster.Redis!));
+        return client.UseRedisClustering(o => o.ConfigurationOptions = cluster.RedisConnection());
     }
 }

@@ -1,5 +1,6 @@
 using Orleans.Dashboard;
 using Ttm.Grains;
+using Ttm.Hosting;
 
 namespace Ttm.Gateway.Hosting;
 
@@ -18,12 +19,13 @@ public static partial class GatewayHost
         var listen = HostListenOptions.From(builder.Configuration);
         int port = listen.Port ?? 5080, opsPort = listen.OpsPort ?? 5081, httpPort = listen.HttpPort ?? 5082;
         builder.WebHost.ListenForGateway(port, opsPort, httpPort, listen.AnyAddress);
-        builder.UseOrleansClient(client => client.UseTtmCluster(builder.Configuration).AddDashboard());
+        builder.UseOrleansClient(client => client.UseTtmCluster(builder.Configuration).AddActivityPropagation().AddDashboard());
+        builder.AddTtmTelemetry("ttm-gateway");
         builder.Services.AddTtmGateway(builder.Configuration);
         var app = builder.Build();
         app.MapTtmGateway(opsPort, httpPort);
         app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, port, opsPort.ToString(), httpPort,
-            app.Configuration[$"{ClusterStoreOptions.Section}:Redis"] ?? "embedded", Environment.ProcessId));
+            ClusterStoreOptions.From(app.Configuration).Describe(), Environment.ProcessId));
         return app;
     }
 

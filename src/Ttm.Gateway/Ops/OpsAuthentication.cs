@@ -13,7 +13,8 @@ namespace Ttm.Gateway.Ops;
 /// Ttm:Ops:User and Ttm:Ops:Password. With no password configured nobody is let in: operations are never open
 /// to anonymous callers. Serve it behind TLS (the ingress) so the password never crosses in clear.
 /// </summary>
-public sealed class OpsAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptionsMonitor<OpsOptions> account)
+public sealed class OpsAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptionsMonitor<OpsOptions> account,
+    OpsSignInThrottle throttle)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "OpsBasic";
@@ -26,6 +27,9 @@ public sealed class OpsAuthentication(IOptionsMonitor<AuthenticationSchemeOption
         var password = account.CurrentValue.Password;
         if (string.IsNullOrEmpty(password))
             return Task.FromResult(AuthenticateResult.Fail("Operations are closed: set Ttm:Ops:Password on the gateway."));
+        var address = Context.Connection.RemoteIpAddress ?? System.Net.IPAddress.None;
+        if (!throttle.MayTry(address))
+            return Task.FromResult(AuthenticateResult.Fail($"Too many wrong operator passwords from this address; retry in a minute (at most {OpsSignInThrottle.FailuresPerMinute} a minute)."));
         var user = account.CurrentValue.User;
         string given;
         try
@@ -34,11 +38,15 @@ public sealed class OpsAuthentication(IOptionsMonitor<AuthenticationSchemeOption
         }
         catch (FormatException)
         {
+            throttle.Failed(address);
             return Task.FromResult(AuthenticateResult.Fail("The Basic credentials are not base64."));
         }
         var expected = $"{user}:{password}";
         if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+        {
+            throttle.Failed(address);
             return Task.FromResult(AuthenticateResult.Fail("Wrong operator name or password."));
+        }
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, user), new Claim(ClaimTypes.Role, Policy)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }

@@ -28,7 +28,7 @@ public static class TenantAuthentication
 
         var cluster = ClusterStoreOptions.From(configuration);
         if (cluster.UsesRedis)
-            services.AddSingleton<ITenantKeyStore>(_ => new RedisTenantKeyStore(ConnectionMultiplexer.Connect(cluster.Redis!), cluster.ServiceId));
+            services.AddSingleton<ITenantKeyStore>(_ => new RedisTenantKeyStore(ConnectionMultiplexer.Connect(cluster.RedisConnection()), cluster.ServiceId));
         else
         {
             services.AddSingleton<ITenantKeyStore>(new FileTenantKeyStore(options.KeyFile));
@@ -38,7 +38,7 @@ public static class TenantAuthentication
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TenantKeys>();
 
-        var authentication = services.AddAuthentication()
+        var authentication = services.AddAuthentication(o => o.DefaultAuthenticateScheme = SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
             .AddPolicyScheme(SchemeName, "API key or JWT", policy => policy.ForwardDefaultSelector = context =>
                 !options.Jwt.Enabled || context.Request.Headers.Authorization.ToString().StartsWith("Bearer " + ApiKey.Prefix, StringComparison.OrdinalIgnoreCase)
@@ -61,18 +61,20 @@ public static class TenantAuthentication
         };
         jwt.Events = new JwtBearerEvents
         {
-            // The configured claim names the tenant; a token without a valid one is no tenant's.
+            // One credential, one tenant: exactly one configured claim names it, and a token that carries the server's own
+            // tenant claim besides (an attempt to name a second tenant) is no tenant's.
             OnTokenValidated = context =>
             {
-                var tenant = context.Principal?.FindFirst(options.TenantClaim)?.Value;
-                try
-                {
-                    context.Principal!.AddIdentity(new ClaimsIdentity([new Claim(TenantClaims.Tenant, TenantNames.Require(tenant ?? ""))], JwtScheme));
-                }
-                catch (ArgumentException e)
-                {
-                    context.Fail($"The token's '{options.TenantClaim}' claim: {e.Message}");
-                }
+                var claims = context.Principal?.Claims.ToList() ?? [];
+                var named = claims.Where(c => c.Type == options.TenantClaim).Select(c => c.Value).ToList();
+                if (options.TenantClaim != TenantClaims.Tenant && claims.Any(c => c.Type == TenantClaims.Tenant))
+                    context.Fail($"The token carries a '{TenantClaims.Tenant}' claim; only its '{options.TenantClaim}' claim may name the tenant.");
+                else if (named.Count != 1)
+                    context.Fail($"The token must carry exactly one '{options.TenantClaim}' claim, not {named.Count}.");
+                else if (!TenantNames.IsValid(named[0]))
+                    context.Fail($"The token's '{options.TenantClaim}' claim is not a tenant name: {TenantNames.Rule}.");
+                else
+                    context.Principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(TenantClaims.Tenant, named[0])], JwtScheme));
                 return Task.CompletedTask;
             },
         };

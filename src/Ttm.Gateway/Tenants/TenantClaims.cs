@@ -11,6 +11,12 @@ public static class TenantClaims
     /// <summary>The caller's tenant; the authorization policy has already refused calls without one.</summary>
     public static string TenantOf(this ServerCallContext context) => context.GetHttpContext().TenantOf();
 
-    public static string TenantOf(this HttpContext context) =>
-        context.User.FindFirstValue(Tenant) ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "This call carries no tenant credential."));
+    /// <summary>The one tenant of the call: a principal naming none, two, or a name outside <see cref="TenantNames"/>'s pattern is no tenant's.</summary>
+    public static string TenantOf(this HttpContext context)
+    {
+        var tenants = context.User.FindAll(Tenant).Select(c => c.Value).Distinct().ToList();
+        return tenants is [var tenant] && TenantNames.IsValid(tenant)
+            ? tenant
+            : throw new RpcException(new Status(StatusCode.Unauthenticated, tenants.Count == 0 ? "This call carries no tenant credential." : "This call's credential names no single valid tenant."));
+    }
 }

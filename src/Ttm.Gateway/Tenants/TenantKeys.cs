@@ -53,7 +53,7 @@ public sealed class TenantKeys(ITenantKeyStore store, TimeProvider clock)
     }
 
     /// <summary>A new file (its folder made if needed) that only its owner can read and write, from the moment it exists.</summary>
-    internal static FileStream CreateOwnerOnly(string file)
+    public static FileStream CreateOwnerOnly(string file)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };

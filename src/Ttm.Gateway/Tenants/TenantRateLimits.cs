@@ -18,9 +18,17 @@ public static class TenantRateLimits
         limiter.AddPolicy(Policy, context =>
         {
             var tenant = context.User.FindFirstValue(TenantClaims.Tenant);
-            var perMinute = tenant is null ? 0 : context.RequestServices.GetRequiredService<IOptions<TenantPolicyOptions>>().Value.For(tenant).RequestsPerMinute ?? 0;
-            return tenant is null || perMinute <= 0
-                ? RateLimitPartition.GetNoLimiter("") // no tenant: authorization refuses the call anyway
+            var policies = context.RequestServices.GetRequiredService<IOptions<TenantPolicyOptions>>().Value;
+            if (tenant is null)
+            {
+                // No tenant: authorization refuses the call, but a flood of refusals costs too; limited per client address.
+                var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                return RateLimitPartition.GetFixedWindowLimiter($"anonymous {address}", _ => new FixedWindowRateLimiterOptions
+                    { PermitLimit = policies.AnonymousRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            }
+            var perMinute = policies.For(tenant).RequestsPerMinute ?? 0;
+            return perMinute <= 0
+                ? RateLimitPartition.GetNoLimiter(tenant)
                 : RateLimitPartition.GetFixedWindowLimiter(tenant, _ => new FixedWindowRateLimiterOptions
                     { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
         });
@@ -30,7 +38,9 @@ public static class TenantRateLimits
         {
             var response = context.HttpContext.Response;
             int retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 60;
-            var message = $"Over this tenant's requests per minute; retry after {retry} s.";
+            var message = context.HttpContext.User.FindFirstValue(TenantClaims.Tenant) is null
+                ? $"Over the requests per minute of calls without a tenant credential from this address; retry after {retry} s."
+                : $"Over this tenant's requests per minute; retry after {retry} s.";
             response.Headers["ttm-limit"] = "requests per minute";
             response.Headers.RetryAfter = retry.ToString();
             if (context.HttpContext.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)

@@ -10,7 +10,7 @@ namespace Ttm.Gateway.Videos;
 public sealed record VideoJob(
     [property: Description("The generation id; the same one gRPC's Watch, Get, Cancel and Delete take.")] string Id,
     [property: Description("Always \"video\".")] string Object,
-    [property: Description("queued, in_progress, completed, failed or cancelled.")] string Status,
+    [property: Description("queued, in_progress, awaiting_review (stop_after_motion: POST …/continue runs the video), completed, failed or cancelled.")] string Status,
     [property: Description("0..100 from the generation's events (stage 1 to 45, stage 2 to 90, completed 100).")] int Progress,
     [property: Description("Unix seconds.")] long CreatedAt,
     string Prompt,
@@ -34,6 +34,7 @@ public sealed record VideoJob(
     {
         GenerationState.Queued => "queued",
         GenerationState.Running => "in_progress",
+        GenerationState.AwaitingReview => "awaiting_review",
         GenerationState.Completed => "completed",
         GenerationState.Failed => "failed",
         _ => "cancelled",

@@ -52,6 +52,9 @@ public sealed class VideoRequestForm
     [FromForm(Name = "preview_every"), Description("A preview every this many steps; 0 = 4; negative = none.")]
     public int? PreviewEvery { get; set; }
 
+    [FromForm(Name = "stop_after_motion"), Description("true: end with the trajectory (status awaiting_review); POST /v1/videos/{id}/continue runs the video.")]
+    public bool? StopAfterMotion { get; set; }
+
     public async Task<GenerateRequest> ToRequestAsync(CancellationToken cancellationToken)
     {
         var inputReference = InputReference;
@@ -65,6 +68,7 @@ public sealed class VideoRequestForm
             Image = UnsafeByteOperations.UnsafeWrap(image.GetBuffer().AsMemory(0, (int)image.Length)), Prompt = Prompt ?? "",
             MotionSteps = MotionSteps ?? Steps ?? 0, VideoSteps = VideoSteps ?? Steps ?? 0, PreviewSize = ParseSize(Size),
             RequestId = RequestId ?? IdempotencyKey ?? "", DeadlineSeconds = DeadlineSeconds ?? 0, PreviewEvery = PreviewEvery ?? 0,
+            StopAfterMotion = StopAfterMotion ?? false,
             Priority = Priority?.Trim().ToLowerInvariant() switch
             {
                 null or "" or "interactive" => Protos.V1.Priority.Interactive,

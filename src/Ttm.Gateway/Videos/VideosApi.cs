@@ -8,7 +8,7 @@ namespace Ttm.Gateway.Videos;
 /// <summary>
 /// The OpenAI-style jobs API for video on the gateway's HTTP/1.1 port: <see cref="TenantGenerations"/> over REST, with the
 /// same API keys (or JWTs), rate limits, quotas and errors as gRPC. Create with a multipart form; read the job, the list
-/// (newest first), the event log as Server-Sent Events, the content (range requests); cancel; delete.
+/// (newest first), the event log as Server-Sent Events, the content (range requests); continue one awaiting review; cancel; delete.
 /// </summary>
 public static class VideosApi
 {
@@ -37,6 +37,9 @@ public static class VideosApi
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").Produces<RestError>(StatusCodes.Status404NotFound).AnyCallErrors();
         videos.MapPost("/{id}/cancel", Cancel).WithName("CancelVideo").WithSummary("Stop a running generation within one denoising step")
             .Produces<VideoJob>().Produces<RestError>(StatusCodes.Status404NotFound).AnyCallErrors();
+        videos.MapPost("/{id}/continue", Continue).WithName("ContinueVideo")
+            .WithSummary("Run the video stage of a job awaiting review (stop_after_motion) on its trajectory, edited objects on their new paths")
+            .Produces<VideoJob>().Produces<RestError>(StatusCodes.Status400BadRequest).Produces<RestError>(StatusCodes.Status404NotFound).AnyCallErrors();
         videos.MapDelete("/{id}", Delete).WithName("DeleteVideo").WithSummary("Cancel if running, then remove its artifacts, events and state")
             .Produces<VideoDeleted>().Produces<RestError>(StatusCodes.Status404NotFound).AnyCallErrors();
         return videos;
@@ -102,10 +105,17 @@ public static class VideosApi
         await VideoEventStream.WriteAsync(http.Response, id, TenantGenerations.EventsAsync(grain, id, from, http.RequestAborted), messages, http.RequestAborted);
     }
 
-    static async Task<VideoJob> Cancel(string id, HttpContext http, TenantGenerations generations)
+    static async Task<VideoJob> Cancel(string id, HttpContext http, TenantGenerations generations, IClusterClient cluster)
     {
-        var (grain, _) = await generations.ExistingAsync(http.TenantOf(), id);
-        return await JobOf(grain, await grain.CancelAsync("cancelled by request"));
+        var status = await generations.CancelAsync(http.TenantOf(), id, "cancelled by request");
+        return await JobOf(cluster.GetGrain<IGenerationGrain>(id), status);
+    }
+
+    /// <summary>Continues a job awaiting review; answers the job, now in progress (its events follow at /events after the seq it had).</summary>
+    static async Task<VideoJob> Continue(string id, VideoContinuation? body, HttpContext http, TenantGenerations generations)
+    {
+        var (grain, _) = await generations.ContinueAsync(http.TenantOf(), (body ?? new VideoContinuation(null, null)).ToRequest(id));
+        return await JobOf(grain, await grain.GetStatusAsync());
     }
 
     static async Task<VideoDeleted> Delete(string id, HttpContext http, TenantGenerations generations)

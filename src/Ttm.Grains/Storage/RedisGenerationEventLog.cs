@@ -9,24 +9,53 @@ namespace Ttm.Grains.Storage;
 /// appends in O(1) and refuses an id at or below the stream's last, so a seq is never taken twice, also by a second
 /// activation racing the first; XRANGE replays after any seq. Entries hold the event in Orleans' own versioned
 /// serialization (the ttm.….v1 aliases), so old logs stay readable as the records grow fields.
+/// <para>
+/// Durable before it returns: with <paramref name="waitReplicas"/> &gt; 0 an append returns only once that many replicas
+/// hold it (WAIT), so the replica Sentinel promotes after the primary dies has every event anyone saw. An append that
+/// fails while the primary is replaced is tried again on the next one (<see cref="RedisFailover.RetryAsync"/>);
+/// a first try that did land is recognised (the same bytes at that seq) rather than refused as a duplicate.
+/// </para>
 /// </summary>
-public sealed class RedisGenerationEventLog(IConnectionMultiplexer redis, Serializer<GenerationEvent> serializer, string serviceId) : IGenerationEventLog
+/// <param name="waitReplicas">replicas that must acknowledge an append (0: the primary's answer is enough)</param>
+/// <param name="waitMilliseconds">how long one WAIT waits before the append counts as not yet durable and is tried again</param>
+public sealed class RedisGenerationEventLog(IConnectionMultiplexer redis, Serializer<GenerationEvent> serializer, string serviceId,
+    int waitReplicas = 0, int waitMilliseconds = 1_000) : IGenerationEventLog
 {
     const string Field = "e";
     const int Page = 512;
 
     RedisKey Key(string generationId) => $"ttm:{serviceId}:events:{generationId}";
 
-    public async Task AppendAsync(string generationId, GenerationEvent e)
+    public Task AppendAsync(string generationId, GenerationEvent e)
     {
+        var bytes = serializer.SerializeToArray(e);
+        return RedisFailover.RetryAsync(() => AppendOnceAsync(generationId, e.Seq, bytes));
+    }
+
+    async Task AppendOnceAsync(string generationId, long seq, byte[] bytes)
+    {
+        var db = redis.GetDatabase();
         try
         {
-            await redis.GetDatabase().StreamAddAsync(Key(generationId), Field, serializer.SerializeToArray(e), messageId: $"0-{e.Seq}");
+            await db.StreamAddAsync(Key(generationId), Field, bytes, messageId: $"0-{seq}");
         }
         catch (RedisServerException error) when (error.Message.Contains("equal or smaller", StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"Generation {generationId}'s log already holds seq {e.Seq} or a later one.", error);
+            // An earlier try of this same append that landed before its answer was lost, or another writer's event.
+            var held = await db.StreamRangeAsync(Key(generationId), $"0-{seq}", $"0-{seq}", count: 1);
+            if (held.Length == 0 || !((byte[])held[0][Field]!).AsSpan().SequenceEqual(bytes))
+                throw new InvalidOperationException($"Generation {generationId}'s log already holds seq {seq} or a later one.", error);
         }
+        await WaitForReplicasAsync(db, generationId, seq);
+    }
+
+    /// <summary>WAIT: the replicas hold every write this connection made so far, the append among them.</summary>
+    async Task WaitForReplicasAsync(IDatabase db, string generationId, long seq)
+    {
+        if (waitReplicas <= 0) return;
+        long acknowledged = (long)await db.ExecuteAsync("WAIT", waitReplicas, waitMilliseconds);
+        if (acknowledged < waitReplicas)
+            throw new ReplicaNotAcknowledgedException($"Generation {generationId}'s event {seq} reached {acknowledged} of {waitReplicas} replicas within {waitMilliseconds} ms.");
     }
 
     public async Task<IReadOnlyList<GenerationEvent>> ReadAsync(string generationId, long afterSeq, long upToSeq)

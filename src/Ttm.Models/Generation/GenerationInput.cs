@@ -11,4 +11,6 @@ public sealed record GenerationInput(
     string MotionPrompt,                // c_motion
     IReadOnlyList<string> LocalPrompts, // c_local(1..L)
     SamplingOptions Motion,
-    SamplingOptions Video);
+    SamplingOptions Video,
+    MotionPaths? Paths = null,          // objects the user dragged: drawn instead of (or over) stage 1's trajectory
+    Tensor? Trajectory = null);         // (1, 3, T, H, W) ŝ already made (a reviewed one): stage 1 not run, the paths drawn over it

@@ -4,12 +4,12 @@ using static TorchSharp.torch;
 namespace Ttm.Models.Onnx;
 
 /// <summary>
-/// A network's forward pass on ONNX Runtime's CPU provider: the graphs <see cref="VideoDitGraph"/> writes from the
-/// network's weights (a snapshot: weights changed later are not seen), fed from and returning torch tensors. The whole
-/// pass is one graph; the pieces a step cache runs (<see cref="ForwardPiece"/>) are graphs of their own, each written
-/// from the snapshot the first time it is asked for.
+/// A network's forward pass on ONNX Runtime's CPU provider: the graphs <see cref="VideoDitGraph"/> or
+/// <see cref="VideoUnetGraph"/> writes from the network's weights (a snapshot: weights changed later are not seen), fed
+/// from and returning torch tensors. The whole pass is one graph; the pieces a DiT's step cache runs
+/// (<see cref="ForwardPiece"/>) are graphs of their own, each written from the snapshot the first time it is asked for.
 /// </summary>
-public sealed class OnnxForward : IDisposable
+public sealed class OnnxForward : IForwardPass, IDisposable
 {
     readonly TtmConfig config;
     readonly Dictionary<string, Tensor> weights;
@@ -17,7 +17,7 @@ public sealed class OnnxForward : IDisposable
     readonly Lazy<InferenceSession>[] sessions;
 
     /// <param name="threads">ONNX Runtime's intra-op threads (default: libtorch's current count)</param>
-    public OnnxForward(VideoDit model, int? threads = null)
+    public OnnxForward(VideoDenoiser model, int? threads = null)
     {
         config = model.Config;
         weights = model.state_dict().ToDictionary(w => w.Key, w => w.Value.detach().clone().DetachFromDisposeScope());
@@ -36,12 +36,15 @@ public sealed class OnnxForward : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
         // Idle threads block instead of spinning: the sampler's libtorch work runs between passes, and a step cache's pieces
-        // are three sessions, each with its own threads; spinning ones took the cores from the next (README, Speed and memory).
+        // are three sessions, each with its own threads; spinning ones took the cores from the next (docs/benchmarks.md, ONNX Runtime for the forward pass).
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        return new InferenceSession(VideoDitGraph.Export(config, weights, piece), options);
+        var graph = config.Backbone == Backbone.Unet
+            ? piece == ForwardPiece.Whole ? VideoUnetGraph.Export(config, weights) : throw new NotSupportedException("The U-Net runs whole passes only: it has no step cache.")
+            : VideoDitGraph.Export(config, weights, piece);
+        return new InferenceSession(graph, options);
     }
 
-    /// <returns>(B, 3, T, H, W), as <see cref="VideoDit.forward"/></returns>
+    /// <returns>(B, 3, T, H, W), as <see cref="VideoDenoiser.forward"/></returns>
     public Tensor forward(DitBatch batch) => Run(ForwardPiece.Whole, batch, null, VideoDitGraph.Prediction)[0];
 
     /// <returns>the embedded tokens and the first block's output, each (B, N, D), as <see cref="VideoDit.Embed"/> then the first block</returns>
@@ -94,6 +97,12 @@ public sealed class OnnxForward : IDisposable
                 using (var visible = config.MasksCrossAttention ? batch.LocalVisibility() : batch.LocalTokensPresent())
                     return Bools(visible);
             case VideoDitGraph.TokenObjects: return Longs(batch.TokenObjects ?? throw new ArgumentException("This network reads token object ids."));
+            case var _ when VideoUnetGraph.LevelOf(name, VideoUnetGraph.LocalVisible) is { } level:
+                using (NewDisposeScope())
+                    return Bools(VideoUnet.LocalConditions(config, batch, level).LocalVisible);
+            case var _ when VideoUnetGraph.LevelOf(name, VideoUnetGraph.TokenObjects) is { } level:
+                using (NewDisposeScope())
+                    return Longs(VideoUnet.LocalConditions(config, batch, level).TokenObjects ?? throw new ArgumentException("This network reads token object ids."));
             default: throw new InvalidOperationException($"The exported graph reads an input '{name}' this runner does not know.");
         }
     }

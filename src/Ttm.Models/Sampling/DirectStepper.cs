@@ -5,7 +5,7 @@ public sealed class DirectStepper : IDenoisingStepper
 {
     public static DirectStepper Instance { get; } = new();
 
-    public Task<StepResult> StepAsync(FlowSampler sampler, SamplingRequest request, CancellationToken cancellationToken)
+    public Task<StepResult> StepAsync(IStageSampler sampler, SamplingRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(sampler.Advance([request])[0]);

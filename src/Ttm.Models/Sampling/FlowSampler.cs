@@ -7,16 +7,29 @@ namespace Ttm.Models.Sampling;
 /// <summary>
 /// First-order Euler flow-matching sampler over a <see cref="VideoDit"/>, with two-group classifier-free
 /// guidance. <see cref="Advance"/> moves any set of independent requests one step each in one batched
-/// forward pass (three rows per request for guidance), which is what the server's device worker batches. With an
-/// <see cref="OnnxForward"/>, every pass runs on ONNX Runtime (the same weights): a full pass as one graph, a pass with a
-/// step cache as the cache's pieces.
+/// forward pass (three rows per request for guidance), which is what the server's device worker batches. Given a
+/// <paramref name="pass"/>, every pass runs through it: on ONNX Runtime (<see cref="OnnxForward"/>, the same weights) a
+/// full pass as one graph and a pass with a step cache as the cache's pieces; on a simulated device whole passes only.
 /// </summary>
-public sealed class FlowSampler(VideoDit model, OnnxForward? onnx = null)
+public sealed class FlowSampler(VideoDit model, IForwardPass? pass = null) : IStageSampler
 {
     public VideoDit Model { get; } = model;
+    VideoDenoiser IStageSampler.Network => Model;
 
     /// <summary>Where this sampler's passes run.</summary>
-    public NetworkRuntime Runtime => onnx is null ? NetworkRuntime.Libtorch : NetworkRuntime.OnnxRuntime;
+    public NetworkRuntime Runtime => pass switch
+    {
+        null => NetworkRuntime.Libtorch,
+        OnnxForward => NetworkRuntime.OnnxRuntime,
+        _ => NetworkRuntime.Simulated,
+    };
+
+    /// <summary>Where a step cache's pieces run: libtorch or ONNX Runtime; a simulated device has no pieces.</summary>
+    OnnxForward? Pieces => pass switch
+    {
+        null or OnnxForward => pass as OnnxForward,
+        _ => throw new NotSupportedException("A simulated device runs whole passes only: ask with the step cache off."),
+    };
 
     /// <summary>Starts a request from seeded Gaussian noise (the same seed gives the same noise on any device).</summary>
     public SamplingRequest Start(StageConditions conditions, SamplingOptions options)
@@ -24,7 +37,7 @@ public sealed class FlowSampler(VideoDit model, OnnxForward? onnx = null)
         var c = Model.Config;
         using var generator = new Generator((ulong)options.Seed);
         using var noise = randn([1, 3, c.Frames, c.Height, c.Width], generator: generator); // on the CPU: same noise everywhere
-        return new SamplingRequest(conditions, options, noise.to(DeviceOf(Model), copy: true));
+        return new SamplingRequest(conditions, options, noise.to(DeviceOf(Model), copy: true), FlowSchedule.LinearQuadratic(options.Steps));
     }
 
     /// <summary>Continues a request from a checkpoint: x_t after <paramref name="step"/> steps of the same options.</summary>
@@ -37,7 +50,7 @@ public sealed class FlowSampler(VideoDit model, OnnxForward? onnx = null)
         long[] expected = [1, 3, c.Frames, c.Height, c.Width];
         if (!state.shape.SequenceEqual(expected))
             throw new ArgumentException($"A checkpoint of shape ({string.Join(", ", state.shape)}) does not fit this model's ({string.Join(", ", expected)}).", nameof(state));
-        return new SamplingRequest(conditions, options, state.to(DeviceOf(Model), copy: true)) { Step = step };
+        return new SamplingRequest(conditions, options, state.to(DeviceOf(Model), copy: true), FlowSchedule.LinearQuadratic(options.Steps)) { Step = step };
     }
 
     /// <summary>Advances each request by one Euler step in a single batched forward pass.</summary>
@@ -77,8 +90,8 @@ public sealed class FlowSampler(VideoDit model, OnnxForward? onnx = null)
         var time = tensor(times.ToArray(), device: noisy.device); // (R,)
         using var batch = StageConditions.Collate(rows, noisy, time, Model.Config.TextWidth);
         var (output, skipped) = requests.All(r => !r.Options.StepCache.SkipsBlocks)
-            ? (onnx?.forward(batch) ?? Model.forward(batch), new bool[requests.Count])
-            : FirstBlockCache.Forward(ForwardPieces.For(Model, onnx, batch), requests, rowCounts); // (R, 3, T, H, W)
+            ? (pass?.forward(batch) ?? Model.forward(batch), new bool[requests.Count])
+            : FirstBlockCache.Forward(ForwardPieces.For(Model, Pieces, batch), requests, rowCounts); // (R, 3, T, H, W)
 
         // 3. Guidance, clean estimate and Euler step per request, all computed before any request changes: a pass that
         // throws leaves every request whose step cache is off as it was, so it can be run again (DeviceWorker does, once).

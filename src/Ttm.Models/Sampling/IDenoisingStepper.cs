@@ -7,5 +7,5 @@ namespace Ttm.Models.Sampling;
 /// </summary>
 public interface IDenoisingStepper
 {
-    Task<StepResult> StepAsync(FlowSampler sampler, SamplingRequest request, CancellationToken cancellationToken);
+    Task<StepResult> StepAsync(IStageSampler sampler, SamplingRequest request, CancellationToken cancellationToken);
 }

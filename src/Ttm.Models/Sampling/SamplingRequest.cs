@@ -18,6 +18,7 @@ public sealed class SamplingRequest : IDisposable
 {
     public StageConditions Conditions { get; }
     public SamplingOptions Options { get; }
+    /// <summary>The request's grid, steps + 1 entries: the DiT's flow times (0 noise … 1 data), the U-Net's diffusion timesteps (T − 1 … then −1, clean).</summary>
     public float[] Times { get; }
     /// <summary>Steps taken so far.</summary>
     public int Step { get; internal set; }
@@ -40,11 +41,13 @@ public sealed class SamplingRequest : IDisposable
     public bool IsDone => Step >= Options.Steps;
     public float Time => Times[Step];
 
-    internal SamplingRequest(StageConditions conditions, SamplingOptions options, Tensor initialNoise)
+    internal SamplingRequest(StageConditions conditions, SamplingOptions options, Tensor initialNoise, float[] times)
     {
+        if (times.Length != options.Steps + 1)
+            throw new ArgumentException($"A {options.Steps}-step request needs {options.Steps + 1} grid points, not {times.Length}.", nameof(times));
         Conditions = conditions;
         Options = options;
-        Times = FlowSchedule.LinearQuadratic(options.Steps);
+        Times = times;
         State = initialNoise;
     }
 
@@ -56,7 +59,7 @@ public sealed class SamplingRequest : IDisposable
     }
 }
 
-/// <summary>What one step produced for one request: its index, time reached, and the clean estimate x̂ (1, 3, T, H, W).</summary>
+/// <summary>What one step produced for one request: its index, the grid point reached (<see cref="SamplingRequest.Times"/>), and the clean estimate x̂ (1, 3, T, H, W).</summary>
 public sealed record StepResult(SamplingRequest Request, int Step, float Time, Tensor CleanEstimate) : IDisposable
 {
     public void Dispose() => CleanEstimate.Dispose();

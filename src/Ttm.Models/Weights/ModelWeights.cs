@@ -15,7 +15,7 @@ public static class ModelWeights
     public const string WeightsFile = "model.safetensors";
     public const string ConfigFile = "config.json";
 
-    public static void Save(VideoDit model, string directory)
+    public static void Save(VideoDenoiser model, string directory)
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, ConfigFile), model.Config.ToJson());
@@ -33,10 +33,19 @@ public static class ModelWeights
         return TtmConfig.FromJson(File.ReadAllText(path));
     }
 
-    /// <summary>Builds the network from config.json and loads its weights, after checking every name and shape.</summary>
+    /// <summary>Builds the DiT from config.json and loads its weights, after checking every name and shape.</summary>
     public static VideoDit Load(string directory, Device? device = null)
     {
-        var model = new VideoDit(ReadConfig(directory));
+        var config = ReadConfig(directory);
+        if (config.Backbone != Backbone.Dit)
+            throw new InvalidDataException($"Model folder '{directory}' holds a {config.Backbone}; this path runs the DiT only (load it with {nameof(LoadNetwork)}).");
+        return (VideoDit)LoadNetwork(directory, device);
+    }
+
+    /// <summary>Builds the network config.json names (either backbone) and loads its weights, after checking every name and shape.</summary>
+    public static VideoDenoiser LoadNetwork(string directory, Device? device = null)
+    {
+        var model = VideoDenoiser.Create(ReadConfig(directory));
         try
         {
             LoadInto(model, Path.Combine(directory, WeightsFile));

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Ttm.Models;
 using Ttm.Models.Sampling;
 
@@ -17,7 +19,7 @@ public sealed record DeviceSnapshot(string Name, int QueueDepth, IReadOnlyDictio
 /// tenants within <see cref="PartnerWindow"/> of it share the pass. Callers only await: no caller thread ever runs
 /// tensor work.
 /// </summary>
-public sealed class DeviceWorker : IDisposable
+public sealed partial class DeviceWorker : IDisposable
 {
     /// <summary>
     /// How much unused device time a tenant that was away keeps (<see cref="DeviceShares"/>): about one generation's
@@ -57,6 +59,10 @@ public sealed class DeviceWorker : IDisposable
     int maxBatch;
     long batches, steps;
     double lastStepSeconds;
+    long progressTimestamp = Stopwatch.GetTimestamp(); // the last pass that succeeded, or when work arrived at an idle device
+    bool passRunning;
+    int failedInARow; // passes that failed since the last that succeeded
+    readonly ILogger logger;
 
     /// <param name="name">e.g. "cpu:0" or "cuda:0"</param>
     /// <param name="maxBatch">most requests per forward pass; 1 turns batching off (default: <see cref="DefaultMaxBatch"/>)</param>
@@ -64,9 +70,11 @@ public sealed class DeviceWorker : IDisposable
     /// that first touches libtorch after this worker started computes with one (<see cref="ComputeThreads"/>); 0: the thread
     /// runs jobs that never touch libtorch (the segmenter's queue beside an accelerator) and claims nothing</param>
     /// <param name="catchUpCredit">how much unused device time a tenant that was away keeps (default: <see cref="DefaultCatchUpCredit"/>)</param>
-    public DeviceWorker(string name = "cpu:0", int? maxBatch = null, int? threads = null, TimeSpan? catchUpCredit = null)
+    /// <param name="logger">where failed and retried passes are logged (default: nowhere)</param>
+    public DeviceWorker(string name = "cpu:0", int? maxBatch = null, int? threads = null, TimeSpan? catchUpCredit = null, ILogger? logger = null)
     {
         Name = name;
+        this.logger = logger ?? NullLogger.Instance;
         MaxBatch = maxBatch ?? DefaultMaxBatch(name);
         PartnerWindow = DefaultPartnerWindow(name);
         queue = new FairQueue(catchUpCredit ?? DefaultCatchUpCredit);
@@ -102,8 +110,10 @@ public sealed class DeviceWorker : IDisposable
     /// costs 2.5-3× one request's (11-13× the throughput); on 2 CPU cores a request's three guidance rows already
     /// fill both cores, two requests gain 3-12 % and eight lose about 10 % (activations leave the caches).
     /// </summary>
-    public static int DefaultMaxBatch(string deviceName) =>
-        deviceName.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? 32 : 2;
+    public static int DefaultMaxBatch(string deviceName) => BatchesWide(deviceName) ? 32 : 2;
+
+    /// <summary>An accelerator (or its simulation): see <see cref="DeviceName.BatchesWide"/>. A worker of another name (a test's, a segmenter's queue) batches as a CPU.</summary>
+    static bool BatchesWide(string deviceName) => DeviceName.TryParse(deviceName, out var device) && device.BatchesWide;
 
     /// <summary>
     /// How many device-seconds ahead of a pass's lead another tenant may be and still share the pass. On CUDA a
@@ -112,7 +122,7 @@ public sealed class DeviceWorker : IDisposable
     /// one beside a flood) has its passes to itself (<c>./ttm bench tenants</c>).
     /// </summary>
     public static TimeSpan DefaultPartnerWindow(string deviceName) =>
-        deviceName.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? TimeSpan.MaxValue : TimeSpan.FromSeconds(0.5);
+        BatchesWide(deviceName) ? TimeSpan.MaxValue : TimeSpan.FromSeconds(0.5);
 
     public TimeSpan PartnerWindow { get; }
 
@@ -128,22 +138,25 @@ public sealed class DeviceWorker : IDisposable
     }
 
     /// <summary>Queues one denoising step of <paramref name="request"/>; the result comes back when its batch ran.</summary>
-    public Task<StepResult> StepAsync(FlowSampler sampler, SamplingRequest request, string tenant, CancellationToken cancellationToken = default,
-        WorkPriority priority = WorkPriority.Interactive)
+    /// <param name="meter">the generation's meter, charged the step's share of its pass</param>
+    public Task<StepResult> StepAsync(IStageSampler sampler, SamplingRequest request, string tenant, CancellationToken cancellationToken = default,
+        WorkPriority priority = WorkPriority.Interactive, DeviceMeter? meter = null)
     {
         if (JobsOnly) throw new InvalidOperationException($"'{Name}' runs jobs only (it was made with no compute threads); denoising steps belong on a device worker.");
-        var work = new StepWork(sampler, request, tenant, priority);
+        var work = new StepWork(sampler, request, tenant, priority, meter);
         Enqueue(work, cancellationToken);
         return work.Completion.Task;
     }
 
     /// <summary>This worker as the stage runner's stepper for <paramref name="tenant"/>'s generations of that priority.</summary>
-    public IDenoisingStepper StepperFor(string tenant, WorkPriority priority = WorkPriority.Interactive) => new WorkerStepper(this, tenant, priority);
+    public IDenoisingStepper StepperFor(string tenant, WorkPriority priority = WorkPriority.Interactive, DeviceMeter? meter = null) =>
+        new WorkerStepper(this, tenant, priority, meter);
 
     /// <summary>Runs non-batchable device work (segmentation, an encode on a CPU device) on the device thread, in the tenant's turn.</summary>
-    public Task<T> RunAsync<T>(Func<T> job, string tenant, CancellationToken cancellationToken = default, WorkPriority priority = WorkPriority.Interactive)
+    public Task<T> RunAsync<T>(Func<T> job, string tenant, CancellationToken cancellationToken = default, WorkPriority priority = WorkPriority.Interactive,
+        DeviceMeter? meter = null)
     {
-        var work = new JobWork<T>(job, tenant, priority);
+        var work = new JobWork<T>(job, tenant, priority, meter);
         Enqueue(work, cancellationToken);
         return work.Completion.Task;
     }
@@ -151,7 +164,7 @@ public sealed class DeviceWorker : IDisposable
     /// <summary>
     /// For networks whose passes run on ONNX Runtime with this device's <see cref="Threads"/>: from now on the device
     /// thread's own libtorch work (guidance, Euler steps, the step cache's decisions: small tensors) computes with one
-    /// core, so that no OpenMP team spins beside ONNX Runtime's threads between passes (measured in the README's Speed
+    /// core, so that no OpenMP team spins beside ONNX Runtime's threads between passes (measured in docs/benchmarks.md, Speed
     /// and memory).
     /// </summary>
     public void LeaveThePassesToOnnxRuntime()
@@ -159,6 +172,24 @@ public sealed class DeviceWorker : IDisposable
         if (JobsOnly) return;
         RunAsync(() => ComputeThreads.ClaimOne(), "device").GetAwaiter().GetResult();
     }
+
+    /// <summary>
+    /// Whether the device makes progress: null when it does, else why not. Stalled: work has waited or run for longer than
+    /// <paramref name="stallAfter"/> without a pass completing (a hung forward, a wedged driver); failing: the last
+    /// <see cref="FailuresBeforeUnhealthy"/> passes all failed.
+    /// </summary>
+    public string? Stalled(TimeSpan stallAfter)
+    {
+        lock (gate)
+        {
+            if (failedInARow >= FailuresBeforeUnhealthy) return $"the last {failedInARow} passes on {Name} failed";
+            if (!passRunning && queue.Count == 0) return null;
+            var since = Stopwatch.GetElapsedTime(progressTimestamp);
+            return since > stallAfter ? $"no pass on {Name} completed for {since.TotalSeconds:F0} s with work {(passRunning ? "running" : "waiting")}" : null;
+        }
+    }
+
+    public const int FailuresBeforeUnhealthy = 5;
 
     public DeviceSnapshot Snapshot()
     {
@@ -199,6 +230,7 @@ public sealed class DeviceWorker : IDisposable
         {
             ObjectDisposedException.ThrowIf(stopping, this);
             cancellationToken.ThrowIfCancellationRequested();
+            if (queue.Count == 0 && !passRunning) progressTimestamp = Stopwatch.GetTimestamp(); // an idle device owes nothing yet
             queue.Add(work);
             Monitor.Pulse(gate);
         }
@@ -233,6 +265,7 @@ public sealed class DeviceWorker : IDisposable
                 if (stopping) break;
                 if (queue.Count == 0) continue; // what waited was cancelled while the device gave the last tenants their moment
                 batch = queue.TakeBatch(MaxBatch, PartnerWindow.TotalSeconds);
+                passRunning = true;
                 lastServed = batch.Select(w => w.Tenant).ToHashSet();
                 // After a job, wait for that tenant's first step only where steps run (a jobs-only queue never sees it).
                 lastServedGrace = batch[0] is not IJobWork ? NextStepGrace : JobsOnly ? TimeSpan.Zero : FirstStepGrace;
@@ -241,16 +274,42 @@ public sealed class DeviceWorker : IDisposable
                 DeviceMetrics.QueueSeconds.Record(Stopwatch.GetElapsedTime(work.EnqueuedTimestamp).TotalSeconds,
                     new("device", Name), new("tenant", work.Tenant), new("work", work.Kind));
             var clock = Stopwatch.StartNew();
-            if (batch[0] is IJobWork job) job.Run();
-            else RunSteps(batch.Cast<StepWork>().ToList());
-            lock (gate) queue.Charge(batch, clock.Elapsed.TotalSeconds);
+            using var pass = StartPass(batch);
+            bool succeeded = batch[0] is IJobWork job ? job.Run() : RunSteps(batch.Cast<StepWork>().ToList());
+            pass?.SetStatus(succeeded ? ActivityStatusCode.Unset : ActivityStatusCode.Error);
+            double passSeconds = clock.Elapsed.TotalSeconds;
+            foreach (var work in batch) work.Meter?.Add(passSeconds / batch.Count);
+            lock (gate)
+            {
+                queue.Charge(batch, passSeconds);
+                passRunning = false;
+                failedInARow = succeeded ? 0 : failedInARow + 1;
+                if (succeeded) progressTimestamp = Stopwatch.GetTimestamp();
+            }
         }
         lock (gate)
             foreach (var work in queue.Drain())
                 work.Fail(new ObjectDisposedException(Name, "The device worker stopped before this work ran."));
     }
 
-    void RunSteps(List<StepWork> batch)
+    /// <summary>
+    /// A pass serves several generations: it is a trace of its own (on the device thread nothing is current), with its
+    /// batch size and the generations it served as tags, and a link to each step's span in its generation's trace.
+    /// </summary>
+    Activity? StartPass(List<DeviceWork> batch)
+    {
+        Activity.Current = null;
+        if (!PipelineTracing.Source.HasListeners()) return null;
+        var links = batch.Where(w => w.Caller != default)
+            .Select(w => new ActivityLink(w.Caller, new ActivityTagsCollection { ["ttm.tenant"] = w.Tenant, [PipelineTracing.GenerationIdTag] = w.Generation }));
+        var pass = PipelineTracing.Source.StartActivity(batch[0] is IJobWork ? "device job" : "forward pass", ActivityKind.Internal,
+            parentContext: default, links: links);
+        return pass?.SetTag("ttm.device", Name).SetTag("ttm.batch_size", batch.Count)
+            .SetTag("ttm.generations", string.Join(',', batch.Select(w => w.Generation).OfType<string>().Distinct()));
+    }
+
+    /// <returns>whether the pass succeeded (for at least one of its requests)</returns>
+    bool RunSteps(List<StepWork> batch)
     {
         var clock = Stopwatch.StartNew();
         var cachedBefore = batch.Select(w => w.Request.CachedSteps).ToArray();
@@ -269,7 +328,7 @@ public sealed class DeviceWorker : IDisposable
         DeviceMetrics.StepSeconds.Record(seconds, new KeyValuePair<string, object?>("device", Name));
         for (int i = 0; i < batch.Count; i++)
         {
-            var (work, tenant, model) = (batch[i], new KeyValuePair<string, object?>("tenant", batch[i].Tenant), new KeyValuePair<string, object?>("model", batch[i].Sampler.Model.Config.Stage.ToString()));
+            var (work, tenant, model) = (batch[i], new KeyValuePair<string, object?>("tenant", batch[i].Tenant), new KeyValuePair<string, object?>("model", batch[i].Sampler.Network.Config.Stage.ToString()));
             DeviceMetrics.Steps.Add(1, tenant, model);
             if (work.Request.CachedSteps > cachedBefore[i]) DeviceMetrics.CachedSteps.Add(1, tenant, model);
         }
@@ -280,11 +339,52 @@ public sealed class DeviceWorker : IDisposable
             lastStepSeconds = seconds;
         }
         // Counted before anyone awaiting a step resumes, so a snapshot taken after a step returned includes it.
+        if (failure is not null && batch.Count > 1)
+        {
+            LogPassFailed(logger, failure, Name, batch.Count);
+            return RunAlone(batch, failure);
+        }
         if (failure is not null)
-            foreach (var work in batch) work.Fail(failure);
-        else
-            for (int i = 0; i < batch.Count; i++)
-                if (!batch[i].Completion.TrySetResult(results![i])) results[i].Dispose();
+        {
+            LogStepFailed(logger, failure, Name, batch[0].Tenant);
+            batch[0].Fail(failure);
+            return false;
+        }
+        for (int i = 0; i < batch.Count; i++)
+            if (!batch[i].Completion.TrySetResult(results![i])) results[i].Dispose();
+        return true;
+    }
+
+    /// <summary>
+    /// A pass of several requests failed: one bad request (a tenant's odd conditions) must not fail the others, so each
+    /// that the failed pass left as it was (exact requests commit a step only when the pass succeeds) runs alone once, and
+    /// only what fails alone fails. A request with a step cache may have moved its cache's state: it fails as before.
+    /// </summary>
+    bool RunAlone(List<StepWork> batch, Exception failure)
+    {
+        DeviceMetrics.RetriedPasses.Add(1, new KeyValuePair<string, object?>("device", Name));
+        bool any = false;
+        foreach (var work in batch)
+        {
+            if (!work.Request.Options.StepCache.IsOff)
+            {
+                LogStepFailed(logger, failure, Name, work.Tenant);
+                work.Fail(failure);
+                continue;
+            }
+            try
+            {
+                var result = batch[0].Sampler.Advance([work.Request])[0];
+                if (!work.Completion.TrySetResult(result)) result.Dispose();
+                any = true;
+            }
+            catch (Exception alone)
+            {
+                LogStepFailed(logger, alone, Name, work.Tenant);
+                work.Fail(alone);
+            }
+        }
+        return any;
     }
 
     /// <summary>
@@ -298,7 +398,11 @@ public sealed class DeviceWorker : IDisposable
         var stepsBefore = requests.Select(r => r.Step).ToArray();
         return LibtorchScalars.RunOnceMore(() => batch[0].Sampler.Advance(requests),
             unchanged: () => requests.All(r => r.Options.StepCache.IsOff) && requests.Select(r => r.Step).SequenceEqual(stepsBefore),
-            retrying: () => DeviceMetrics.RetriedPasses.Add(1, new KeyValuePair<string, object?>("device", Name)));
+            retrying: () =>
+            {
+                LogPassRetried(logger, Name, batch.Count);
+                DeviceMetrics.RetriedPasses.Add(1, new KeyValuePair<string, object?>("device", Name));
+            });
     }
 
     public void Dispose()

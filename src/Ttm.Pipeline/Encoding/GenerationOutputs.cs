@@ -36,8 +36,18 @@ public sealed class GenerationOutputs(VideoEncoder encoder)
           .ToList();
 
         // One admission, one process: the streamed MP4 and every file. The chunks go out first.
-        var (chunks, paths) = await admission.RunAsync(request.Tenant, request.Priority,
-            () => encoder.WriteAllAsync(rendered.Video, files.Select(f => f.File).ToList(), cancellationToken), cancellationToken);
+        var (chunks, paths) = await admission.RunAsync(request.Tenant, request.Priority, async () =>
+        {
+            var encode = Stopwatch.StartNew();
+            try
+            {
+                return await encoder.WriteAllAsync(rendered.Video, files.Select(f => f.File).ToList(), cancellationToken);
+            }
+            finally
+            {
+                request.Meter.Add(encode.Elapsed.TotalSeconds); // the tenant's, whether it finished or not
+            }
+        }, cancellationToken);
         for (int i = 0; i < chunks.Count; i++)
             await events.WriteAsync(new VideoChunk(i, chunks[i], i == chunks.Count - 1), cancellationToken);
         for (int i = 0; i < files.Count; i++) artifacts[files[i].Key] = paths[i];
@@ -49,7 +59,7 @@ public sealed class GenerationOutputs(VideoEncoder encoder)
             prompt = plan.Prompt, plan, seed = request.Seed, objects = rendered.Objects,
             seconds = new Dictionary<PipelineStage, double>(seconds) { [PipelineStage.Encode] = seconds.GetValueOrDefault(PipelineStage.Encode) + encoding.Elapsed.TotalSeconds }
                 .ToDictionary(kv => kv.Key.Name(), kv => Math.Round(kv.Value, 3)),
-            artifacts,
+            artifacts = artifacts.ToDictionary(kv => kv.Key, kv => Path.GetRelativePath(request.OutputDirectory, kv.Value)), // beside it: no server path leaves
         }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         return artifacts;
     }

@@ -11,16 +11,19 @@ public static class EventLogServices
 {
     /// <summary>
     /// The generations' event logs and the tenants' lists: Redis streams and sorted sets when Ttm:Cluster:Redis is set,
-    /// else this process's memory (the embedded default).
+    /// else the embedded state's database (Ttm:Cluster:StateFolder) or this process's memory.
     /// </summary>
     public static IServiceCollection AddGenerationEventLog(this IServiceCollection services, IConfiguration configuration)
     {
         var cluster = ClusterStoreOptions.From(configuration);
+        if (cluster.KeepsEmbeddedState)
+            return services.AddSingleton<IGenerationEventLog>(sp => new SqliteGenerationEventLog(sp.GetRequiredService<EmbeddedState>(), sp.GetRequiredService<Serializer<GenerationEvent>>()))
+                .AddSingleton<IGenerationIndex>(sp => new SqliteGenerationIndex(sp.GetRequiredService<EmbeddedState>()));
         if (!cluster.UsesRedis)
             return services.AddSingleton<IGenerationEventLog, MemoryGenerationEventLog>().AddSingleton<IGenerationIndex, MemoryGenerationIndex>();
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(cluster.Redis!));
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(cluster.RedisConnection()));
         services.AddSingleton<IGenerationIndex>(sp => new RedisGenerationIndex(sp.GetRequiredService<IConnectionMultiplexer>(), cluster.ServiceId));
         return services.AddSingleton<IGenerationEventLog>(sp => new RedisGenerationEventLog(sp.GetRequiredService<IConnectionMultiplexer>(),
-            sp.GetRequiredService<Serializer<GenerationEvent>>(), cluster.ServiceId));
+            sp.GetRequiredService<Serializer<GenerationEvent>>(), cluster.ServiceId, cluster.WaitReplicas, cluster.WaitMilliseconds));
     }
 }

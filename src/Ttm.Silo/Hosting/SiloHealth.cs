@@ -25,7 +25,8 @@ public static class SiloHealth
         services.AddHealthChecks()
             .AddCheck<MembershipCheck>("membership", tags: [Ready])
             .AddCheck<AcceleratorCheck>("accelerator", tags: [Startup, Ready])
-            .AddCheck<DeviceThreadCheck>("device-thread", tags: [Live, Ready]);
+            .AddCheck<DeviceThreadCheck>("device-thread", tags: [Live, Ready])
+            .AddCheck<DeviceProgressCheck>("device-progress", tags: [Ready]);
         return services;
     }
 
@@ -66,5 +67,16 @@ public static class SiloHealth
             Task.FromResult(loaded.Models is not { } models ? HealthCheckResult.Healthy("no device thread yet")
                 : models.Device.IsRunning ? HealthCheckResult.Healthy($"device {models.Device.Name} running")
                 : HealthCheckResult.Unhealthy($"the device thread of {models.Device.Name} stopped"));
+    }
+
+    /// <summary>A device that is alive but makes no progress (hung, or failing every pass) takes no more work: not ready.</summary>
+    sealed class DeviceProgressCheck(LoadedModels loaded, IOptions<SiloOptions> options) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(loaded.Models is not { } models ? HealthCheckResult.Healthy("no device yet")
+                : models.Device.Stalled(TimeSpan.FromSeconds(options.Value.DeviceStallSeconds)) is { } why ? HealthCheckResult.Unhealthy(why)
+                : models.SegmentationWorker != models.Device && models.SegmentationWorker.Stalled(TimeSpan.FromSeconds(options.Value.DeviceStallSeconds)) is { } segmenter
+                    ? HealthCheckResult.Unhealthy(segmenter)
+                : HealthCheckResult.Healthy($"device {models.Device.Name} makes progress"));
     }
 }

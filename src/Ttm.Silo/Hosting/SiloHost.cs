@@ -4,8 +4,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry.Metrics;
 using Ttm.Grains;
+using Ttm.Hosting;
 using Ttm.Silo.Options;
 
 namespace Ttm.Silo.Hosting;
@@ -27,14 +27,14 @@ public static partial class SiloHost
         var listen = HostListenOptions.From(builder.Configuration);
         builder.WebHost.UseUrls($"http://{(listen.AnyAddress ? "0.0.0.0" : "127.0.0.1")}:{listen.Port ?? 0}");
         builder.UseOrleans(silo => silo.UseTtmCluster(builder.Configuration).AddTtmSilo(builder.Configuration));
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
+        builder.AddTtmTelemetry("ttm-silo");
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapSiloHealth();
         var role = SiloOptions.Read(app.Configuration);
         var cluster = ClusterStoreOptions.From(app.Configuration);
-        app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, role.Role, role.Device, cluster.SiloPort, cluster.GatewayPort,
-            cluster.Redis ?? "embedded", string.Join(' ', app.Urls), Environment.ProcessId));
+        app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, role.Role, Ttm.Models.DeviceName.LabelOf(role.Device), cluster.SiloPort, cluster.GatewayPort,
+            cluster.Describe(), string.Join(' ', app.Urls), Environment.ProcessId));
         return app;
     }
 

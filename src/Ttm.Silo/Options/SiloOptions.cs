@@ -24,9 +24,16 @@ public sealed class SiloOptions
 
     /// <summary>
     /// Seconds a generation waits for an accelerator silo to join when the cluster has none (the last one died and its
-    /// replacement is starting) before it fails saying so.
+    /// replacement is starting), and goes on running its device stages again after their silo was lost without progress,
+    /// before it fails saying so.
     /// </summary>
     public double AcceleratorWaitSeconds { get; set; } = 180;
+
+    /// <summary>
+    /// Seconds the device may go with work waiting or running and no pass completed (or with every pass failing) before the
+    /// silo says it is not ready: a hung device thread leaves the load balancer and placement instead of taking more work.
+    /// </summary>
+    public double DeviceStallSeconds { get; set; } = 120;
 
     /// <summary>
     /// Where the networks' passes run: auto (ONNX Runtime on a CPU device, libtorch on an accelerator), libtorch, or
@@ -82,17 +89,21 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         var problems = new List<string>();
         if (options.Role is not (SiloRole.Accelerator or SiloRole.Plain))
             problems.Add($"Ttm:Role must be '{SiloRole.Accelerator}' or '{SiloRole.Plain}', not '{options.Role}'.");
-        if (string.IsNullOrWhiteSpace(options.Device) || !(options.Device.StartsWith("cpu", StringComparison.OrdinalIgnoreCase) || options.Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase)))
-            problems.Add($"Ttm:Device must name a device such as cpu:0 or cuda:0, not '{options.Device}'.");
+        if (!Ttm.Models.DeviceName.TryParse(options.Device, out var device))
+            problems.Add($"Ttm:Device must name a device such as cpu:0 or cuda:0 (or {Ttm.Models.Simulation.DeviceCostModel.Names}, a simulated accelerator), not '{options.Device}'.");
         if (options.MaxBatch is < 1)
             problems.Add($"Ttm:MaxBatch must be at least 1 (1 turns batching off), not {options.MaxBatch}.");
         if (!double.IsFinite(options.AcceleratorWaitSeconds) || options.AcceleratorWaitSeconds is < 0 or > 3600)
             problems.Add($"Ttm:AcceleratorWaitSeconds must lie in 0..3600, not {options.AcceleratorWaitSeconds}.");
+        if (!double.IsFinite(options.DeviceStallSeconds) || options.DeviceStallSeconds is < 1 or > 86_400)
+            problems.Add($"Ttm:DeviceStallSeconds must lie in 1..86400, not {options.DeviceStallSeconds}.");
         if (!NetworkRuntimes.Names.Contains(options.NetworkRuntime?.Trim().ToLowerInvariant()))
             problems.Add($"Ttm:NetworkRuntime must be one of {string.Join(", ", NetworkRuntimes.Names)}, not '{options.NetworkRuntime}'.");
         else if (options.NetworkRuntime!.Trim().Equals(NetworkRuntimes.OnnxRuntime, StringComparison.OrdinalIgnoreCase)
-                 && !options.Device.StartsWith("cpu", StringComparison.OrdinalIgnoreCase))
+                 && device?.Kind != Ttm.Models.DeviceKind.Cpu)
             problems.Add($"Ttm:NetworkRuntime onnxruntime runs on CPU devices only; the device is '{options.Device}' (write auto or libtorch).");
+        if (device?.Kind == Ttm.Models.DeviceKind.Simulated && options.NetworkRuntime?.Trim().Equals(NetworkRuntimes.Auto, StringComparison.OrdinalIgnoreCase) == false)
+            problems.Add($"Ttm:Device {options.Device} is simulated and runs no network: leave Ttm:NetworkRuntime at auto, not '{options.NetworkRuntime}'.");
         if (options.DeviceThreads is < 1 or > 1024)
             problems.Add($"Ttm:DeviceThreads must lie in 1..1024, not {options.DeviceThreads}.");
         if (options.Models is { Length: > 0 } models && !Directory.Exists(models))

@@ -16,7 +16,9 @@ public sealed record ScoredCase(BenchCase Case, float[]? Trajectory, int[]? Traj
 /// generated video is compared with the truth (see <see cref="VideoMetrics"/>). Cases run as concurrent
 /// generations through the chain, so with the device worker's stepper their steps are batched as served.
 /// </summary>
-public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion, SamplingOptions video, int concurrency = 8)
+/// <param name="truePaths">drive every object by its true path (its per-frame centroid and box size) instead of stage 1:
+/// what a user dragging the objects exactly as the world moves them gets (<see cref="MotionPaths"/>)</param>
+public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion, SamplingOptions video, int concurrency = 8, bool truePaths = false)
 {
     /// <summary>Shapes-128's seeds sit far above every training seed (<see cref="StageTrainer.TrainingSeedLimit"/>).</summary>
     public const long SuiteSeed = 1L << 41;
@@ -48,7 +50,7 @@ public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion
                 using var __ = masks;
                 var t = c.Truth;
                 var input = new GenerationInput(first, masks, t.Caption, t.MotionPrompt, t.Objects.Select(o => o.LocalPrompt).ToList(),
-                    motion with { Seed = index }, video with { Seed = index });
+                    motion with { Seed = index }, video with { Seed = index }, truePaths ? TruePaths(c) : null);
                 using var output = await chain.RunAsync(input, ChainHooks.None, cancellationToken);
                 using (NewDisposeScope()) scored[index] = Score(c, output, chain.MotionIsFlow);
                 int finished = Interlocked.Increment(ref done);
@@ -61,6 +63,16 @@ public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion
             }
         }));
         return (scored, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Each object's true path: its centroid at every frame, scaled by its box against the first frame's.</summary>
+    static MotionPaths TruePaths(BenchCase c)
+    {
+        var t = c.Truth;
+        static float Extent(int[] box) => MathF.Sqrt(Math.Max(1, box[2] - box[0]) * (float)Math.Max(1, box[3] - box[1]));
+        var paths = t.Objects.Select(o => (MotionPath?)new MotionPath(Enumerable.Range(0, t.Frames).Select(f => new PathPoint(
+            t.Frames == 1 ? 0f : f / (float)(t.Frames - 1), o.Centroids[f][0], o.Centroids[f][1], Extent(o.Boxes[f]) / Extent(o.Boxes[0]))).ToList())).ToList();
+        return new MotionPaths(c.FirstLabels, t.Width, t.Height, paths);
     }
 
     /// <returns>x(0) (1, 3, H, W) in [-1, 1] and s(0) (1, 3, H, W) painted with the palette</returns>

@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using Ttm.Models;
+using Ttm.Models.Sampling;
 using Ttm.Models.Text;
 using Ttm.Models.Weights;
 using Ttm.Training.World;
@@ -11,8 +12,9 @@ using static TorchSharp.torch;
 namespace Ttm.Training.Training;
 
 /// <summary>
-/// Trains one stage on shapes-world cases generated on the fly: flow matching (x_t = t·x + (1 − t)·ε),
-/// AdamW with linear warm-up, EMA weights, condition dropout for both guidance groups, checkpoints that
+/// Trains one stage on shapes-world cases generated on the fly: the DiT by flow matching (x_t = t·x + (1 − t)·ε), the
+/// U-Net by v-prediction on its diffusion schedule (x_t = √ᾱ_t·x + √(1 − ᾱ_t)·ε, v = √ᾱ_t·ε − √(1 − ᾱ_t)·x, zero terminal
+/// SNR unless the ablation turns it off), AdamW with linear warm-up, EMA weights, condition dropout for both guidance groups, checkpoints that
 /// resume exactly where they stopped. The EMA network is what ships (run/model/).
 /// </summary>
 public sealed class StageTrainer : IDisposable
@@ -24,8 +26,9 @@ public sealed class StageTrainer : IDisposable
     readonly ITextEncoder text;
     readonly TextWriter log;
     readonly TtmConfig config;
-    readonly VideoDit model;
-    readonly VideoDit ema;
+    readonly VideoDenoiser model;
+    readonly VideoDenoiser ema;
+    readonly DiffusionSchedule? diffusion; // the U-Net's; null for the DiT
     readonly AdamW optimizer;
     readonly ShapesWorld world;
     readonly Phrasing phrasing = new(PhrasingLexicon.Training);
@@ -40,8 +43,9 @@ public sealed class StageTrainer : IDisposable
         this.log = log;
         config = options.ModelConfig();
         manual_seed(options.Seed);
-        model = new VideoDit(config);
-        ema = new VideoDit(config);
+        model = VideoDenoiser.Create(config);
+        ema = VideoDenoiser.Create(config);
+        if (config.Backbone == Backbone.Unet) diffusion = DiffusionSchedule.For(config);
         CopyWeights(model, ema);
         ema.eval();
         optimizer = optim.AdamW(model.parameters(), options.LearningRate, 0.9, 0.99, weight_decay: options.WeightDecay);
@@ -50,8 +54,10 @@ public sealed class StageTrainer : IDisposable
         Resume();
     }
 
-    public VideoDit Ema => ema;
+    public VideoDenoiser Ema => ema;
     public int Step => step;
+    /// <summary>Steps whose loss or gradient was not finite, and which therefore left the weights as they were.</summary>
+    public int SkippedSteps { get; private set; }
     /// <summary>Wall time spent making batches (world, text encoder) rather than in the network.</summary>
     public double DataSeconds { get; private set; }
 
@@ -76,8 +82,11 @@ public sealed class StageTrainer : IDisposable
         optimizer.load_py(Path.Combine(checkpointDirectory, "optimizer.bin"));
         step = state.Step;
         elapsedBefore = state.Seconds;
+        resumedLoss = state.LastLoss;
         log.WriteLine($"resumed {options.Stage}/{options.Variant} at step {step} ({elapsedBefore:F0} s trained so far)");
     }
+
+    double resumedLoss = double.NaN;
 
     /// <summary>Runs until <see cref="TrainingOptions.Steps"/>, the time limit or cancellation; checkpoints on the way and at the end.</summary>
     public TrainingState Run(string command, CancellationToken cancellationToken = default)
@@ -89,7 +98,7 @@ public sealed class StageTrainer : IDisposable
         double windowLoss = 0;
         int windowSteps = 0;
         var windowClock = Stopwatch.StartNew();
-        double lastLoss = double.NaN;
+        double lastLoss = resumedLoss; // a resumed run that takes no step (its budget is reached) checkpoints the loss it had
         model.train();
         var stopFile = Path.Combine(options.RunDirectory, "STOP");
         while (step < options.Steps && !cancellationToken.IsCancellationRequested
@@ -103,11 +112,15 @@ public sealed class StageTrainer : IDisposable
                 break;
             }
             // A step that libtorch failed on a scalar TorchSharp's finalizer had freed runs again, unless it began to change the weights.
-            lastLoss = LibtorchScalars.RunOnceMore(TrainStep, unchanged: () => !updating,
+            double loss = LibtorchScalars.RunOnceMore(TrainStep, unchanged: () => !updating,
                 retrying: () => log.WriteLine($"step {step}: libtorch read a freed scalar before the update; the step runs again"));
             step++;
-            windowLoss += lastLoss;
-            windowSteps++;
+            if (double.IsFinite(loss)) // a skipped step's NaN stays out of the log and the state file
+            {
+                lastLoss = loss;
+                windowLoss += loss;
+                windowSteps++;
+            }
             if (step % options.LogEvery == 0 || step == options.Steps)
             {
                 double rate = windowSteps / windowClock.Elapsed.TotalSeconds;
@@ -181,28 +194,67 @@ public sealed class StageTrainer : IDisposable
             targets.Add(config.Stage == ModelStage.Motion ? tensors.Motion(config) : tensors.Video);
         }
 
-        // Flow time: half uniform, half logit-normal (more weight mid-way, where structure is decided).
-        var times = Enumerable.Range(0, options.BatchSize).Select(_ =>
-            random.NextDouble() < 0.5 ? random.NextDouble() : 1.0 / (1.0 + Math.Exp(-Gaussian(random)))).Select(t => (float)t).ToArray();
         var data = cat(targets, 0); // (B, 3, T, H, W)
         var noise = randn(data.shape, generator: generator);
-        var t = tensor(times).view(-1, 1, 1, 1, 1);
-        var noisy = t * data + (1f - t) * noise; // x_t
-        using var batch = StageConditions.Collate(rows, noisy, tensor(times), config.TextWidth);
+        var (noisy, times, target) = diffusion is null ? FlowPoint(data, noise, random) : DiffusionPoint(diffusion, data, noise, random);
+        using var batch = StageConditions.Collate(rows, noisy, times, config.TextWidth);
         DataSeconds += dataClock.Elapsed.TotalSeconds;
         var prediction = model.forward(batch);
-        var target = config.Prediction == Prediction.Sample ? data : data - noise;
         var loss = options.ForegroundWeight > 0 ? ForegroundWeightedLoss(prediction, target, data, options.ForegroundWeight) : nn.functional.mse_loss(prediction, target);
 
         optimizer.zero_grad();
         loss.backward();
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+        double norm = double.NaN;
+        LibtorchScalars.WithoutCollections(() => norm = nn.utils.clip_grad_norm_(model.parameters(), 1.0)); // its implicit scalars (LibtorchScalars)
+        if (!double.IsFinite(norm) || !double.IsFinite(loss.item<float>()))
+        {
+            // One NaN gradient would make every weight NaN through the clipping, and the checkpoints after it. Seen at
+            // random in the U-Net's training tests (the same step run again was finite), so the step is skipped, not the run.
+            foreach (var o in owned) o.Dispose();
+            log.WriteLine($"step {step}: non-finite loss or gradient norm ({loss.item<float>()}, {norm}); the update is skipped");
+            SkippedSteps++;
+            return double.NaN;
+        }
         foreach (var group in optimizer.ParamGroups) group.LearningRate = CurrentLearningRate();
         updating = true;
-        optimizer.step();
-        UpdateEma();
+        LibtorchScalars.WithoutCollections(() =>
+        {
+            // The step and the EMA change the weights in place, reading implicit scalars: a collection freeing one
+            // mid-way failed the U-Net's training (toFloat's check in AdamW's addcdiv_, "Unknown scalar type" in mul_).
+            optimizer.step();
+            UpdateEma();
+        });
         foreach (var o in owned) o.Dispose();
         return loss.item<float>();
+    }
+
+    /// <summary>
+    /// The DiT's training point: flow time half uniform, half logit-normal (more weight mid-way, where structure is decided),
+    /// x_t = t·x + (1 − t)·ε, and its target (the sample, or the velocity x − ε).
+    /// </summary>
+    /// <returns>x_t (B, 3, T, H, W), the network's time (B,), the target (B, 3, T, H, W)</returns>
+    (Tensor Noisy, Tensor Time, Tensor Target) FlowPoint(Tensor data, Tensor noise, Random random)
+    {
+        var times = Enumerable.Range(0, options.BatchSize).Select(_ =>
+            random.NextDouble() < 0.5 ? random.NextDouble() : 1.0 / (1.0 + Math.Exp(-Gaussian(random)))).Select(t => (float)t).ToArray();
+        var t = tensor(times).view(-1, 1, 1, 1, 1);
+        var noisy = t * data + (1f - t) * noise; // x_t
+        return (noisy, tensor(times), config.Prediction == Prediction.Sample ? data : data - noise);
+    }
+
+    /// <summary>
+    /// The U-Net's training point: a timestep uniform over 0 … T − 1 (the last one pure noise under zero terminal SNR),
+    /// x_t = √ᾱ_t·x + √(1 − ᾱ_t)·ε, target v = √ᾱ_t·ε − √(1 − ᾱ_t)·x; the network reads t / 1000.
+    /// </summary>
+    static (Tensor Noisy, Tensor Time, Tensor Target) DiffusionPoint(DiffusionSchedule schedule, Tensor data, Tensor noise, Random random)
+    {
+        int b = (int)data.shape[0];
+        var timesteps = Enumerable.Range(0, b).Select(_ => random.Next(DiffusionSchedule.TrainSteps)).ToArray();
+        var signal = tensor(timesteps.Select(t => (float)Math.Sqrt(schedule.AlphaBar(t))).ToArray()).view(-1, 1, 1, 1, 1); // √ᾱ_t
+        var noiseLevel = tensor(timesteps.Select(t => (float)Math.Sqrt(1 - schedule.AlphaBar(t))).ToArray()).view(-1, 1, 1, 1, 1); // √(1 − ᾱ_t)
+        var noisy = signal * data + noiseLevel * noise; // x_t
+        var v = signal * noise - noiseLevel * data;
+        return (noisy, tensor(timesteps.Select(t => t / (float)DiffusionSchedule.TrainSteps).ToArray()), v);
     }
 
     /// <summary>Mean squared error with the pixels objects cover in any frame weighted 1 + <paramref name="foregroundWeight"/>.</summary>

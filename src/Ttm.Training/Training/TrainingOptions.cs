@@ -9,6 +9,13 @@ public sealed record TrainingOptions
     public required ModelStage Stage { get; init; }
     public TtmVariant Variant { get; init; } = TtmVariant.Ttm;
     public string Size { get; init; } = "tiny";
+    /// <summary>Which network to train: the DiT (flow matching) or the U-Net (DDIM's v-prediction on <see cref="Models.Sampling.DiffusionSchedule"/>).</summary>
+    public Backbone Backbone { get; init; } = Backbone.Dit;
+    /// <summary>
+    /// U-Net only: train on the zero-terminal-SNR schedule (the paper's choice, "critically important" for stage 1); false
+    /// trains on the plain scaled-linear schedule, the ablation. Recorded in the model's config.json, which its sampler reads.
+    /// </summary>
+    public bool ZeroTerminalSnr { get; init; } = true;
     public Prediction Prediction { get; init; } = Prediction.Sample;
     public required string RunDirectory { get; init; }
     public int Steps { get; init; } = 5000;
@@ -59,11 +66,17 @@ public sealed record TrainingOptions
     /// </summary>
     public double DropMotionPrompt { get; init; }
 
-    public TtmConfig ModelConfig() => (Model ?? TtmConfig.Named(Size)) with
+    public TtmConfig ModelConfig()
     {
-        Stage = Stage, Variant = Variant, Prediction = Prediction,
-        MotionReadsLocalPrompts = Stage == ModelStage.Motion && MotionReadsLocalPrompts,
-    };
+        var config = Model ?? TtmConfig.Named(Size, Backbone);
+        return config with
+        {
+            Stage = Stage, Variant = Variant,
+            Prediction = config.Backbone == Backbone.Unet ? Prediction.V : Prediction, // the U-Net predicts v, whatever the DiT's option says
+            MotionReadsLocalPrompts = Stage == ModelStage.Motion && MotionReadsLocalPrompts,
+            ZeroTerminalSnr = ZeroTerminalSnr,
+        };
+    }
 
     public WorldSplit SplitFor(Random random) => random.NextDouble() < SingleFraction ? WorldSplit.Single : WorldSplit.Multi;
 }

@@ -7,7 +7,7 @@ public sealed record ObjectColour(string Name, string[] Synonyms, byte R, byte G
 public sealed record MotionKind(string Label, float Dx, float Dy, string Canonical, string[] Phrases);
 
 /// <summary>
-/// Every word the shapes world speaks (documented in the README). Captions draw from the synonyms and
+/// Every word the shapes world speaks (documented in docs/models.md, The shapes world). Captions draw from the synonyms and
 /// phrases; plans (motion prompt, local prompts) use the canonical words, so a planner that maps the
 /// synonyms back recovers the truth.
 /// </summary>

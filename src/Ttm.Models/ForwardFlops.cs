@@ -1,6 +1,4 @@
-using Ttm.Models;
-
-namespace Ttm.Benchmarks;
+namespace Ttm.Models;
 
 /// <summary>
 /// Floating-point operations of one stage-2 forward pass per row, counted from the config: every linear layer (2 · in ·

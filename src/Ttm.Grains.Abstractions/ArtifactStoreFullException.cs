@@ -1,0 +1,12 @@
+namespace Ttm.Grains;
+
+/// <summary>The artifact store's volume has no space (or quota) left for a write: the write left nothing behind.</summary>
+public sealed class ArtifactStoreFullException(string key, long bytes, Exception inner)
+    : IOException($"{Lead}: {key} ({bytes:N0} bytes) could not be written. Free space on its volume or grow it.", inner)
+{
+    /// <summary>How every such message begins (<see cref="FailureCodes.Of"/> knows it by this once it crossed a silo).</summary>
+    public const string Lead = "The artifact store is full";
+
+    /// <summary>ENOSPC or EDQUOT (Linux errno, as .NET reports it), or Windows' disk-full codes.</summary>
+    public static bool IsOutOfSpace(IOException e) => (e.HResult & 0xFFFF) is 28 or 122 or 0x27 or 0x70;
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Ttm.Hosting;
+
+/// <summary>
+/// OpenTelemetry for every host (gateway, silo, the embedded server), configured once: the meters Prometheus scrapes at
+/// /metrics (the host maps the endpoint), and the traces of our sources, Orleans' grain calls and ASP.NET Core's
+/// requests, exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set (with the other standard OTEL_* settings).
+/// A span carries the generation id and tenant of the generation it works for (<see cref="GenerationSpanTags"/>).
+/// </summary>
+public static class HostTelemetry
+{
+    /// <summary>Our meters and activity sources are all named "Ttm.…" (Ttm.Devices, Ttm.Gpus; Ttm.Gateway, Ttm.Grains, Ttm.Silo, Ttm.Pipeline).</summary>
+    const string Ours = "Ttm.*";
+
+    /// <param name="serviceName">service.name: ttm-gateway, ttm-silo or ttm-serve; service.instance.id is the process id</param>
+    public static IHostApplicationBuilder AddTtmTelemetry(this IHostApplicationBuilder builder, string serviceName)
+    {
+        bool exports = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 };
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.ProcessId.ToString()))
+            .WithMetrics(metrics => metrics
+                .AddMeter(Ours, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans")
+                .AddPrometheusExporter())
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(Ours, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Microsoft.AspNetCore")
+                    .AddProcessor(new GenerationSpanTags());
+                if (exports) tracing.AddOtlpExporter(); // endpoint, protocol, headers, batching: the OTEL_* settings
+            });
+        return builder;
+    }
+}
