@@ -180,6 +180,9 @@ public sealed partial class GenerationGrain(
 
     public async Task<long> ContinueAsync(long? seed, IReadOnlyList<IReadOnlyList<float>?> paths)
     {
+        // The review ends the watchers' streams before the run that paused returns (it still winds down, then rests): a
+        // Continue sent at once waits for it here, or that run's tail would find a second run going and end it as failed.
+        if (state.State.State == GenerationState.AwaitingReview && running is { } paused) await paused.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
         // One turn from the check to the state change (the grain is not reentrant): of two Continues at once, the second
         // finds it running and is refused, so the video stage runs once.
         if (state.State.Spec is not { } spec || state.State.State != GenerationState.AwaitingReview)

@@ -29,7 +29,7 @@ public sealed class TtmClientTests(ServerFixture server) : IClassFixture<ServerF
         var rest = new List<GenerationEvent>();
         await foreach (var e in client.ContinueAsync(new ContinueRequest { GenerationId = first[0].GenerationId, Seed = 3 })) rest.Add(e);
         Assert.Equal(GenerationEvent.EventOneofCase.Continued, rest[0].EventCase);
-        Assert.Equal(GenerationEvent.EventOneofCase.Completed, rest[^1].EventCase);
+        Assert.True(rest[^1].EventCase == GenerationEvent.EventOneofCase.Completed, $"ended {rest[^1]}");
         Assert.Equal(Enumerable.Range(1, first.Count + rest.Count).Select(i => (long)i), first.Concat(rest).Select(e => e.Seq));
         var again = await Assert.ThrowsAsync<RpcException>(async () => { await foreach (var _ in client.ContinueAsync(new ContinueRequest { GenerationId = first[0].GenerationId })) { } });
         Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode); // refused, never retried

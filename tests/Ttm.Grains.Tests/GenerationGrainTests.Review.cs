@@ -46,6 +46,25 @@ public sealed partial class GenerationGrainTests
     }
 
     [Fact]
+    public async Task ContinueRightAfterTheReview_WaitsForTheFirstRunToWindDown_AndTheSecondPartCompletes()
+    {
+        // The review ends the watchers' streams before the first run has returned: a client's Continue can arrive while
+        // that run still winds down (a clean-clone CI run failed the continued generation with "the run ended without a result").
+        var windDown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        runner.WindDown = windDown.Task;
+        var (grain, reviewSeq) = await InReview("g-review-wind-down");
+        var continuing = grain.ContinueAsync(null, []);
+        await Task.Delay(200);
+        Assert.False(continuing.IsCompleted);
+        windDown.SetResult();
+        Assert.Equal(reviewSeq, await continuing);
+        foreach (var update in new[] { SampleUpdates.VideoPreview, SampleUpdates.VideoChunk, SampleUpdates.Completed }) runner.Release(update);
+        var all = await Collect(grain.WatchAsync(0), 9);
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => (long)i), all.Select(e => e.Seq));
+        Assert.IsType<GenerationCompleted>(all[^1].Update);
+    }
+
+    [Fact]
     public async Task ContinueTwiceAtOnce_RunsTheSecondPartOnce_AndRefusesTheOther()
     {
         var (grain, _) = await InReview("g-review-twice");

@@ -16,6 +16,8 @@ public sealed class ScriptedRunner : IGenerationRunner
     public int Runs => Volatile.Read(ref runs);
     public List<GenerationContinuation?> Continuations { get; } = [];
     public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>What a run waits for after yielding its review before it returns, as a real run winds down (spans, leases).</summary>
+    public Task WindDown { get; set; } = Task.CompletedTask;
 
     public void Release(GenerationUpdate update)
     {
@@ -44,6 +46,7 @@ public sealed class ScriptedRunner : IGenerationRunner
             await foreach (var e in script.Reader.ReadAllAsync(cancellationToken))
             {
                 yield return e;
+                if (e is AwaitingReview) await WindDown;
                 if (e is GenerationCompleted or AwaitingReview) yield break;
             }
         }
