@@ -70,7 +70,7 @@ public static class ForwardBenchmark
         {
             var config = TtmConfig.Named(size, backbone) with { Stage = ModelStage.Video, Variant = variant };
             using var model = VideoDenoiser.Create(config);
-            ExerciseEveryLayer(model);
+            RandomWeights.ExerciseEveryLayer(model);
             model.eval();
             if (model is VideoDit dit) dit.UseDenseMask(!grouped);
             if (model is VideoUnet unet) unet.UseDenseMask(!grouped);
@@ -111,14 +111,4 @@ public static class ForwardBenchmark
     }
 
     static double? Round(double? value, int digits) => value is { } v ? Math.Round(v, digits) : null;
-
-    /// <summary>Small random values in place of the zero-initialised layers and gates, so every layer computes something.</summary>
-    static void ExerciseEveryLayer(VideoDenoiser model)
-    {
-        using var generator = new Generator(7);
-        using var _ = no_grad();
-        foreach (var (name, p) in model.named_parameters())
-            if (name.Contains("gate")) p.fill_(0.5f);
-            else if (p.abs().sum().item<float>() == 0f) p.copy_(randn(p.shape, generator: generator) * 0.05f);
-    }
 }

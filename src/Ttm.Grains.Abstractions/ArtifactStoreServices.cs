@@ -16,7 +16,7 @@ public static class ArtifactStoreServices
         (configuration is null ? options.BindConfiguration(ArtifactStoreOptions.Section) : options.Bind(configuration.GetSection(ArtifactStoreOptions.Section)))
             .Validate(o => !string.IsNullOrWhiteSpace(o.Artifacts), "Ttm:Artifacts must name the artifact store's folder.")
             .ValidateOnStart();
-        services.AddSingleton<IArtifactStore>(sp => new DirectoryArtifactStore(sp.GetRequiredService<IOptions<ArtifactStoreOptions>>().Value.Artifacts));
+        services.AddSingleton<IArtifactStore>(sp => new DirectoryArtifactStore(sp.GetRequiredService<IOptions<ArtifactStoreOptions>>().Value.Artifacts, sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         return services;
     }
 }

@@ -57,6 +57,28 @@ public sealed class ClusterStoreOptions
     /// </summary>
     public string? StateFolder { get; set; }
 
+    /// <summary>
+    /// The largest grain message body a host sends or accepts, in bytes (Orleans' MaxMessageBodySize, whose own default is
+    /// 100 MiB). Grain messages carry keys and small records: frames, previews and chunks go through the artifact store, and
+    /// the largest message of a generation at display 1024 is a few kB (`./ttm bench data-plane`). A message past this is a
+    /// defect, and Orleans closes the connection that carried it rather than let it through.
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = DefaultMaxMessageBytes;
+
+    public const int DefaultMaxMessageBytes = 1 << 20;
+
+    /// <summary>What is wrong with these settings, each naming its setting; empty when they hold.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (ProbeSeconds is not (> 0 and <= 60)) yield return $"{Section}:ProbeSeconds must lie in (0, 60], not {ProbeSeconds}.";
+        if (MissedProbes is < 1 or > 10) yield return $"{Section}:MissedProbes must lie in 1..10, not {MissedProbes}.";
+        if (MaxMessageBytes is < 64 << 10 or > 100 << 20) yield return $"{Section}:MaxMessageBytes must lie in 65536..104857600 (64 KiB to Orleans' 100 MiB), not {MaxMessageBytes}.";
+    }
+
+    /// <summary>The settings, after checking them: throws naming every setting that is wrong.</summary>
+    public ClusterStoreOptions Checked() =>
+        Problems().ToList() is { Count: > 0 } problems ? throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(ClusterStoreOptions), problems) : this;
+
     public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
 
     /// <summary>The embedded mode keeps its state on disk (<see cref="StateFolder"/>) rather than in memory.</summary>

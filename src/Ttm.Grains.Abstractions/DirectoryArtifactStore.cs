@@ -1,8 +1,17 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
 namespace Ttm.Grains;
 
-/// <summary>The default store: a directory, keys as relative paths ("gen-1/previews/motion-004.png").</summary>
-public sealed class DirectoryArtifactStore(string root) : IArtifactStore
+/// <summary>
+/// The default store: a directory, keys as relative paths ("gen-1/previews/motion-004.png"). With a meter factory it counts
+/// the bytes written and read through it and the seconds each took (meter Ttm.Store): the data plane's cost, which
+/// `./ttm bench data-plane` reads from each host's /metrics. Files the encoder writes itself (at <see cref="PathOf"/>) are not counted.
+/// </summary>
+public sealed class DirectoryArtifactStore(string root, IMeterFactory? meters = null) : IArtifactStore
 {
+    readonly StoreInstruments? instruments = meters is null ? null : new StoreInstruments(meters.Create("Ttm.Store"));
+
     public string Root { get; } = Path.GetFullPath(root);
 
     public string PathOf(string key)
@@ -28,8 +37,10 @@ public sealed class DirectoryArtifactStore(string root) : IArtifactStore
         var temp = $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
         try
         {
+            long started = Stopwatch.GetTimestamp();
             await File.WriteAllBytesAsync(temp, bytes, cancellationToken);
             File.Move(temp, path, overwrite: true);
+            instruments?.Count("put", bytes.Length, started);
         }
         catch (IOException e) when (ArtifactStoreFullException.IsOutOfSpace(e))
         {
@@ -79,10 +90,26 @@ public sealed class DirectoryArtifactStore(string root) : IArtifactStore
         return swept;
     }
 
-    public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken)
+    public async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
         if (!File.Exists(path)) throw new FileNotFoundException($"No artifact '{key}'.", key);
-        return File.ReadAllBytesAsync(path, cancellationToken);
+        long started = Stopwatch.GetTimestamp();
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        instruments?.Count("get", bytes.Length, started);
+        return bytes;
+    }
+
+    sealed class StoreInstruments(Meter meter)
+    {
+        readonly Counter<long> written = meter.CreateCounter<long>("ttm.store.written", "By", "Bytes written to the artifact store");
+        readonly Counter<long> read = meter.CreateCounter<long>("ttm.store.read", "By", "Bytes read from the artifact store");
+        readonly Histogram<double> seconds = meter.CreateHistogram<double>("ttm.store.duration", "s", "Seconds of one artifact store write or read");
+
+        public void Count(string operation, long bytes, long started)
+        {
+            (operation == "put" ? written : read).Add(bytes);
+            seconds.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
+        }
     }
 }

@@ -17,6 +17,15 @@ public static class HostTelemetry
     /// <summary>Our meters and activity sources are all named "Ttm.…" (Ttm.Devices, Ttm.Gpus; Ttm.Gateway, Ttm.Grains, Ttm.Silo, Ttm.Pipeline).</summary>
     const string Ours = "Ttm.*";
 
+    /// <summary>
+    /// Grain message sizes in powers of two from 64 B to 128 MiB (the SDK's default buckets end at 10,000): the largest
+    /// message a host sent lies in its highest non-empty bucket, which is how `./ttm bench data-plane` reads it.
+    /// </summary>
+    static readonly ExplicitBucketHistogramConfiguration MessageSizeBuckets = new()
+    {
+        Boundaries = Enumerable.Range(6, 22).Select(power => (double)(1L << power)).ToArray(),
+    };
+
     /// <param name="serviceName">service.name: ttm-gateway, ttm-silo or ttm-serve; service.instance.id is the process id</param>
     public static IHostApplicationBuilder AddTtmTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
@@ -25,6 +34,8 @@ public static class HostTelemetry
             .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.ProcessId.ToString()))
             .WithMetrics(metrics => metrics
                 .AddMeter(Ours, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans")
+                .AddView("orleans-messaging-sent-messages-size", MessageSizeBuckets)
+                .AddView("orleans-messaging-received-messages-size", MessageSizeBuckets)
                 .AddPrometheusExporter())
             .WithTracing(tracing =>
             {

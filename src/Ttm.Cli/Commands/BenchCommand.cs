@@ -25,6 +25,7 @@ static class BenchCommand
         bench.Subcommands.Add(Worker());
         bench.Subcommands.Add(Cluster());
         bench.Subcommands.Add(Durability());
+        bench.Subcommands.Add(DataPlane());
         bench.Subcommands.Add(Tenants());
         bench.Subcommands.Add(Soak());
         bench.Subcommands.Add(Caching());
@@ -303,6 +304,31 @@ static class BenchCommand
                     ? await Ttm.Cli.Cluster.ClusterFailureBenchmark.RunAsync(cluster, await Sample(cancellationToken), n, result.GetValue(steps), Console.Error, cancellationToken)
                     : null;
                 await Print(new { EventLog = eventLog, Failures = failures }, result.GetValue(json), cancellationToken);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    static Command DataPlane()
+    {
+        var size = new Option<string>("--size") { Description = "The DiT size of the random networks (small, base)", DefaultValueFactory = _ => "small" };
+        var display = new Option<int>("--display") { Description = "Display size of previews and outputs in pixels", DefaultValueFactory = _ => Grains.GenerationLimits.MaxDisplaySize };
+        var steps = new Option<int>("--steps") { Description = "Steps per stage", DefaultValueFactory = _ => 2 };
+        var json = JsonFile();
+        var command = new Command("data-plane", "One generation at real sizes through a multi-process cluster started here (random weights): the largest grain message, "
+            + "bytes through Redis and the artifact store, peak memory per process, seconds moving bytes vs computing") { size, display, steps, json };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var folder = Directory.CreateTempSubdirectory("ttm-bench-data-plane-").FullName;
+            try
+            {
+                var report = await Ttm.Cli.Cluster.DataPlaneBenchmark.RunAsync(folder, result.GetValue(size)!, result.GetValue(display), result.GetValue(steps),
+                    await Sample(cancellationToken), ModelLocations.Resolve().Models, Console.Error, cancellationToken);
+                await Print(report, result.GetValue(json), cancellationToken);
             }
             finally
             {

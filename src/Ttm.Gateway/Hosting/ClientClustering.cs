@@ -9,7 +9,8 @@ public static class ClientClustering
 {
     public static IClientBuilder UseTtmCluster(this IClientBuilder client, IConfiguration configuration)
     {
-        var cluster = ClusterStoreOptions.From(configuration);
+        var cluster = ClusterStoreOptions.From(configuration).Checked();
+        client.Configure<ClientMessagingOptions>(o => o.MaxMessageBodySize = cluster.MaxMessageBytes);
         if (!cluster.UsesRedis) return client.UseLocalhostClustering(cluster.GatewayPort);
         StartupChecks.RequireRedis(cluster.Redis!);
         client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (cluster.ServiceId, cluster.ClusterId));

@@ -25,7 +25,8 @@ public static class SiloClustering
 
     public static ISiloBuilder UseTtmCluster(this ISiloBuilder silo, IConfiguration configuration)
     {
-        var cluster = ClusterStoreOptions.From(configuration);
+        var cluster = ClusterStoreOptions.From(configuration).Checked();
+        silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = cluster.MaxMessageBytes);
         if (cluster.KeepsEmbeddedState)
         {
             // The state (and the event logs: EventLogServices) in one SQLite database that outlives the process.
@@ -41,8 +42,6 @@ public static class SiloClustering
         StartupChecks.RequireRedis(cluster.Redis!);
         var redis = cluster.RedisConnection();
         silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (cluster.ServiceId, cluster.ClusterId));
-        if (cluster.ProbeSeconds is not (> 0 and <= 60) || cluster.MissedProbes is < 1 or > 10)
-            throw new InvalidOperationException($"{ClusterStoreOptions.Section}:ProbeSeconds must lie in (0, 60] and MissedProbes in 1..10, not {cluster.ProbeSeconds} and {cluster.MissedProbes}.");
         silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (TimeSpan.FromSeconds(cluster.ProbeSeconds), cluster.MissedProbes));
         silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
         silo.AddRedisGrainStorage(GrainStorage, o => o.ConfigurationOptions = redis.Clone());
