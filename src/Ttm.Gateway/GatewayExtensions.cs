@@ -14,7 +14,11 @@ public static class GatewayExtensions
 {
     public static IServiceCollection AddTtmGateway(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddGrpc(options => options.MaxReceiveMessageSize = GenerationLimits.MaxImageBytes + 64 * 1024);
+        services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = GenerationLimits.MaxImageBytes + 64 * 1024;
+            options.Interceptors.Add<RefusalInterceptor>();
+        });
         // Kestrel's own bound (30 MB by default) above the largest request, so the gRPC and REST limits answer with their own status.
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = GenerationLimits.MaxImageBytes + 1024 * 1024);

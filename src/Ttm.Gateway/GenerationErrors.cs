@@ -3,32 +3,34 @@ using Ttm.Grains;
 
 namespace Ttm.Gateway;
 
-/// <summary>Every gRPC status the generation service answers with is decided here, with a message a person can act on.</summary>
+/// <summary>
+/// Every refusal the generation service and the REST API answer with is made here, with a message a person can act on
+/// (<see cref="GenerationRefusal"/>: answered once for gRPC, once for REST).
+/// </summary>
 public static class GenerationErrors
 {
-    public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    /// <param name="field">the request field at fault, where one is ("preview_size", "hints[1]")</param>
+    public static GenerationRefusal Invalid(string message, string? field = null) => new(RefusalCode.InvalidArgument, message, field);
 
-    public static RpcException NotFound(string id) =>
-        new(new Status(StatusCode.NotFound, $"No generation '{id}'. Ids come from the accepted event of Generate, or from List."));
+    public static GenerationRefusal NotFound(string id) =>
+        new(RefusalCode.NotFound, $"No generation '{id}'. Ids come from the accepted event of Generate, or from List.");
 
-    public static RpcException Deleted(string id) => new(new Status(StatusCode.NotFound, $"Generation '{id}' was deleted while this call followed it."));
+    public static GenerationRefusal Deleted(string id) => new(RefusalCode.NotFound, $"Generation '{id}' was deleted while this call followed it.");
 
-    /// <summary>Over a limit: which one, in words, and a <c>retry-after</c> trailer (seconds) saying when a retry can succeed.</summary>
-    public static RpcException Exhausted(string limit, string message, TimeSpan? retryAfter)
-    {
-        var trailers = new Metadata { { "ttm-limit", limit } };
-        if (retryAfter is { } r) trailers.Add("retry-after", Math.Max(1, (int)Math.Ceiling(r.TotalSeconds)).ToString());
-        return new RpcException(new Status(StatusCode.ResourceExhausted, retryAfter is { } after ? $"{message} (retry after {Math.Ceiling(after.TotalSeconds):F0} s)" : message), trailers);
-    }
+    /// <summary>Over a limit: which one, in words, and when a retry can succeed (none where waiting alone will not help).</summary>
+    public static GenerationRefusal Exhausted(string limit, string message, TimeSpan? retryAfter) =>
+        new(RefusalCode.ResourceExhausted, message, limit: limit, retryAfter: retryAfter);
 
-    /// <summary>Continue of a generation that does not await review: the grain's words, which say what it is instead.</summary>
-    public static RpcException NotAwaitingReview(string message) => new(new Status(StatusCode.FailedPrecondition, message));
+    /// <summary>A generation that is not in the state the call needs (Continue of one that does not await review; the content of one not completed).</summary>
+    public static GenerationRefusal NotReady(string message) => new(RefusalCode.FailedPrecondition, message);
 
-    public static RpcException RequestIdReused(string requestId) =>
-        new(new Status(StatusCode.AlreadyExists, $"request_id '{requestId}' already named another request of this tenant; use a new request id for a new request."));
+    public static GenerationRefusal RequestIdReused(string requestId) =>
+        new(RefusalCode.AlreadyExists, $"request_id '{requestId}' already named another request of this tenant; use a new request id for a new request.", "request_id");
+
+    public static GenerationRefusal NoTenant(string message) => new(RefusalCode.Unauthenticated, message);
 
     /// <summary>A failure the caller caused is refused as a call error before anything streams; other failures are events in the stream.</summary>
-    public static RpcException? Refusal(GenerationUpdate update) =>
+    public static GenerationRefusal? Refusal(GenerationUpdate update) =>
         update is GenerationFailed { Code: FailureCode.InvalidArgument } f ? Invalid(f.Message) : null;
 
     public static StatusCode StatusOf(FailureCode code) => code switch

@@ -32,10 +32,10 @@ public sealed partial class TenantGenerations(IClusterClient cluster, IArtifactS
         {
             return await AdmitAndStartAsync(span, tenant, request, cancellationToken);
         }
-        catch (Grpc.Core.RpcException refused)
+        catch (GenerationRefusal refused)
         {
-            span?.SetStatus(ActivityStatusCode.Error, refused.Status.Detail);
-            LogRefused(logger, tenant, refused.StatusCode, refused.Status.Detail);
+            span?.SetStatus(ActivityStatusCode.Error, refused.Message);
+            LogRefused(logger, tenant, refused.Code, refused.Message);
             throw;
         }
     }
@@ -132,7 +132,7 @@ public sealed partial class TenantGenerations(IClusterClient cluster, IArtifactS
         }
         catch (InvalidOperationException e)
         {
-            throw GenerationErrors.NotAwaitingReview(e.Message);
+            throw GenerationErrors.NotReady(e.Message);
         }
         catch (ArgumentException e)
         {

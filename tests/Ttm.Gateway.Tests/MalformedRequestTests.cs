@@ -124,6 +124,26 @@ public sealed class MalformedRequestTests(ServerFixture server) : IClassFixture<
     }
 
     [Fact]
+    public async Task ARefusal_CarriesTheGoogleRpcStatus_WithABadRequestNamingTheField()
+    {
+        var request = Good();
+        request.PreviewSize = 1025;
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = server.Client.Generate(request);
+            await call.ResponseStream.MoveNext();
+        });
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        var status = refused.GetRpcStatus(); // grpc-status-details-bin, as Google's client libraries read it
+        Assert.NotNull(status);
+        Assert.Equal((int)StatusCode.InvalidArgument, status.Code);
+        Assert.Equal(refused.Status.Detail, status.Message);
+        var violation = Assert.Single(status.GetDetail<Google.Rpc.BadRequest>()!.FieldViolations);
+        Assert.Equal("preview_size", violation.Field);
+        Assert.Contains("1025", violation.Description);
+    }
+
+    [Fact]
     public async Task AThousandMalformedRequests_AreEachRefused_NothingStays_AndTheServerServesOn()
     {
         var client = await server.TenantAsync("fuzz");

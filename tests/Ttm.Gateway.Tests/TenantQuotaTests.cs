@@ -69,6 +69,11 @@ public sealed class TenantQuotaTests(ServerFixture server) : IClassFixture<Serve
         var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.ListAsync(new ListRequest()));
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
         Assert.Contains("requests per minute", refused.Status.Detail);
+        // The same in google.rpc's rich details: the limit met (QuotaFailure) and when to retry (RetryInfo, as the trailer says).
+        var status = refused.GetRpcStatus()!;
+        Assert.Equal("requests per minute", Assert.Single(status.GetDetail<Google.Rpc.QuotaFailure>()!.Violations).Subject);
+        Assert.Equal(int.Parse(refused.Trailers.GetValue("retry-after")!), (int)status.GetDetail<Google.Rpc.RetryInfo>()!.RetryDelay.ToTimeSpan().TotalSeconds);
+        Assert.Equal("requests per minute", refused.Trailers.GetValue("ttm-limit"));
         // A second key of the same tenant shares its budget; another tenant has its own.
         var sameTenant = await server.TenantAsync("quota-rate");
         Assert.Equal(StatusCode.ResourceExhausted, (await Assert.ThrowsAsync<RpcException>(async () => await sameTenant.ListAsync(new ListRequest()))).StatusCode);

@@ -17,6 +17,6 @@ public static class TenantClaims
         var tenants = context.User.FindAll(Tenant).Select(c => c.Value).Distinct().ToList();
         return tenants is [var tenant] && TenantNames.IsValid(tenant)
             ? tenant
-            : throw new RpcException(new Status(StatusCode.Unauthenticated, tenants.Count == 0 ? "This call carries no tenant credential." : "This call's credential names no single valid tenant."));
+            : throw GenerationErrors.NoTenant(tenants.Count == 0 ? "This call carries no tenant credential." : "This call's credential names no single valid tenant.");
     }
 }

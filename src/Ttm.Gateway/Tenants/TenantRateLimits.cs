@@ -36,22 +36,14 @@ public static class TenantRateLimits
         // REST gets 429 with the JSON error.
         limiter.OnRejected = async (context, cancellationToken) =>
         {
-            var response = context.HttpContext.Response;
-            int retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 60;
-            var message = context.HttpContext.User.FindFirstValue(TenantClaims.Tenant) is null
-                ? $"Over the requests per minute of calls without a tenant credential from this address; retry after {retry} s."
-                : $"Over this tenant's requests per minute; retry after {retry} s.";
-            response.Headers["ttm-limit"] = "requests per minute";
-            response.Headers.RetryAfter = retry.ToString();
-            if (context.HttpContext.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
-            {
-                await Videos.RestErrors.Result(Grpc.Core.StatusCode.ResourceExhausted, message).ExecuteAsync(context.HttpContext);
-                return;
-            }
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "application/grpc";
-            response.Headers["grpc-status"] = ((int)Grpc.Core.StatusCode.ResourceExhausted).ToString();
-            response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+            var after = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+            var refusal = GenerationErrors.Exhausted("requests per minute", context.HttpContext.User.FindFirstValue(TenantClaims.Tenant) is null
+                ? "Over the requests per minute of calls without a tenant credential from this address."
+                : "Over this tenant's requests per minute.", after);
+            if (context.HttpContext.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+                RefusalInterceptor.WriteTrailersOnly(context.HttpContext.Response, refusal);
+            else
+                await Videos.RestErrors.ToResult(refusal, context.HttpContext).ExecuteAsync(context.HttpContext);
         };
     });
 }

@@ -12,9 +12,9 @@ public sealed record RestError([property: JsonPropertyName("error")] RestErrorDe
 public sealed record RestErrorDetail(string Code, string Message);
 
 /// <summary>
-/// REST speaks the gRPC service's errors: the same <see cref="RpcException"/> from <see cref="TenantGenerations"/>, answered
-/// with the HTTP status of the usual gRPC-to-HTTP mapping (as grpc-gateway and Google's APIs map them), the same message, and
-/// <c>Retry-After</c> where the gRPC answer has a retry-after trailer.
+/// REST speaks the gRPC service's errors: the same <see cref="GenerationRefusal"/> from <see cref="TenantGenerations"/>, answered
+/// with the HTTP status of the usual gRPC-to-HTTP mapping (as grpc-gateway and Google's APIs map them), the same message,
+/// <c>Retry-After</c> where a retry can succeed and <c>ttm-limit</c> naming the limit met.
 /// </summary>
 public static class RestErrors
 {
@@ -37,18 +37,20 @@ public static class RestErrors
     /// <summary>"invalid_argument", "not_found", …: the gRPC code's name, as clients of either API read it.</summary>
     public static string CodeOf(StatusCode code) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(code.ToString());
 
-    public static IResult ToResult(RpcException e, HttpContext context)
+    public static string CodeOf(RefusalCode code) => CodeOf(RefusalInterceptor.StatusOf(code));
+
+    public static IResult ToResult(GenerationRefusal refusal, HttpContext context)
     {
-        if (e.Trailers.GetValue("retry-after") is { } retry) context.Response.Headers.RetryAfter = retry;
-        if (e.Trailers.GetValue("ttm-limit") is { } limit) context.Response.Headers["ttm-limit"] = limit;
-        return Result(e.StatusCode, e.Status.Detail);
+        if (refusal.RetryAfterSeconds is { } seconds) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (refusal.Limit is { } limit) context.Response.Headers["ttm-limit"] = limit;
+        return Result(RefusalInterceptor.StatusOf(refusal.Code), RefusalInterceptor.Text(refusal));
     }
 
     public static IResult Result(StatusCode code, string message) =>
         Results.Json(new RestError(new RestErrorDetail(CodeOf(code), message)), statusCode: HttpStatusOf(code));
 
     /// <summary>
-    /// Wraps the REST endpoints: an <see cref="RpcException"/> becomes its JSON error, and a request the framework could not bind
+    /// Wraps the REST endpoints: a <see cref="GenerationRefusal"/> becomes its JSON error, and a request the framework could not bind
     /// (a field that is no number, a body over the size limit) an invalid_argument one that says which, instead of an empty 400.
     /// </summary>
     public static async ValueTask<object?> Filter(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
@@ -57,9 +59,9 @@ public static class RestErrors
         {
             return await next(invocation);
         }
-        catch (RpcException e)
+        catch (GenerationRefusal refusal)
         {
-            return ToResult(e, invocation.HttpContext);
+            return ToResult(refusal, invocation.HttpContext);
         }
         catch (BadHttpRequestException e)
         {

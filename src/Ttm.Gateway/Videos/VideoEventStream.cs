@@ -46,9 +46,9 @@ public static class VideoEventStream
                 next = e.MoveNextAsync().AsTask();
             }
         }
-        catch (RpcException error) when (!cancellationToken.IsCancellationRequested)
+        catch (GenerationRefusal refusal) when (!cancellationToken.IsCancellationRequested)
         {
-            var body = System.Text.Json.JsonSerializer.Serialize(new RestError(new RestErrorDetail(RestErrors.CodeOf(error.StatusCode), error.Status.Detail)));
+            var body = System.Text.Json.JsonSerializer.Serialize(new RestError(new RestErrorDetail(RestErrors.CodeOf(refusal.Code), RefusalInterceptor.Text(refusal))));
             await response.WriteAsync($"event: error\ndata: {body}\n\n", cancellationToken);
         }
     }

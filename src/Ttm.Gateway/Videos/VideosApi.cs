@@ -88,8 +88,8 @@ public static class VideosApi
         if (!VideoVariants.All.TryGetValue(name, out var kind))
             throw GenerationErrors.Invalid($"variant must be one of {string.Join(", ", VideoVariants.All.Keys)}, not '{name}'.");
         if (status.State != GenerationState.Completed || await EndOf(grain, status) is not GenerationCompleted completed)
-            throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.FailedPrecondition,
-                $"Generation '{id}' is {VideoJob.StatusOf(status.State)} ({status.Stage.Name()}, {status.Progress} %); its content exists once it has completed."));
+            throw GenerationErrors.NotReady(
+                $"Generation '{id}' is {VideoJob.StatusOf(status.State)} ({status.Stage.Name()}, {status.Progress} %); its content exists once it has completed.");
         if (!completed.Artifacts.TryGetValue(kind.Kind, out var key))
             throw GenerationErrors.Invalid($"Generation '{id}' has no {name} (it has {string.Join(", ", VideoVariants.Available(completed.Artifacts))}; ask for other formats when creating it).");
         var extension = Path.GetExtension(key);
