@@ -20,7 +20,6 @@ public static class EmbeddedServer
     public static WebApplication Build(int port, IDictionary<string, string?>? settings = null, bool anyAddress = false, int? opsPort = null, int? httpPort = null)
     {
         var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(ModelLocations.Settings());
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         // Per-request framework logs would drown the CLI's own output (and a benchmark's JSON).
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Orleans", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);

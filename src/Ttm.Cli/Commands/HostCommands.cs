@@ -112,13 +112,8 @@ static class HostCommands
         return new Command("cluster", "A local multi-process cluster") { up };
     }
 
-    /// <summary>The command's settings over the CLI's model locations, leaving out what was not given.</summary>
-    static Dictionary<string, string?> Settings(Dictionary<string, string?> given)
-    {
-        var settings = ModelLocations.Settings();
-        foreach (var (k, v) in given.Where(kv => kv.Value is not null)) settings[k] = v;
-        return settings;
-    }
+    /// <summary>The command's settings, leaving out what was not given (the host's configuration has the rest).</summary>
+    static Dictionary<string, string?> Settings(Dictionary<string, string?> given) => given.Where(kv => kv.Value is not null).ToDictionary();
 
     static Task<int> Run(Func<IHost> build, CancellationToken cancellationToken) => StartupChecks.RunHostAsync(build, cancellationToken);
 }
