@@ -24,6 +24,9 @@ public static class GenerationErrors
     /// <summary>Continue of a generation that does not await review: the grain's words, which say what it is instead.</summary>
     public static RpcException NotAwaitingReview(string message) => new(new Status(StatusCode.FailedPrecondition, message));
 
+    /// <summary>Vary of a generation with no trajectory to vary (running, failed, cancelled): the grain's words, which say what it is instead.</summary>
+    public static RpcException NoTrajectory(string message) => new(new Status(StatusCode.FailedPrecondition, message));
+
     public static RpcException RequestIdReused(string requestId) =>
         new(new Status(StatusCode.AlreadyExists, $"request_id '{requestId}' already named another request of this tenant; use a new request id for a new request."));
 
