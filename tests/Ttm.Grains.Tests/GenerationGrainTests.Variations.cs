@@ -31,7 +31,9 @@ public sealed partial class GenerationGrainTests
         var grain = Grain("g-variation");
         var spec = Spec(digest: "vary-1") with { VariationOf = "g-source" };
         await grain.StartVariationAsync(spec, continuation);
-        Assert.Equal(continuation, runner.Continuations[^1]);
+        var ran = runner.Continuations[^1]!;
+        Assert.Equal((long.MaxValue, plan, "g-variation/variation-0/motion.bin"), (ran.Seed, ran.Plan, ran.TrajectoryKey));
+        Assert.Equal(RightwardPath, ran.Paths[1]);
         Assert.Equal("g-source", (await grain.GetStatusAsync()).VariationOf);
         Assert.Equal(GenerationState.Running, (await grain.StartVariationAsync(spec, continuation)).State); // the same request again
         await Assert.ThrowsAsync<InvalidOperationException>(() => grain.StartVariationAsync(spec with { Digest = "vary-2" }, continuation));
