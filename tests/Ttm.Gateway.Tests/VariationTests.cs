@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Ttm.Grains;
@@ -33,6 +34,22 @@ public sealed class VariationTests(ServerFixture server, ITestOutputHelper outpu
     }
 
     async Task<Ttm.Grains.TenantUsage> UsageOf(string tenant) => await server.Services.GetRequiredService<IClusterClient>().GetGrain<ITenantGrain>(tenant).GetUsageAsync();
+
+    /// <summary>
+    /// The tenant's usage once <paramref name="settled"/> holds, or as it is after 20 s: a run's slot is freed, and its device
+    /// time charged, just after its last event went out (the device stages charge once their work has stopped).
+    /// </summary>
+    async Task<Ttm.Grains.TenantUsage> SettledUsageOf(string tenant, Func<Ttm.Grains.TenantUsage, bool> settled)
+    {
+        var until = DateTime.UtcNow.AddSeconds(20);
+        var usage = await UsageOf(tenant);
+        while (!settled(usage) && DateTime.UtcNow < until)
+        {
+            await Task.Delay(100);
+            usage = await UsageOf(tenant);
+        }
+        return usage;
+    }
 
     /// <summary>Every PNG frame of a completed generation, in order, as one byte string of their pixels.</summary>
     byte[] FramePixels(GenerationEvent completed) =>
@@ -72,7 +89,7 @@ public sealed class VariationTests(ServerFixture server, ITestOutputHelper outpu
         Assert.Equal("", (await client.GetAsync(new GetRequest { GenerationId = source })).VariationOf);
         Assert.Contains((await client.ListAsync(new ListRequest())).Generations, g => g.GenerationId == id);
         // A generation of its own: admitted, its device-seconds and its copies' bytes charged.
-        var after = await UsageOf("vary");
+        var after = await SettledUsageOf("vary", u => u.InFlight == 0 && u.DeviceSecondsToday > before.DeviceSecondsToday);
         Assert.Equal((before.Generations + 1, 0), (after.Generations, after.InFlight));
         Assert.True(after.DeviceSecondsToday > before.DeviceSecondsToday, $"device-seconds {before.DeviceSecondsToday} before the variation, {after.DeviceSecondsToday} after");
         Assert.True(after.StoredBytes > before.StoredBytes + new FileInfo(VariationTrajectory(id)).Length,
@@ -114,10 +131,40 @@ public sealed class VariationTests(ServerFixture server, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task OverRestAndTheClient_AVariationIsAJobNamingItsSource_AndAnotherTenantsSourceIs404()
+    {
+        using var client = new Ttm.Client.TtmClient(new Ttm.Client.TtmClientOptions { Address = server.Address, ApiKey = server.Key });
+        var first = await client.GenerateAsync(Source(seed: 10, motionSteps: 1, videoSteps: 1)).ToListAsync();
+        string source = first[0].GenerationId;
+        var varied = await client.VaryAsync(new VaryRequest { SourceId = source, Seed = 11 }).ToListAsync();
+        Assert.Equal((source, GenerationEvent.EventOneofCase.Completed), (varied[0].Accepted.VariationOf, varied[^1].EventCase));
+
+        using var http = new HttpClient { BaseAddress = new Uri(server.HttpAddress) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", server.Key);
+        var created = await http.PostAsJsonAsync($"/v1/videos/{source}/variations", new { seed = 12, request_id = "rest-variation" });
+        Assert.Equal(System.Net.HttpStatusCode.OK, created.StatusCode);
+        var job = (await created.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!;
+        string id = job["id"]!.GetValue<string>();
+        Assert.Equal(source, job["variation_of"]!.GetValue<string>());
+        Assert.NotEqual(source, id);
+        Assert.Equal(GenerationEvent.EventOneofCase.Completed, (await client.WatchAsync(id).ToListAsync())[^1].EventCase);
+        var again = await http.PostAsJsonAsync($"/v1/videos/{source}/variations", new { seed = 12, request_id = "rest-variation" });
+        Assert.Equal(id, (await again.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["id"]!.GetValue<string>());
+
+        var (_, strangerKey) = await server.Keys.CreateAsync("vary-rest-stranger");
+        using var stranger = new HttpClient { BaseAddress = new Uri(server.HttpAddress) };
+        stranger.DefaultRequestHeaders.Authorization = new("Bearer", strangerKey);
+        var hidden = await stranger.PostAsJsonAsync($"/v1/videos/{source}/variations", new { seed = 13 });
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, hidden.StatusCode);
+        Assert.Equal("not_found", (await hidden.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["error"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task DeletingTheSource_WhileAVariationRuns_LeavesItWhole_AndCancellingOne_EndsItCharged()
     {
         var client = await server.TenantAsync("vary-delete");
-        var first = await SampleRequests.RunAsync(client, Source(seed: 6, motionSteps: 1, videoSteps: 6, stopAfterMotion: true));
+        // Enough video steps that a Cancel sent at the first preview lands before the last, on a loaded machine too.
+        var first = await SampleRequests.RunAsync(client, Source(seed: 6, motionSteps: 1, videoSteps: 30, stopAfterMotion: true));
         string source = first[0].GenerationId;
 
         // Cancelled at its first video preview: it ends cancelled in the video stage, its slot freed, its device time charged.
@@ -134,7 +181,7 @@ public sealed class VariationTests(ServerFixture server, ITestOutputHelper outpu
             Assert.Equal(GenerationEvent.EventOneofCase.Cancelled, seen[^1].EventCase);
             Assert.Equal("video", seen[^1].Cancelled.Stage);
         }
-        var cancelled = await UsageOf("vary-delete");
+        var cancelled = await SettledUsageOf("vary-delete", u => u.InFlight == usage.InFlight && u.DeviceSecondsToday > usage.DeviceSecondsToday);
         Assert.Equal((usage.Generations + 1, usage.InFlight), (cancelled.Generations, cancelled.InFlight));
         Assert.True(cancelled.DeviceSecondsToday > usage.DeviceSecondsToday, "the cancelled variation's device steps were not charged");
 
