@@ -54,7 +54,7 @@ function showError(text) {
 }
 
 function reset() {
-  page.seqs = []; page.reconnects = 0; page.id = null; page.variations = []; masksPng = null;
+  page.seqs = []; page.reconnects = 0; page.id = null; page.variations = []; page.review = null; masksPng = null;
   for (const id of ["masks", "motion-preview", "video-preview", "result", "download", "editor-section"]) $(id).hidden = true;
   $("variations").replaceChildren(); $("paths").replaceChildren();
   for (const id of ["motion-progress", "video-progress"]) $(id).value = 0;
