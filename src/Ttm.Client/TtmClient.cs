@@ -73,6 +73,19 @@ public sealed class TtmClient : IDisposable
             : calls.Watch(new WatchRequest { GenerationId = id, AfterSeq = after }, cancellationToken: token).ResponseStream, cancellationToken);
     }
 
+    /// <summary>
+    /// Starts a variation of a generation (another video from its trajectory, with <paramref name="request"/>'s seed) and yields the
+    /// new generation's events, accepted (its id, variation_of the source) first, until it ends, resuming after a dropped
+    /// connection. A request without a request id gets one (a GUID), so resending it never starts a second variation.
+    /// </summary>
+    public IAsyncEnumerable<GenerationEvent> VaryAsync(VaryRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.RequestId.Length == 0) request = new VaryRequest(request) { RequestId = Guid.NewGuid().ToString("N") };
+        return FollowAsync(null, 0, (id, after, token) => id is null
+            ? calls.Vary(request, cancellationToken: token).ResponseStream
+            : calls.Watch(new WatchRequest { GenerationId = id, AfterSeq = after }, cancellationToken: token).ResponseStream, cancellationToken);
+    }
+
     /// <summary>The events after <paramref name="afterSeq"/>, then live ones until the generation ends (or awaits review), resuming after a dropped connection.</summary>
     public IAsyncEnumerable<GenerationEvent> WatchAsync(string generationId, long afterSeq = 0, CancellationToken cancellationToken = default) =>
         FollowAsync(generationId, afterSeq, (id, after, token) =>

@@ -17,7 +17,7 @@ public sealed class EventMessages(IArtifactStore store)
         switch (e.Update)
         {
             case GenerationAccepted a:
-                message.Accepted = new Accepted { QueuePosition = a.QueuePosition };
+                message.Accepted = new Accepted { QueuePosition = a.QueuePosition, VariationOf = a.VariationOf ?? "" };
                 break;
             case GenerationPlanned p:
                 message.Plan = new Plan { Planner = p.Plan.Planner, MotionPrompt = p.Plan.MotionPrompt };
@@ -67,6 +67,7 @@ public sealed class EventMessages(IArtifactStore store)
     public static Generation ToMessage(GenerationStatus s) => new()
     {
         GenerationId = s.Id, State = s.State.ToString(), Stage = s.Stage.Name(), LastSeq = s.LastSeq, Prompt = s.Prompt ?? "", Tenant = s.Tenant ?? "", Progress = s.Progress,
+        VariationOf = s.VariationOf ?? "",
         Created = s.CreatedAt is { } c ? Timestamp.FromDateTimeOffset(c) : null,
     };
 }

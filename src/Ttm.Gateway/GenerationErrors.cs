@@ -21,7 +21,10 @@ public static class GenerationErrors
     public static GenerationRefusal Exhausted(string limit, string message, TimeSpan? retryAfter) =>
         new(RefusalCode.ResourceExhausted, message, limit: limit, retryAfter: retryAfter);
 
-    /// <summary>A generation that is not in the state the call needs (Continue of one that does not await review; the content of one not completed).</summary>
+    /// <summary>
+    /// A generation not in the state the call needs: Continue of one that does not await review, Vary of one with no trajectory
+    /// (running, failed, cancelled), the content of one not completed. The message says what state it is in.
+    /// </summary>
     public static GenerationRefusal NotReady(string message) => new(RefusalCode.FailedPrecondition, message);
 
     public static GenerationRefusal RequestIdReused(string requestId) =>

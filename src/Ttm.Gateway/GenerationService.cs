@@ -39,6 +39,12 @@ public sealed class GenerationService(TenantGenerations generations, EventMessag
             context.CancellationToken);
     }
 
+    public override async Task Vary(VaryRequest request, IServerStreamWriter<GenerationEvent> responseStream, ServerCallContext context)
+    {
+        var (id, grain) = await generations.VaryAsync(context.TenantOf(), request, context.CancellationToken);
+        await SendAll(responseStream, id, TenantGenerations.EventsOfNewAsync(grain, id, context.CancellationToken), context.CancellationToken);
+    }
+
     public override async Task<Generation> Get(GetRequest request, ServerCallContext context) =>
         EventMessages.ToMessage((await generations.ExistingAsync(context.TenantOf(), request.GenerationId)).Status);
 

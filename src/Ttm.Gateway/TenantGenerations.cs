@@ -11,8 +11,8 @@ namespace Ttm.Gateway;
 /// <summary>
 /// What one authenticated tenant can do with generations, the one path behind both front doors (gRPC's
 /// <see cref="GenerationService"/> and REST's <see cref="Videos.VideosApi"/>): check and admit a request, store its image,
-/// start its grain, follow its events, find, list, cancel and delete its generations. Every refusal is an
-/// <see cref="Grpc.Core.RpcException"/> from <see cref="GenerationErrors"/>; REST answers the same status as HTTP. A
+/// start its grain, follow its events, find, list, cancel and delete its generations. Every refusal is a
+/// <see cref="GenerationRefusal"/> from <see cref="GenerationErrors"/>, answered once for each API. A
 /// generation started with stop_after_motion rests awaiting review until <see cref="ContinueAsync"/> runs its video stage.
 /// </summary>
 public sealed partial class TenantGenerations(IClusterClient cluster, IArtifactStore store, IOptions<TenantPolicyOptions> policies, UploadBudget uploads,
@@ -137,6 +137,91 @@ public sealed partial class TenantGenerations(IClusterClient cluster, IArtifactS
         catch (ArgumentException e)
         {
             throw GenerationErrors.Invalid(e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Starts a variation of the tenant's generation <see cref="VaryRequest.SourceId"/> (or finds the one a retried request id
+    /// started): a generation of its own, admitted and charged as any, whose run is the video stage only, with another seed, on
+    /// copies of the source's image and trajectory in its own folder (the source may be deleted meanwhile). A source that is
+    /// not the tenant's is NotFound; one without a trajectory (not completed or awaiting review) FailedPrecondition.
+    /// </summary>
+    public async Task<(string Id, IGenerationGrain Grain)> VaryAsync(string tenant, VaryRequest request, CancellationToken cancellationToken)
+    {
+        if (request.RequestId.Length > GenerationLimits.MaxRequestIdCharacters || request.RequestId.Any(char.IsControl))
+            throw GenerationErrors.Invalid($"request_id must be at most {GenerationLimits.MaxRequestIdCharacters} printable characters.");
+        var (source, _) = await ExistingAsync(tenant, request.SourceId);
+        VariationSource from;
+        try
+        {
+            from = await source.VariationSourceAsync();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw GenerationErrors.NotReady(e.Message);
+        }
+        var policy = policies.Value.For(tenant);
+        if (policy.MaxStepsPerRequest is > 0 and var maxSteps && from.Spec.VideoSteps > maxSteps)
+            throw GenerationErrors.Exhausted("steps per request", $"the source's video_steps is {from.Spec.VideoSteps}; tenant {tenant} may ask for at most {maxSteps} per request.", null);
+        var id = GenerationIds.For(tenant, request.RequestId);
+        var grain = cluster.GetGrain<IGenerationGrain>(id);
+        // The request, not the seed it draws: a retry without a seed is the same request, and finds the variation it started.
+        var digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            $"vary\n{request.SourceId}\n{(request.HasSeed ? request.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture) : "random")}")));
+        string folder = $"{id}/variation-{digest[..16].ToLowerInvariant()}"; // this request's alone (a request id reused with another writes elsewhere)
+        long seed = request.HasSeed ? request.Seed : Random.Shared.NextInt64();
+        var spec = from.Spec with
+        {
+            Tenant = tenant, ImageKey = $"{folder}/input", Seed = seed, Digest = digest, StopAfterMotion = false, VariationOf = request.SourceId,
+            RetainFor = policy.RetainFor,
+        };
+        var continuation = new GenerationContinuation(seed, from.Paths, from.Plan, $"{folder}/motion.bin");
+        if ((await grain.GetStatusAsync()).CreatedAt is not null)
+            return (id, await StartVariationOrReusedAsync(grain, spec, continuation, request.RequestId)); // a retry, or ALREADY_EXISTS
+        using var held = uploads.Take(store.SizeOf(from.Spec.ImageKey) + store.SizeOf(from.TrajectoryKey));
+        await AdmitAsync(tenant, id, policy);
+        bool started = false;
+        try
+        {
+            try
+            {
+                // Copies, charged to the tenant with the variation's folder: the source's time-to-live or Delete leaves them be.
+                await store.PutAsync(spec.ImageKey, await store.GetAsync(from.Spec.ImageKey, cancellationToken), cancellationToken);
+                await store.PutAsync(continuation.TrajectoryKey!, await store.GetAsync(from.TrajectoryKey, cancellationToken), cancellationToken);
+            }
+            catch (ArtifactStoreFullException e)
+            {
+                throw GenerationErrors.Exhausted("artifact-store", e.Message, retryAfter: null);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw GenerationErrors.Deleted(request.SourceId); // the source was deleted between the check and the copy
+            }
+            await StartVariationOrReusedAsync(grain, spec, continuation, request.RequestId);
+            started = true;
+        }
+        finally
+        {
+            if (!started)
+            {
+                store.Delete(folder);
+                await cluster.GetGrain<ITenantGrain>(tenant).ReleaseAsync(id);
+            }
+        }
+        await cluster.GetGrain<IGenerationIndexGrain>(tenant).AddAsync(id, (await grain.GetStatusAsync()).CreatedAt ?? DateTimeOffset.UtcNow);
+        return (id, grain);
+    }
+
+    static async Task<IGenerationGrain> StartVariationOrReusedAsync(IGenerationGrain grain, GenerationSpec spec, GenerationContinuation continuation, string requestId)
+    {
+        try
+        {
+            await grain.StartVariationAsync(spec, continuation);
+            return grain;
+        }
+        catch (InvalidOperationException) when (requestId.Length > 0)
+        {
+            throw GenerationErrors.RequestIdReused(requestId);
         }
     }
 

@@ -16,7 +16,7 @@ public abstract record GenerationUpdate;
 
 /// <summary>Taken on; <paramref name="QueuePosition"/> generations were already on the devices (as last reported).</summary>
 [GenerateSerializer, Immutable, Alias("ttm.generation-accepted.v1")]
-public sealed record GenerationAccepted([property: Id(0)] int QueuePosition) : GenerationUpdate;
+public sealed record GenerationAccepted([property: Id(0)] int QueuePosition, [property: Id(1)] string? VariationOf = null) : GenerationUpdate;
 
 [GenerateSerializer, Immutable, Alias("ttm.generation-planned.v1")]
 public sealed record GenerationPlanned([property: Id(0)] GenerationPlan Plan) : GenerationUpdate;

@@ -33,4 +33,5 @@ public sealed record GenerationSpec(
     [property: Id(16)] TimeSpan? RetainFor = null,
     [property: Id(17)] bool Batch = false, // batch priority: device work that yields to interactive generations
     [property: Id(18)] string? StepCache = null, // off, balanced or aggressive (StepCachePolicy.Named); null: off
-    [property: Id(19)] bool StopAfterMotion = false); // rest in review with the trajectory; Continue runs the video stage
+    [property: Id(19)] bool StopAfterMotion = false, // rest in review with the trajectory; Continue runs the video stage
+    [property: Id(20)] string? VariationOf = null); // a variation: the generation whose trajectory (copied) its video stage runs on

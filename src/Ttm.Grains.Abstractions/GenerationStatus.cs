@@ -10,4 +10,5 @@ public sealed record GenerationStatus(
     [property: Id(4)] string? Prompt,
     [property: Id(5)] DateTimeOffset? CreatedAt,
     [property: Id(6)] GenerationStage Stage = GenerationStage.Plan,
-    [property: Id(7)] int Progress = 0);
+    [property: Id(7)] int Progress = 0,
+    [property: Id(8)] string? VariationOf = null); // a variation's source generation

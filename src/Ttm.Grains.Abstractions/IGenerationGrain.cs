@@ -27,6 +27,20 @@ public interface IGenerationGrain : IGrainWithStringKey
     Task<long> ContinueAsync(long? seed, IReadOnlyList<IReadOnlyList<float>?> paths);
 
     /// <summary>
+    /// What a variation of this generation starts from. Only one with a stored trajectory: awaiting review, or completed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">it has no trajectory to vary (running, failed, cancelled, or a TI2V run without one)</exception>
+    Task<VariationSource> VariationSourceAsync();
+
+    /// <summary>
+    /// Starts the run as a variation of <see cref="GenerationSpec.VariationOf"/>: the video stage only, with
+    /// <paramref name="continuation"/>'s seed, paths and plan, on the trajectory already copied into this generation's store.
+    /// Starting again with the same request digest returns the status; a different request is refused.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">this id already holds another request</exception>
+    Task<GenerationStatus> StartVariationAsync(GenerationSpec spec, GenerationContinuation continuation);
+
+    /// <summary>
     /// Cancels the run if it is running, then removes everything the generation left: its artifacts, event log, list
     /// entry and state; watchers' streams end. Returns the bytes of artifacts freed (0: there was nothing).
     /// </summary>

@@ -17,7 +17,8 @@ namespace Ttm.Grains;
 /// by request, or when the tenant's time-to-live after the end has passed (a reminder), removes all it left.
 /// A generation that stops after motion rests in <see cref="GenerationState.AwaitingReview"/>: nothing runs, watchers' streams
 /// end, it keeps its tenant slot (admitted once, it is one generation), and the time-to-live counts from there; Continue
-/// (once) drives its second part, whose events follow in the same log.
+/// (once) drives its second part, whose events follow in the same log. A variation (<see cref="StartVariationAsync"/>) is a
+/// generation of its own whose run is such a second part from the start, on a copy of its source's trajectory.
 /// </summary>
 public sealed partial class GenerationGrain(
     [PersistentState("generation", "generations")] IPersistentState<GenerationGrainState> state,
@@ -73,7 +74,13 @@ public sealed partial class GenerationGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<GenerationStatus> StartAsync(GenerationSpec spec)
+    public Task<GenerationStatus> StartAsync(GenerationSpec spec) => BeginAsync(spec, null);
+
+    public Task<GenerationStatus> StartVariationAsync(GenerationSpec spec, GenerationContinuation continuation) =>
+        spec.VariationOf is null ? throw new ArgumentException("A variation's spec names its source (VariationOf).", nameof(spec)) : BeginAsync(spec, continuation);
+
+    /// <summary>A new generation, or (<paramref name="continuation"/>) a variation: its run is the video stage only, as a continued one's.</summary>
+    async Task<GenerationStatus> BeginAsync(GenerationSpec spec, GenerationContinuation? continuation)
     {
         if (state.State.Spec is { } existing)
         {
@@ -81,6 +88,7 @@ public sealed partial class GenerationGrain(
             throw new InvalidOperationException($"Generation {Id} already runs another request; use a new generation id.");
         }
         state.State.Spec = spec;
+        state.State.Continuation = continuation;
         state.State.CreatedAt = DateTimeOffset.UtcNow;
         state.State.State = GenerationState.Queued;
         state.State.TraceParent = Activity.Current?.Id;
@@ -89,7 +97,7 @@ public sealed partial class GenerationGrain(
         await this.RegisterOrUpdateReminder(DriveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         // How many generations it will share the devices with (as last reported; batching admits it at once).
         var cluster = await GrainFactory.GetGrain<IOpsMonitorGrain>(0).GetAsync();
-        await Append(new GenerationAccepted(cluster.GenerationsInFlight));
+        await Append(new GenerationAccepted(cluster.GenerationsInFlight, spec.VariationOf));
         Drive(spec);
         LogStarted(logger, Id, spec.Tenant);
         return Status();
@@ -203,6 +211,22 @@ public sealed partial class GenerationGrain(
         Drive(spec);
         LogContinued(logger, Id, spec.Tenant, state.State.Continuation.Paths.Count(p => p is not null));
         return reviewSeq;
+    }
+
+    public async Task<VariationSource> VariationSourceAsync()
+    {
+        if (state.State.Spec is not { } spec || state.State.State is not (GenerationState.Completed or GenerationState.AwaitingReview))
+            throw new InvalidOperationException(state.State.Spec is null
+                ? $"Generation {Id} does not exist."
+                : $"Generation {Id} is {state.State.State} ({state.State.Stage.Name()}): a variation runs on a finished trajectory, so only a completed "
+                  + "generation or one awaiting review can be varied; wait for it to complete, or vary another.");
+        string key = state.State.Continuation?.TrajectoryKey ?? GenerationContinuation.TrajectoryKeyOf(Id);
+        var plan = state.State.Continuation?.Plan
+            ?? (await log.ReadAsync(Id, 0, lastSeq)).Select(e => e.Update).OfType<GenerationPlanned>().LastOrDefault()?.Plan;
+        if (plan is null || !store.Exists(key))
+            throw new InvalidOperationException($"Generation {Id} kept no trajectory to vary (it ran without a motion stage, or before variations were kept); "
+                + "generate it again, then vary that one.");
+        return new VariationSource(spec, plan, state.State.Continuation?.Paths ?? [], key);
     }
 
     /// <summary>Stores the update as the next event, then publishes it; an update the log already holds (a run driven again) is dropped.</summary>
@@ -359,7 +383,7 @@ public sealed partial class GenerationGrain(
     }
 
     GenerationStatus Status() => new(Id, state.State.State, lastSeq, state.State.Spec?.Tenant, state.State.Spec?.Prompt, state.State.CreatedAt,
-        state.State.Stage, state.State.State == GenerationState.Completed ? GenerationProgress.Completed : progress);
+        state.State.Stage, state.State.State == GenerationState.Completed ? GenerationProgress.Completed : progress, state.State.Spec?.VariationOf);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} started for tenant {Tenant}")]
     static partial void LogStarted(ILogger logger, string id, string tenant);

@@ -18,6 +18,10 @@ namespace Ttm.Pipeline;
 public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IReadOnlyList<ObjectSummary> Objects)
 {
     public IReadOnlyList<string> Resumed { get; init; } = [];
+
+    /// <summary>s(0) and the ŝ stage 2 ran on, as a reviewed first part keeps them: what a variation of this run continues from
+    /// (null for the second part of a reviewed run, whose first part kept its own).</summary>
+    public ReviewedMotion? Motion { get; init; }
 }
 
 /// <summary>
@@ -47,6 +51,7 @@ public sealed class DeviceStages(PipelineModels models)
         using var reviewed = request.Reviewed is { } r ? tensor(r.Trajectory, [1, 3, r.Frames, r.Height, r.Width]) : null;
         var input = Input(request, plan, first) with { Trajectory = reviewed };
         VideoFrames? trajectoryFrames = null;
+        ReviewedMotion? motion = null;
         clock.Enter(PipelineStage.Motion);
         spans.Enter(PipelineStage.Motion);
         var active = models.Device.Enter(PipelineStage.Motion.Name(), request.Tenant);
@@ -59,7 +64,11 @@ public sealed class DeviceStages(PipelineModels models)
                 OnTrajectory = async (trajectory, ct) =>
                 {
                     trajectoryFrames = Frames(trajectory).Upscale(scale);
-                    if (request.Reviewed is null) await events.WriteAsync(new MotionDone(trajectoryFrames), ct); // a reviewed one was shown before Continue
+                    if (request.Reviewed is null)
+                    {
+                        await events.WriteAsync(new MotionDone(trajectoryFrames), ct); // a reviewed one was shown before Continue
+                        motion = MotionOf(trajectory, first);
+                    }
                     active.Dispose();
                     clock.Enter(PipelineStage.Video);
                     spans.Enter(PipelineStage.Video);
@@ -68,7 +77,7 @@ public sealed class DeviceStages(PipelineModels models)
             }, cancellationToken);
             var resumed = new[] { (PipelineStage.Motion, output.MotionResumedFrom), (PipelineStage.Video, output.VideoResumedFrom) }
                 .Where(r => r.Item2 > 0).Select(r => $"{r.Item1.Name()} from step {r.Item2}").ToList();
-            return new RenderedVideo(Frames(output.Video).Upscale(scale), trajectoryFrames!, first.Objects) { Resumed = resumed };
+            return new RenderedVideo(Frames(output.Video).Upscale(scale), trajectoryFrames!, first.Objects) { Resumed = resumed, Motion = motion };
         }
         finally
         {
@@ -99,8 +108,17 @@ public sealed class DeviceStages(PipelineModels models)
             OnTrajectory = async (t, ct) => await events.WriteAsync(new MotionDone(Frames(t).Upscale(scale)), ct),
         }, cancellationToken);
         using var motion = trajectory ?? throw new InvalidOperationException("Stage 1 ended without a trajectory to review.");
+        return MotionOf(motion, first);
+    }
+
+    /// <summary>ŝ (1, 3, T, H, W) with s(0)'s ids and objects: what a second part (or a variation) continues from.</summary>
+    ReviewedMotion MotionOf(Tensor trajectory, FirstFrameState first)
+    {
         var config = models.Video.Config;
-        return new ReviewedMotion((int)motion.shape[2], config.Width, config.Height, first.Labels, motion.data<float>().ToArray(), first.Objects);
+        float[] values;
+        if (trajectory.device.type == TorchSharp.DeviceType.CPU) values = trajectory.data<float>().ToArray(); // cpu() would hand back this tensor itself
+        else using (var onHost = trajectory.cpu()) values = onHost.data<float>().ToArray();
+        return new ReviewedMotion((int)trajectory.shape[2], config.Width, config.Height, first.Labels, values, first.Objects);
     }
 
     /// <summary>x(0), s(0) and how each object was found: segmented now (SegmentationReady), or the reviewed first part's.</summary>

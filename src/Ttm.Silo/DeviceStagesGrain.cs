@@ -18,6 +18,7 @@ namespace Ttm.Silo;
 /// moves events from a channel into the stream, storing payloads on the way. Leaving the stream cancels the work. A generation
 /// that stops for review runs here twice: its first part ends with <see cref="AwaitingReview"/> and its <see cref="ReviewedMotion"/>
 /// stored under "{id}/review/", which its second part (a <see cref="GenerationContinuation"/>) reads instead of segmenting and stage 1.
+/// Every other run keeps its trajectory there too: a variation copies it and runs its video stage only.
 /// </summary>
 [AcceleratorPlacement]
 public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactStore store, ILocalSiloDetails silo, SiloRole role, ILogger<DeviceStagesGrain> logger)
@@ -25,8 +26,8 @@ public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactSt
 {
     CancellationTokenSource? latest;
 
-    /// <summary>Where the first part of a reviewed generation leaves what its second continues from.</summary>
-    static string ReviewedMotionKey(string generationId) => $"{generationId}/review/motion.bin";
+    /// <summary>Where the first part of a reviewed generation leaves what its second continues from (and any run, what its variations do).</summary>
+    static string ReviewedMotionKey(string generationId) => GenerationContinuation.TrajectoryKeyOf(generationId);
 
     public async IAsyncEnumerable<DeviceStageUpdate> RunAsync(GenerationSpec spec, GenerationPlan plan, GenerationContinuation? continuation = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -37,7 +38,7 @@ public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactSt
         var request = spec.ToRequest(await store.GetAsync(spec.ImageKey, cancellationToken), store.PathOf($"{id}/outputs"), continuation) with
         {
             Checkpoints = new ArtifactStageCheckpoints(store, id, stage => ArtifactStageCheckpoints.Fingerprint(models.DigestOf(stage), spec.Digest)),
-            Reviewed = continuation is null ? null : ReviewedMotion.FromBytes(await store.GetAsync(ReviewedMotionKey(id), cancellationToken)),
+            Reviewed = continuation is null ? null : ReviewedMotion.FromBytes(await store.GetAsync(continuation.TrajectoryKey ?? ReviewedMotionKey(id), cancellationToken)),
         };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // The latest caller wins: a run asked for again (its generation's silo went away and the generation is driven
@@ -108,6 +109,8 @@ public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactSt
                 yield return new DeviceStageUpdate(new GenerationFailed(clock.Current.ToContract(), code, failure ?? "the device stages ended without a result"), null);
                 yield break;
             }
+            // What a variation of this run continues from (a second part's first part kept it already).
+            if (rendered.Motion is { } motion) await store.PutAsync(ReviewedMotionKey(id), motion.ToBytes(), cancellationToken);
             // The frames go through the store, not the message: the encoding silo reads them from there.
             string videoKey = $"{RenderedFrames.FolderOf(id)}/video.rgb", trajectoryFramesKey = $"{RenderedFrames.FolderOf(id)}/trajectory.rgb";
             await store.PutAsync(videoKey, rendered.Video.Pixels, cancellationToken);

@@ -29,13 +29,7 @@ public sealed class ReviewThenRenderTests(ServerFixture server, ITestOutputHelpe
         return request;
     }
 
-    /// <summary>The red pixels' centroid in the sample image (where the red square starts).</summary>
-    static (float X, float Y) RedCentroid(RgbImage image)
-    {
-        var red = (from y in Enumerable.Range(0, image.Height) from x in Enumerable.Range(0, image.Width)
-                   let c = image[x, y] where c.R > 150 && c.G < 100 && c.B < 100 select (x, y)).ToList();
-        return red.Count == 0 ? (float.NaN, float.NaN) : ((float)red.Average(p => p.x), (float)red.Average(p => p.y));
-    }
+    static (float X, float Y) RedCentroid(RgbImage image) => SampleRequests.RedCentroid(image);
 
     static async Task<List<GenerationEvent>> ReadAll(IAsyncStreamReader<GenerationEvent> stream)
     {

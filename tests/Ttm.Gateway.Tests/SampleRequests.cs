@@ -16,6 +16,14 @@ static class SampleRequests
         Image = ByteString.CopyFrom(Sample), Prompt = "The red square moves right.", Seed = seed, MotionSteps = steps, VideoSteps = steps, PreviewSize = 64,
     };
 
+    /// <summary>The red pixels' centroid in an image (where the sample's red square is); NaN where there are none.</summary>
+    public static (float X, float Y) RedCentroid(Ttm.Pipeline.Images.RgbImage image)
+    {
+        var red = (from y in Enumerable.Range(0, image.Height) from x in Enumerable.Range(0, image.Width)
+                   let c = image[x, y] where c.R > 150 && c.G < 100 && c.B < 100 select (x, y)).ToList();
+        return red.Count == 0 ? (float.NaN, float.NaN) : ((float)red.Average(p => p.x), (float)red.Average(p => p.y));
+    }
+
     /// <summary>Generate, every event until the stream ends (an RpcException if the call is refused).</summary>
     public static async Task<List<GenerationEvent>> RunAsync(ServiceClient client, GenerateRequest request, Metadata? headers = null)
     {

@@ -277,7 +277,7 @@ public sealed class VideosApiTests(ServerFixture server) : IClassFixture<ServerF
             .SelectMany(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods
                 .Select(m => (Path: e.RoutePattern.RawText!.TrimEnd('/'), Method: m))) // the group's empty route is "/v1/videos/" 
             .ToList();
-        Assert.Equal(8, endpoints.Count);
+        Assert.Equal(9, endpoints.Count);
         foreach (var (path, method) in endpoints)
         {
             var operation = paths[path]?[method.ToLowerInvariant()];

@@ -2,14 +2,15 @@
 // after a dropped connection from the last seq it saw (Last-Event-ID): no gap, no duplicate. fetch, not EventSource:
 // EventSource cannot send an Authorization header.
 
-const terminal = new Set(["completed", "failed", "cancelled"]);
+// The last event of a stream: the end, or the review a generation rests in until Continue (stop_after_motion).
+const terminal = new Set(["completed", "failed", "cancelled", "awaiting_review"]);
 
 /**
  * @param {string} id generation id
  * @param {string} key API key
  * @param {{onEvent: (kind: string, event: object) => void, onReconnect?: (attempt: number, after: number) => void,
  *          signal?: AbortSignal, after?: number}} handlers
- * @returns {Promise<string>} the kind of the last event: completed, failed or cancelled
+ * @returns {Promise<string>} the kind of the last event: completed, failed, cancelled or awaiting_review
  */
 export async function followEvents(id, key, { onEvent, onReconnect = () => {}, signal, after = 0 }) {
   let last = after;

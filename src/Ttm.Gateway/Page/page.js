@@ -1,12 +1,18 @@
 // The live page: start a generation over the REST API, watch its plan, masks, previews and progress as they arrive,
-// cancel it, then play and download the result. State for tests and assistive technology: body[data-state] is
-// idle | starting | running | completed | failed | cancelled; window.ttmPage holds the seqs seen and the reconnects.
+// cancel it, then play and download the result. Asked to review the motion first, it rests at awaiting_review with the
+// first frame in the motion editor (paths.js): drag objects along new paths, then render. A completed one can be varied:
+// other seeds on the same motion, side by side. State for tests and assistive technology: body[data-state] is
+// idle | starting | running | awaiting_review | completed | failed | cancelled; window.ttmPage holds the seqs seen, the
+// reconnects and the variations' ids.
 import { followEvents, errorMessage } from "./events.js";
+import { pathEditor } from "./paths.js";
 
 const $ = (id) => document.getElementById(id);
-const page = (window.ttmPage = { seqs: [], reconnects: 0, id: null });
+const page = (window.ttmPage = { seqs: [], reconnects: 0, id: null, variations: [] });
 let image = null; // the chosen first frame (a Blob)
 let running = null; // {id, abort}
+let masksPng = null; // the last segmentation's masks (base64 PNG): the editor finds the dragged object in them
+const editor = pathEditor($("editor"), { onChange: showPaths });
 
 // The key: from the address's fragment (./ttm serve prints it; browsers never send fragments), then kept in this tab only.
 const fromFragment = new URLSearchParams(location.hash.slice(1)).get("key");
@@ -21,6 +27,9 @@ $("image").addEventListener("change", () => choose($("image").files[0] ?? null))
 $("use-sample").addEventListener("click", async () => choose(await (await fetch("/samples/two-squares.png")).blob()));
 $("start").addEventListener("submit", (e) => { e.preventDefault(); start(); });
 $("cancel").addEventListener("click", cancel);
+$("clear-paths").addEventListener("click", () => editor.clear());
+$("render").addEventListener("click", render);
+$("vary").addEventListener("click", vary);
 
 function choose(blob) {
   image = blob;
@@ -35,6 +44,8 @@ function setState(state, text) {
   $("status").textContent = text;
   $("start-button").disabled = state === "starting" || state === "running";
   $("cancel").disabled = state !== "running";
+  $("render").disabled = $("clear-paths").disabled = state !== "awaiting_review";
+  $("vary").disabled = state !== "completed";
 }
 
 function showError(text) {
@@ -43,8 +54,9 @@ function showError(text) {
 }
 
 function reset() {
-  page.seqs = []; page.reconnects = 0; page.id = null;
-  for (const id of ["masks", "motion-preview", "video-preview", "result", "download"]) $(id).hidden = true;
+  page.seqs = []; page.reconnects = 0; page.id = null; page.variations = []; page.review = null; masksPng = null;
+  for (const id of ["masks", "motion-preview", "video-preview", "result", "download", "editor-section"]) $(id).hidden = true;
+  $("variations").replaceChildren(); $("paths").replaceChildren();
   for (const id of ["motion-progress", "video-progress"]) $(id).value = 0;
   $("plan").replaceChildren(); $("log").replaceChildren();
   for (const id of ["planner", "job-id", "queue", "stage", "motion-step", "video-step"]) $(id).textContent = "–";
@@ -65,6 +77,7 @@ async function start() {
     form.append("preview_every", String(Math.max(1, Math.floor(Number($("steps").value) / 4)))); // about four previews a stage
   }
   if ($("seed").value) form.append("seed", $("seed").value);
+  if ($("review").checked) form.append("stop_after_motion", "true");
   let job;
   try {
     const response = await fetch("/v1/videos", { method: "POST", body: form, headers: { Authorization: `Bearer ${key()}` } });
@@ -77,23 +90,94 @@ async function start() {
   }
   page.id = job.id;
   $("job-id").textContent = job.id;
+  await follow(job.id, 0);
+}
+
+/** Follows the generation's events after a seq until it ends or awaits review. */
+async function follow(id, after) {
   const abort = new AbortController();
-  running = { id: job.id, abort };
+  running = { id, abort };
   setState("running", "Running…");
   try {
-    const end = await followEvents(job.id, key(), {
+    const end = await followEvents(id, key(), {
       signal: abort.signal,
+      after,
       onEvent: show,
-      onReconnect: (attempt, after) => {
+      onReconnect: (attempt, last) => {
         page.reconnects++;
-        $("status").textContent = `Connection lost; reconnecting (attempt ${attempt}, after event ${after})…`;
+        $("status").textContent = `Connection lost; reconnecting (attempt ${attempt}, after event ${last})…`;
       },
     });
-    if (end === "completed") await showResult(job.id);
+    if (end === "completed") await showResult(id);
+    if (end === "awaiting_review") await review();
   } catch (error) {
     if (!abort.signal.aborted) { setState("failed", "Lost the generation."); showError(error.message); }
   } finally {
-    if (running?.id === job.id) running = null;
+    if (running?.id === id) running = null;
+  }
+}
+
+/** The trajectory awaits review: the first frame in the editor, its objects draggable. */
+async function review() {
+  $("editor-section").hidden = false;
+  await editor.load(URL.createObjectURL(image), masksPng ? png(masksPng) : null, page.review.objects ?? []);
+  setState("awaiting_review", "The motion awaits review: drag an object along the path it should take, then render.");
+  $("editor-section").scrollIntoView({ block: "nearest" });
+}
+
+function showPaths(paths) {
+  const objects = page.review?.objects ?? [];
+  $("paths").replaceChildren(...[...paths.keys()].map((object) => {
+    const item = document.createElement("li");
+    item.textContent = `${objects[object] ?? `object ${object}`}: a path of ${paths.get(object).length} points`;
+    return item;
+  }));
+}
+
+/** Runs the video stage on the reviewed motion, the dragged objects on their paths. */
+async function render() {
+  const id = page.id;
+  setState("starting", "Asking for the video…");
+  const response = await fetch(`/v1/videos/${encodeURIComponent(id)}/continue`, {
+    method: "POST", body: JSON.stringify({ paths: editor.request() }),
+    headers: { Authorization: `Bearer ${key()}`, "Content-Type": "application/json" },
+  });
+  if (!response.ok) { setState("awaiting_review", "Not rendered."); showError(await errorMessage(response)); return; }
+  showError(null);
+  await follow(id, page.seqs[page.seqs.length - 1] ?? 0);
+}
+
+/** Another video from the completed one's motion with another seed: a job of its own, shown beside the others. */
+async function vary() {
+  const seed = Math.floor(Math.random() * 2 ** 31);
+  const figure = document.createElement("figure");
+  const caption = document.createElement("figcaption");
+  caption.textContent = `Seed ${seed}: starting…`;
+  figure.append(caption);
+  $("variations").append(figure);
+  const response = await fetch(`/v1/videos/${encodeURIComponent(page.id)}/variations`, {
+    method: "POST", body: JSON.stringify({ seed }), headers: { Authorization: `Bearer ${key()}`, "Content-Type": "application/json" },
+  });
+  if (!response.ok) { caption.textContent = `Seed ${seed}: ${await errorMessage(response)}`; return; }
+  const job = await response.json();
+  page.variations.push(job.id);
+  try {
+    const end = await followEvents(job.id, key(), {
+      onEvent: (kind, e) => {
+        if (kind === "video_preview") caption.textContent = `Seed ${seed}: step ${e.video_preview.step} of ${e.video_preview.steps}`;
+      },
+    });
+    if (end !== "completed") { caption.textContent = `Seed ${seed}: ${end}`; return; }
+    const content = await fetch(`/v1/videos/${encodeURIComponent(job.id)}/content`, { headers: { Authorization: `Bearer ${key()}` } });
+    if (!content.ok) { caption.textContent = `Seed ${seed}: ${await errorMessage(content)}`; return; }
+    const video = document.createElement("video");
+    Object.assign(video, { controls: true, loop: true, muted: true, playsInline: true, src: URL.createObjectURL(await content.blob()) });
+    video.setAttribute("aria-label", `Variation with seed ${seed}`);
+    figure.prepend(video);
+    caption.textContent = `Seed ${seed} (${job.id})`;
+    video.play().catch(() => {});
+  } catch (error) {
+    caption.textContent = `Seed ${seed}: ${error.message}`;
   }
 }
 
@@ -142,6 +226,7 @@ function show(kind, e) {
       break;
     }
     case "segmentation":
+      masksPng = e.segmentation.mask_png;
       $("masks").src = png(e.segmentation.mask_png);
       $("masks").hidden = false;
       $("stage").textContent = "motion";
@@ -167,6 +252,16 @@ function show(kind, e) {
       $("video-progress").value = 100;
       $("stage").textContent = "encode";
       log(kind, `piece ${e.video_chunk.index ?? 0}${e.video_chunk.last ? " (last)" : ""}`);
+      break;
+    case "awaiting_review":
+      page.review = e.awaiting_review;
+      $("motion-preview").src = png(e.awaiting_review.trajectory_png);
+      $("motion-preview").hidden = false;
+      log(kind, (e.awaiting_review.objects ?? []).join(", "));
+      break;
+    case "continued":
+      $("stage").textContent = "video";
+      log(kind, `seed ${e.continued.seed}, edited objects ${(e.continued.edited_objects ?? []).join(", ") || "none"}`);
       break;
     case "completed":
       log(kind, Object.entries(e.completed.seconds ?? {}).map(([s, t]) => `${s} ${Number(t).toFixed(1)} s`).join(", "));

@@ -17,7 +17,8 @@ public sealed record VideoJob(
     [property: Description("Where it runs, or where it ended: plan, segment, motion, video or encode.")] string Stage,
     [property: Description("The seq of its last event (GET /v1/videos/{id}/events resumes after any seq).")] long LastSeq,
     [property: Description("Once completed: the variants GET /v1/videos/{id}/content?variant=… serves.")] IReadOnlyList<string>? Variants,
-    [property: Description("Why it failed or was cancelled.")] RestErrorDetail? Error)
+    [property: Description("Why it failed or was cancelled.")] RestErrorDetail? Error,
+    [property: Description("A variation (POST /v1/videos/{id}/variations): the job whose trajectory it was rendered from.")] string? VariationOf = null)
 {
     public static VideoJob From(GenerationStatus status, GenerationUpdate? end) => new(
         status.Id, "video", StatusOf(status.State), status.Progress, status.CreatedAt?.ToUnixTimeSeconds() ?? 0, status.Prompt ?? "", status.Stage.Name(),
@@ -28,7 +29,7 @@ public sealed record VideoJob(
             GenerationFailed f => new RestErrorDetail(RestErrors.CodeOf(GenerationErrors.StatusOf(f.Code)), $"{f.Stage.Name()}: {f.Message}"),
             GenerationCancelled c => new RestErrorDetail("cancelled", $"{c.Stage.Name()}: {c.Reason}"),
             _ => null,
-        });
+        }, status.VariationOf);
 
     public static string StatusOf(GenerationState state) => state switch
     {

@@ -8,7 +8,7 @@ namespace Ttm.Gateway.Videos;
 /// <summary>
 /// The OpenAI-style jobs API for video on the gateway's HTTP/1.1 port: <see cref="TenantGenerations"/> over REST, with the
 /// same API keys (or JWTs), rate limits, quotas and errors as gRPC. Create with a multipart form; read the job, the list
-/// (newest first), the event log as Server-Sent Events, the content (range requests); continue one awaiting review; cancel; delete.
+/// (newest first), the event log as Server-Sent Events, the content (range requests); continue one awaiting review; vary one; cancel; delete.
 /// </summary>
 public static class VideosApi
 {
@@ -40,6 +40,10 @@ public static class VideosApi
         videos.MapPost("/{id}/continue", Continue).WithName("ContinueVideo")
             .WithSummary("Run the video stage of a job awaiting review (stop_after_motion) on its trajectory, edited objects on their new paths")
             .Produces<VideoJob>().Produces<RestError>(StatusCodes.Status400BadRequest).Produces<RestError>(StatusCodes.Status404NotFound).AnyCallErrors();
+        videos.MapPost("/{id}/variations", Vary).WithName("VaryVideo")
+            .WithSummary("Another video from a completed job's (or one awaiting review's) trajectory with another seed: a new job, the video stage only")
+            .Produces<VideoJob>().Produces<RestError>(StatusCodes.Status400BadRequest).Produces<RestError>(StatusCodes.Status404NotFound)
+            .Produces<RestError>(StatusCodes.Status409Conflict).AnyCallErrors();
         videos.MapDelete("/{id}", Delete).WithName("DeleteVideo").WithSummary("Cancel if running, then remove its artifacts, events and state")
             .Produces<VideoDeleted>().Produces<RestError>(StatusCodes.Status404NotFound).AnyCallErrors();
         return videos;
@@ -115,6 +119,13 @@ public static class VideosApi
     static async Task<VideoJob> Continue(string id, VideoContinuation? body, HttpContext http, TenantGenerations generations)
     {
         var (grain, _) = await generations.ContinueAsync(http.TenantOf(), (body ?? new VideoContinuation(null, null)).ToRequest(id));
+        return await JobOf(grain, await grain.GetStatusAsync());
+    }
+
+    /// <summary>Starts a variation of a job; answers the new job (its events at its own /events, accepted naming the source).</summary>
+    static async Task<VideoJob> Vary(string id, VideoVariation? body, HttpContext http, TenantGenerations generations)
+    {
+        var (_, grain) = await generations.VaryAsync(http.TenantOf(), (body ?? new VideoVariation(null, null)).ToRequest(id), http.RequestAborted);
         return await JobOf(grain, await grain.GetStatusAsync());
     }
 
