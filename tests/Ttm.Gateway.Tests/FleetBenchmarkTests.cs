@@ -16,7 +16,8 @@ public sealed class FleetBenchmarkTests(ITestOutputHelper output) : IAsyncLifeti
     readonly string folder = Directory.CreateTempSubdirectory("ttm-bench-fleet-").FullName;
     LocalCluster cluster = null!;
 
-    public async Task InitializeAsync() => cluster = await LocalCluster.StartRedisAsync(folder, FleetBenchmark.Settings, program: Cli);
+    public async Task InitializeAsync() => cluster = await LocalCluster.StartRedisAsync(folder, FleetBenchmark.Settings, program: Cli,
+        acceleratorDevice: FleetBenchmark.Device);
 
     public async Task DisposeAsync()
     {
@@ -36,6 +37,7 @@ public sealed class FleetBenchmarkTests(ITestOutputHelper output) : IAsyncLifeti
         var root = json.RootElement;
         Assert.Equal(2, root.GetProperty("accelerators").GetInt32());
         Assert.Equal(4, root.GetProperty("completed").GetInt32());
+        Assert.Equal(["sim:h100"], root.GetProperty("devices_seen").EnumerateArray().Select(d => d.GetString()));
         Assert.InRange(root.GetProperty("generations_per_minute").GetDouble(), 0.1, root.GetProperty("ideal_generations_per_minute").GetDouble());
         Assert.True(root.GetProperty("ideal_alone_generations_per_minute").GetDouble() < root.GetProperty("ideal_generations_per_minute").GetDouble());
         var placement = root.GetProperty("placement");

@@ -45,6 +45,7 @@ public static class FleetBenchmark
     /// <see cref="MaxBatch"/> requests), the devices' ceiling</param>
     /// <param name="IdealAloneGenerationsPerMinute">N × the rate of one generation at a time (no batching)</param>
     /// <param name="StageSecondsP50">the median seconds of each stage of the completed generations (their completed events' own clocks)</param>
+    /// <param name="DevicesSeen">the devices the completed generations' notes name (the accelerators' own word for what they ran on)</param>
     /// <param name="CpuSecondsPerGeneration">per kind of host (accelerator, plain, gateway, redis, client: this process), summed over its processes</param>
     public sealed record Report(int Accelerators, int AcceleratorsPerProcess, int PlainSilos, int Gateways, int HostCores, string Device,
         int Generations, int Completed, int Failed, double OfferedPerSecond, double Seconds, double GenerationsPerMinute,
@@ -52,15 +53,17 @@ public static class FleetBenchmark
         Makespan Placement, Latency AdmissionSeconds, Latency FirstPreviewSeconds, Latency CompletionSeconds, IReadOnlyDictionary<string, double> StageSecondsP50,
         double GatewayEventsPerSecond, double RedisOpsPerSecond, double RedisUsedMegabytes,
         IReadOnlyDictionary<string, double> CpuSecondsPerGeneration, IReadOnlyDictionary<string, int> CompletedByTenant,
-        IReadOnlyList<Kind> Mix, string Note);
+        IReadOnlyList<Kind> Mix, IReadOnlyList<string> DevicesSeen, string Note);
+
+    /// <summary>The accelerators' device (<see cref="LocalCluster.AcceleratorDevice"/>).</summary>
+    public const string Device = "sim:h100";
 
     /// <summary>
-    /// The fleet's hosts' settings beside the overlay's: the simulated H100 on the accelerators (a plain silo never loads a
-    /// device), and tenant limits above what the workload asks (it measures the fleet, not the tenants' quotas).
+    /// The fleet's hosts' settings beside the overlay's: tenant limits above what the workload asks (it measures the fleet,
+    /// not the tenants' quotas).
     /// </summary>
     public static Dictionary<string, string> Settings { get; } = new()
     {
-        ["Ttm__Device"] = "sim:h100",
         ["Ttm__Tenants__Defaults__MaxConcurrent"] = "1000",
         ["Ttm__Tenants__Defaults__RequestsPerMinute"] = "100000",
     };
@@ -139,7 +142,7 @@ public static class FleetBenchmark
         var placement = Placement(jobs, followers, accelerators);
         log.WriteLine($"{completed.Count}/{generations} completed in {span:F1} s: {rate:F1} generations/min; busiest device {placement.AssignedSeconds} s vs bound {placement.LowerBoundSeconds} s");
 
-        return new Report(accelerators, 1, 1, 1, Environment.ProcessorCount, "sim:h100", generations, completed.Count,
+        return new Report(accelerators, 1, 1, 1, Environment.ProcessorCount, Device, generations, completed.Count,
             followers.Count(f => f.Last?.Failed is not null), perSecond, Math.Round(span, 2), Math.Round(rate, 2),
             Math.Round(accelerators * perDeviceIdeal, 1), Math.Round(accelerators * perDeviceAlone, 1), Math.Round(rate / (accelerators * perDeviceIdeal), 4), MaxBatch,
             placement,
@@ -149,6 +152,7 @@ public static class FleetBenchmark
             completed.SelectMany(f => f.Last!.Completed.Seconds).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => Math.Round(BenchmarkJson.Median(g.Select(kv => kv.Value)), 3)),
             Math.Round(followers.Sum(f => f.Timeline.Count) / seconds, 1), Math.Round(commands / seconds, 1), Math.Round(usedMegabytes, 2),
             cpu, completed.GroupBy(f => f.Tenant).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()), Mix,
+            completed.Select(f => DeviceOf(f.Last!.Completed.Note)).Distinct().Order(StringComparer.Ordinal).ToList(),
             $"Every host is its own process (one accelerator silo per process), all on this machine, {Environment.ProcessorCount} cores in all: "
             + "the simulated devices sleep through their passes, so the hosts' CPU work (planning, segmenting, previews, encoding, "
             + "the event log, gRPC) is what bounds the rate, not the devices.");
@@ -177,6 +181,13 @@ public static class FleetBenchmark
         if (note is null || !note.StartsWith(prefix, StringComparison.Ordinal)) return null;
         int end = note.IndexOf(" (", prefix.Length, StringComparison.Ordinal);
         return end < 0 ? null : note[prefix.Length..end];
+    }
+
+    /// <summary>The device the completed note names ("… (sim:h100 (SIMULATED: …), DiT …)"): its first word in the parentheses.</summary>
+    static string DeviceOf(string note)
+    {
+        int open = note.IndexOf(" (", StringComparison.Ordinal);
+        return open < 0 ? "" : note[(open + 2)..].Split(' ', ',', ')')[0];
     }
 
     /// <summary>The makespans of <paramref name="jobs"/> on <paramref name="accelerators"/> devices: as placed, the lower bound, LPT and by count.</summary>

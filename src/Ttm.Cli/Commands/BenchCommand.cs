@@ -333,7 +333,8 @@ static class BenchCommand
             var folder = Directory.CreateTempSubdirectory("ttm-bench-fleet-").FullName;
             try
             {
-                await using var cluster = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder, Ttm.Cli.Cluster.FleetBenchmark.Settings, cancellationToken: cancellationToken);
+                await using var cluster = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder, Ttm.Cli.Cluster.FleetBenchmark.Settings,
+                    cancellationToken: cancellationToken, acceleratorDevice: Ttm.Cli.Cluster.FleetBenchmark.Device);
                 await Print(await Ttm.Cli.Cluster.FleetBenchmark.RunAsync(cluster, await Sample(cancellationToken), result.GetValue(accelerators),
                     result.GetValue(generations), result.GetValue(rate), Console.Error, cancellationToken), result.GetValue(json), cancellationToken);
             }
