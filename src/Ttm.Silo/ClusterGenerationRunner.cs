@@ -190,12 +190,18 @@ public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtif
     static double DeviceWork(GenerationSpec spec, GenerationContinuation? continuation) => DeviceCostModel.H100.GenerationSeconds(
         DeviceCostModel.Tiny.Motion, DeviceCostModel.Tiny.Video, continuation is null ? spec.MotionSteps : 0, spec.StopAfterMotion ? 0 : spec.VideoSteps);
 
+    /// <summary>
+    /// How long the queue may take to answer: its silo may be the one just lost, and a call to a killed silo can go unanswered
+    /// until Orleans' response timeout; the stages are placed without it rather than wait.
+    /// </summary>
+    static readonly TimeSpan QueueTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>The queue's choice; none (the director's own) when the queue cannot answer: placement by queued work is an optimisation, never a failure.</summary>
     async Task<SiloAddress?> ChooseAcceleratorAsync(IAcceleratorQueueGrain queue, string generationId, double work)
     {
         try
         {
-            return await queue.ChooseAsync(generationId, work, silo.SiloAddress);
+            return await queue.ChooseAsync(generationId, work, silo.SiloAddress).WaitAsync(QueueTimeout);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -208,7 +214,7 @@ public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtif
     {
         try
         {
-            await queue.FinishAsync(generationId);
+            await queue.FinishAsync(generationId).WaitAsync(QueueTimeout);
         }
         catch (Exception e)
         {
