@@ -11,4 +11,8 @@ public sealed partial class ClusterGenerationRunner
     [LoggerMessage(EventId = 2002, EventName = "WaitingForAccelerator", Level = LogLevel.Warning,
         Message = "The device stages of {GenerationId} wait for an accelerator silo: the cluster has none (for at most {WaitSeconds:F0} s)")]
     static partial void LogWaitingForAccelerator(ILogger logger, string generationId, double waitSeconds);
+
+    [LoggerMessage(EventId = 2003, EventName = "AcceleratorQueueUnanswered", Level = LogLevel.Warning,
+        Message = "The accelerator queue did not answer for {GenerationId} ({Error}): its device stages are placed without it")]
+    static partial void LogQueueUnanswered(ILogger logger, string generationId, string error);
 }

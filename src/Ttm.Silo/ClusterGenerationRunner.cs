@@ -4,7 +4,9 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 using Ttm.Grains;
+using Ttm.Models.Simulation;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Images;
@@ -24,7 +26,7 @@ namespace Ttm.Silo;
 /// the first part made.
 /// </summary>
 public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore store, IPromptPlanner planner, ModelLimits limits, IOptions<SiloOptions> options,
-    LoadedModels loaded, ILogger<ClusterGenerationRunner> logger)
+    LoadedModels loaded, ILocalSiloDetails silo, ILogger<ClusterGenerationRunner> logger)
     : IGenerationRunner
 {
     readonly GenerationOutputs outputs = new(new VideoEncoder());
@@ -78,56 +80,70 @@ public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtif
         DateTime? waitingSince = null, lostSince = null; // a lost silo is run around for as long as one is waited for, counted from the last progress
         bool waitLogged = false; // a wait is logged once, when it begins
         using var deviceStages = SiloTracing.Source.StartActivity("device stages").OfGeneration(generationId, spec.Tenant);
-        for (int attempt = 1; frames is null; attempt++)
+        var queue = grains.GetGrain<IAcceleratorQueueGrain>(0);
+        double work = DeviceWork(spec, continuation);
+        try
         {
-            Activity.Current = deviceStages ?? Activity.Current; // the grain calls below are its children
-            await using var stages = grains.GetGrain<IDeviceStagesGrain>(generationId)
-                .RunAsync(spec, plan.ToContract(), continuation, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            bool lost = false, failed = false, none = false;
-            while (true)
+            for (int attempt = 1; frames is null; attempt++)
             {
-                try
+                Activity.Current = deviceStages ?? Activity.Current; // the grain calls below are its children
+                // Where they go: the accelerator whose queued work would finish them soonest (an activation placed by this call
+                // goes there; one still active from an earlier attempt stays where it is).
+                if (await ChooseAcceleratorAsync(queue, generationId, work) is { } chosen) RequestContext.Set(IPlacementDirector.PlacementHintKey, chosen);
+                await using var stages = grains.GetGrain<IDeviceStagesGrain>(generationId)
+                    .RunAsync(spec, plan.ToContract(), continuation, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                bool lost = false, failed = false, none = false;
+                while (true)
                 {
-                    Activity.Current = deviceStages ?? Activity.Current;
-                    if (!await stages.MoveNextAsync()) break;
+                    try
+                    {
+                        Activity.Current = deviceStages ?? Activity.Current;
+                        if (!await stages.MoveNextAsync()) break;
+                    }
+                    catch (Exception error) when (IsSiloLoss(error) && DateTime.UtcNow - (lostSince ??= DateTime.UtcNow) < noAccelerator)
+                    {
+                        LogDeviceStagesLost(logger, generationId, attempt, (DateTime.UtcNow - lostSince.Value).TotalSeconds, noAccelerator.TotalSeconds, error.GetType().Name);
+                        deviceStages?.AddEvent(new ActivityEvent("accelerator silo lost", tags: new() { ["attempt"] = attempt, ["error"] = error.GetType().Name }));
+                        lost = true;
+                        break;
+                    }
+                    catch (Exception error) when (IsNoAccelerator(error) && DateTime.UtcNow - (waitingSince ??= DateTime.UtcNow) < noAccelerator)
+                    {
+                        none = true;
+                        break;
+                    }
+                    lostSince = null; // the stages made progress: a later loss is a new one
+                    RequestContext.Remove(IPlacementDirector.PlacementHintKey); // placed: the hint is for no later call
+                    if (stages.Current.Event is { } e)
+                    {
+                        failed |= e is GenerationFailed;
+                        awaitingReview |= e is AwaitingReview;
+                        yield return e;
+                    }
+                    frames = stages.Current.Result ?? frames;
                 }
-                catch (Exception error) when (IsSiloLoss(error) && DateTime.UtcNow - (lostSince ??= DateTime.UtcNow) < noAccelerator)
+                if (none)
                 {
-                    LogDeviceStagesLost(logger, generationId, attempt, (DateTime.UtcNow - lostSince.Value).TotalSeconds, noAccelerator.TotalSeconds, error.GetType().Name);
-                    deviceStages?.AddEvent(new ActivityEvent("accelerator silo lost", tags: new() { ["attempt"] = attempt, ["error"] = error.GetType().Name }));
-                    lost = true;
-                    break;
+                    if (!waitLogged)
+                    {
+                        LogWaitingForAccelerator(logger, generationId, noAccelerator.TotalSeconds);
+                        deviceStages?.AddEvent(new ActivityEvent("waiting for an accelerator silo"));
+                        waitLogged = true;
+                    }
+                    attempt--; // waiting for an accelerator is no attempt of the stages
+                    await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                    continue;
                 }
-                catch (Exception error) when (IsNoAccelerator(error) && DateTime.UtcNow - (waitingSince ??= DateTime.UtcNow) < noAccelerator)
-                {
-                    none = true;
-                    break;
-                }
-                lostSince = null; // the stages made progress: a later loss is a new one
-                if (stages.Current.Event is { } e)
-                {
-                    failed |= e is GenerationFailed;
-                    awaitingReview |= e is AwaitingReview;
-                    yield return e;
-                }
-                frames = stages.Current.Result ?? frames;
+                (waitingSince, waitLogged) = (null, false);
+                if (!lost || failed || awaitingReview) break;
+                // Until membership declares the lost silo dead, a new activation may be placed on it again: give it time.
+                await Task.Delay(LossBackoff, cancellationToken);
             }
-            if (none)
-            {
-                if (!waitLogged)
-                {
-                    LogWaitingForAccelerator(logger, generationId, noAccelerator.TotalSeconds);
-                    deviceStages?.AddEvent(new ActivityEvent("waiting for an accelerator silo"));
-                    waitLogged = true;
-                }
-                attempt--; // waiting for an accelerator is no attempt of the stages
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-                continue;
-            }
-            (waitingSince, waitLogged) = (null, false);
-            if (!lost || failed || awaitingReview) break;
-            // Until membership declares the lost silo dead, a new activation may be placed on it again: give it time.
-            await Task.Delay(LossBackoff, cancellationToken);
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+            await FinishOnAcceleratorAsync(queue, generationId);
         }
         if (awaitingReview) yield break; // the first part ends with the trajectory; Continue runs the rest
         if (frames is null)
@@ -168,6 +184,42 @@ public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtif
         yield return new GenerationCompleted(artifacts.ToDictionary(kv => kv.Key, kv => store.KeyOf(kv.Value)), seconds,
             $"device stages ran on {frames.Silo} ({frames.Device}, {frames.Backbones})" +
             (frames.Resumed.Count > 0 ? $"; continued from checkpoints: {string.Join(", ", frames.Resumed)}" : ""));
+    }
+
+    /// <summary>The device seconds of what this part of the generation runs on an accelerator, in the placement's unit (the tiny DiT on the H100 profile).</summary>
+    static double DeviceWork(GenerationSpec spec, GenerationContinuation? continuation) => DeviceCostModel.H100.GenerationSeconds(
+        DeviceCostModel.Tiny.Motion, DeviceCostModel.Tiny.Video, continuation is null ? spec.MotionSteps : 0, spec.StopAfterMotion ? 0 : spec.VideoSteps);
+
+    /// <summary>
+    /// How long the queue may take to answer: its silo may be the one just lost, and a call to a killed silo can go unanswered
+    /// until Orleans' response timeout; the stages are placed without it rather than wait.
+    /// </summary>
+    static readonly TimeSpan QueueTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>The queue's choice; none (the director's own) when the queue cannot answer: placement by queued work is an optimisation, never a failure.</summary>
+    async Task<SiloAddress?> ChooseAcceleratorAsync(IAcceleratorQueueGrain queue, string generationId, double work)
+    {
+        try
+        {
+            return await queue.ChooseAsync(generationId, work, silo.SiloAddress).WaitAsync(QueueTimeout);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogQueueUnanswered(logger, generationId, e.GetType().Name);
+            return null;
+        }
+    }
+
+    async Task FinishOnAcceleratorAsync(IAcceleratorQueueGrain queue, string generationId)
+    {
+        try
+        {
+            await queue.FinishAsync(generationId).WaitAsync(QueueTimeout);
+        }
+        catch (Exception e)
+        {
+            LogQueueUnanswered(logger, generationId, e.GetType().Name); // its entry stays until the queue's activation goes
+        }
     }
 
     /// <summary>

@@ -54,6 +54,9 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>CPU threads of each accelerator silo's forward passes (Ttm:DeviceThreads): several on one machine share its cores, not oversubscribe them.</summary>
     public int? DeviceThreads { get; set; }
 
+    /// <summary>The accelerator silos' device (Ttm:Device, e.g. sim:h100); none: the silo verb's default, cpu:0.</summary>
+    public string? AcceleratorDevice { get; init; }
+
     /// <summary>Each of <paramref name="accelerators"/> silos' share of this machine's cores.</summary>
     public static int ShareOfCores(int accelerators) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, accelerators));
 
@@ -71,10 +74,11 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>Starts Redis in <paramref name="folder"/>/redis (its data survives a restart of the same folder).</summary>
     /// <param name="published">hosts from build/publish.sh's folders there (<see cref="Published"/>), not ttm verbs</param>
     /// <param name="replication">replicas and Sentinels beside the primary (none: one Redis)</param>
+    /// <param name="acceleratorDevice">the accelerator silos' device (<see cref="AcceleratorDevice"/>)</param>
     public static async Task<LocalCluster> StartRedisAsync(string folder, IDictionary<string, string>? environment = null, string? program = null,
-        CancellationToken cancellationToken = default, string? published = null, RedisReplication? replication = null)
+        CancellationToken cancellationToken = default, string? published = null, RedisReplication? replication = null, string? acceleratorDevice = null)
     {
-        var cluster = new LocalCluster(folder, environment) { Program = program, Published = published };
+        var cluster = new LocalCluster(folder, environment) { Program = program, Published = published, AcceleratorDevice = acceleratorDevice };
         try
         {
             await cluster.StartRedisAsync(replication, cancellationToken);
@@ -189,12 +193,14 @@ public sealed class LocalCluster : IAsyncDisposable
         int n = Interlocked.Increment(ref silos);
         var settings = Settings(role);
         if (role == "accelerator" && DeviceThreads is int threads) settings["Ttm__DeviceThreads"] = threads.ToString();
+        var device = role == "accelerator" ? AcceleratorDevice : null;
         int siloPort = FreePort(), gatewayPort = FreePort(), httpPort = FreePort();
         name ??= $"{role}-{n}";
         HostProcess silo;
         if (Published is { } published)
         {
             settings["Ttm__Role"] = role;
+            if (device is not null) settings["Ttm__Device"] = device;
             settings["Ttm__Cluster__Redis"] = Redis;
             (settings["Ttm__Cluster__SiloPort"], settings["Ttm__Cluster__GatewayPort"], settings["Ttm__Listen__Port"]) = (siloPort.ToString(), gatewayPort.ToString(), httpPort.ToString());
             // The image's /app is the publish folder: its models and segmenter sit inside it.
@@ -205,7 +211,7 @@ public sealed class LocalCluster : IAsyncDisposable
         else
             silo = HostProcess.StartTtm(Program, name,
                 ["silo", "--role", role, "--cluster", Redis, "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(),
-                    "--metrics-port", httpPort.ToString(), "--artifacts", Artifacts],
+                    "--metrics-port", httpPort.ToString(), "--artifacts", Artifacts, .. (device is null ? [] : new[] { "--device", device })],
                 "ttm silo ready", settings);
         silo.HealthPort = httpPort;
         processes.Add(silo);

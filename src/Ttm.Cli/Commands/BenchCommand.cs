@@ -8,7 +8,7 @@ using Ttm.Pipeline.Planning;
 
 namespace Ttm.Cli.Commands;
 
-/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|durability|tenants|soak|caching|text-probe</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
+/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|fleet|durability|tenants|soak|caching|text-probe</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
 static class BenchCommand
 {
     const string SamplePrompt = "The red square moves right while the white square slides down slowly.";
@@ -24,6 +24,7 @@ static class BenchCommand
         bench.Subcommands.Add(Serving());
         bench.Subcommands.Add(Worker());
         bench.Subcommands.Add(Cluster());
+        bench.Subcommands.Add(Fleet());
         bench.Subcommands.Add(Durability());
         bench.Subcommands.Add(DataPlane());
         bench.Subcommands.Add(Tenants());
@@ -329,6 +330,39 @@ static class BenchCommand
                 var report = await Ttm.Cli.Cluster.DataPlaneBenchmark.RunAsync(folder, result.GetValue(size)!, result.GetValue(display), result.GetValue(steps),
                     await Sample(cancellationToken), ModelLocations.Resolve().Models, Console.Error, cancellationToken);
                 await Print(report, result.GetValue(json), cancellationToken);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    static Command Fleet()
+    {
+        var accelerators = new Option<int>("--accelerators") { Description = "Accelerator silos, each on a simulated H100 (sim:h100)", DefaultValueFactory = _ => 2 };
+        var generations = new Option<int>("--generations") { Description = "Generations in all, of the mixed workload", DefaultValueFactory = _ => 60 };
+        var rate = new Option<double>("--rate") { Description = "Mean arrivals per second (open loop: exponential gaps, whatever the fleet's progress)", DefaultValueFactory = _ => 1.0 };
+        var json = JsonFile();
+        var command = new Command("fleet", "Simulated accelerators behind real silos, Redis and a gateway, each its own process: a mixed workload of three tenants "
+            + "arriving open-loop; generations/min against the devices' ideal, the placement's makespan gap, admission and first-preview p50/p99, "
+            + "events/s, Redis ops/s and memory, CPU seconds per generation per host kind") { accelerators, generations, rate, json };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(accelerators) is < 1 or > 32) result.AddError("--accelerators must lie in 1..32.");
+            if (result.GetValue(generations) < 1) result.AddError("--generations must be at least 1.");
+            if (result.GetValue(rate) is not (> 0 and <= 1000)) result.AddError("--rate must lie in (0, 1000] arrivals per second.");
+        });
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var folder = Directory.CreateTempSubdirectory("ttm-bench-fleet-").FullName;
+            try
+            {
+                await using var cluster = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder, Ttm.Cli.Cluster.FleetBenchmark.Settings,
+                    cancellationToken: cancellationToken, acceleratorDevice: Ttm.Cli.Cluster.FleetBenchmark.Device);
+                await Print(await Ttm.Cli.Cluster.FleetBenchmark.RunAsync(cluster, await Sample(cancellationToken), result.GetValue(accelerators),
+                    result.GetValue(generations), result.GetValue(rate), Console.Error, cancellationToken), result.GetValue(json), cancellationToken);
             }
             finally
             {

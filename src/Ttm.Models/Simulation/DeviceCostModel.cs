@@ -46,6 +46,24 @@ public sealed class DeviceCostModel
         return Milliseconds(curve, Math.Max(1, rows)) * scale / 1000;
     }
 
+    /// <summary>Rows of one request's pass with guidance (conditional, visual-only, unconditional).</summary>
+    public const int RowsPerRequest = 3;
+
+    /// <summary>
+    /// Device seconds of one generation's denoising (rows × tokens × steps, read through the measured curves):
+    /// <paramref name="motionSteps"/> passes of stage 1 and <paramref name="videoSteps"/> of stage 2, each sharing its pass
+    /// with <paramref name="batch"/> − 1 others (1: alone; the device's largest batch: its best rate per generation).
+    /// </summary>
+    public double GenerationSeconds(TtmConfig motionConfig, TtmConfig videoConfig, int motionSteps, int videoSteps, int batch = 1)
+    {
+        int rows = RowsPerRequest * Math.Max(1, batch);
+        return (motionSteps * PassSeconds(motionConfig, rows) + videoSteps * PassSeconds(videoConfig, rows)) / Math.Max(1, batch);
+    }
+
+    /// <summary>The tiny DiT's two stages (what models/tiny ships), the unit every placement estimate is read in.</summary>
+    public static (TtmConfig Motion, TtmConfig Video) Tiny { get; } =
+        (TtmConfig.Named("tiny") with { Stage = ModelStage.Motion }, TtmConfig.Named("tiny") with { Stage = ModelStage.Video });
+
     /// <summary>FLOPs per row at the prompt lengths of a typical request (16 prompt tokens, three objects of 6).</summary>
     static double PerRow(TtmConfig c) => ForwardFlops.PerRow(c, 16, [6, 6, 6]);
 
