@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Ttm.Grains;
 using GenerationStatus = Ttm.Grains.GenerationStatus;
 
@@ -13,8 +12,9 @@ public sealed class UploadBudgetTests
         var budget = new UploadBudget();
         var held = Enumerable.Range(0, (int)(GenerationLimits.MaxUploadBytesHeld / GenerationLimits.MaxImageBytes)).Select(_ => budget.Take(GenerationLimits.MaxImageBytes)).ToList();
         Assert.Equal(GenerationLimits.MaxUploadBytesHeld, budget.Held);
-        var refused = Assert.Throws<RpcException>(() => budget.Take(1));
-        Assert.Equal((StatusCode.ResourceExhausted, "gateway uploads"), (refused.StatusCode, refused.Trailers.GetValue("ttm-limit")));
+        var refused = Assert.Throws<GenerationRefusal>(() => budget.Take(1));
+        Assert.Equal((RefusalCode.ResourceExhausted, "gateway uploads"), (refused.Code, refused.Limit));
+        Assert.NotNull(refused.RetryAfter);
         Assert.Equal(GenerationLimits.MaxUploadBytesHeld, budget.Held); // a refusal holds nothing
         held[0].Dispose();
         held[0].Dispose(); // released once, however often disposed
@@ -39,7 +39,7 @@ public sealed class UploadBudgetTests
                     long seen;
                     do seen = Interlocked.Read(ref most); while (now > seen && Interlocked.CompareExchange(ref most, now, seen) != seen);
                 }
-                catch (RpcException) { }
+                catch (GenerationRefusal) { }
             }
         })));
         Assert.InRange(most, 1_000, 10_000);
