@@ -40,6 +40,9 @@ public sealed class FleetBenchmarkTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(["sim:h100"], root.GetProperty("devices_seen").EnumerateArray().Select(d => d.GetString()));
         Assert.InRange(root.GetProperty("generations_per_minute").GetDouble(), 0.1, root.GetProperty("ideal_generations_per_minute").GetDouble());
         Assert.True(root.GetProperty("ideal_alone_generations_per_minute").GetDouble() < root.GetProperty("ideal_generations_per_minute").GetDouble());
+        // The share of what the run could reach: the offered rate bounds it where it is below the devices' ideal.
+        double reachable = Math.Min(root.GetProperty("offered_per_second").GetDouble() * 60, root.GetProperty("ideal_generations_per_minute").GetDouble());
+        Assert.Equal(root.GetProperty("generations_per_minute").GetDouble() / reachable, root.GetProperty("share_of_reachable").GetDouble(), 0.01);
         var placement = root.GetProperty("placement");
         Assert.InRange(placement.GetProperty("assigned_seconds").GetDouble(), placement.GetProperty("lower_bound_seconds").GetDouble(), 1e6);
         Assert.True(placement.GetProperty("lpt_seconds").GetDouble() >= placement.GetProperty("lower_bound_seconds").GetDouble());

@@ -44,12 +44,14 @@ public static class FleetBenchmark
     /// <param name="IdealGenerationsPerMinute">N × one simulated device's rate on this mix at full batches (the cost model's passes of
     /// <see cref="MaxBatch"/> requests), the devices' ceiling</param>
     /// <param name="IdealAloneGenerationsPerMinute">N × the rate of one generation at a time (no batching)</param>
+    /// <param name="ShareOfReachable">generations/min over what the run could reach at most: the lesser of the offered rate and the
+    /// devices' ideal (a run that offers less than the ideal measures the offered rate, not the fleet)</param>
     /// <param name="StageSecondsP50">the median seconds of each stage of the completed generations (their completed events' own clocks)</param>
     /// <param name="DevicesSeen">the devices the completed generations' notes name (the accelerators' own word for what they ran on)</param>
     /// <param name="CpuSecondsPerGeneration">per kind of host (accelerator, plain, gateway, redis, client: this process), summed over its processes</param>
     public sealed record Report(int Accelerators, int AcceleratorsPerProcess, int PlainSilos, int Gateways, int HostCores, string Device,
         int Generations, int Completed, int Failed, double OfferedPerSecond, double Seconds, double GenerationsPerMinute,
-        double IdealGenerationsPerMinute, double IdealAloneGenerationsPerMinute, double ShareOfIdeal, int MaxBatch,
+        double IdealGenerationsPerMinute, double IdealAloneGenerationsPerMinute, double ShareOfIdeal, double ShareOfReachable, int MaxBatch,
         Makespan Placement, Latency AdmissionSeconds, Latency FirstPreviewSeconds, Latency CompletionSeconds, IReadOnlyDictionary<string, double> StageSecondsP50,
         double GatewayEventsPerSecond, double RedisOpsPerSecond, double RedisUsedMegabytes,
         IReadOnlyDictionary<string, double> CpuSecondsPerGeneration, IReadOnlyDictionary<string, int> CompletedByTenant,
@@ -144,7 +146,8 @@ public static class FleetBenchmark
 
         return new Report(accelerators, 1, 1, 1, Environment.ProcessorCount, Device, generations, completed.Count,
             followers.Count(f => f.Last?.Failed is not null), perSecond, Math.Round(span, 2), Math.Round(rate, 2),
-            Math.Round(accelerators * perDeviceIdeal, 1), Math.Round(accelerators * perDeviceAlone, 1), Math.Round(rate / (accelerators * perDeviceIdeal), 4), MaxBatch,
+            Math.Round(accelerators * perDeviceIdeal, 1), Math.Round(accelerators * perDeviceAlone, 1), Math.Round(rate / (accelerators * perDeviceIdeal), 4),
+            Math.Round(rate / Math.Min(perSecond * 60, accelerators * perDeviceIdeal), 4), MaxBatch,
             placement,
             Percentiles(followers.Select(f => SecondsTo(f, e => e.Accepted is not null))),
             Percentiles(followers.Select(f => SecondsTo(f, e => e.MotionPreview is not null))),
