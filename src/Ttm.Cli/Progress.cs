@@ -61,7 +61,7 @@ static class Progress
                     return 0;
                 case GenerationEvent.EventOneofCase.AwaitingReview:
                     Console.WriteLine($"{at} awaiting review: the trajectory of {string.Join(", ", e.AwaitingReview.Objects.Select((o, i) => $"{i}: {o}"))}; "
-                        + $"the video runs when the Continue RPC (or POST /v1/videos/{e.GenerationId}/continue) asks");
+                        + $"the video runs when ./ttm continue {e.GenerationId} (the Continue RPC, POST /v1/videos/{e.GenerationId}/continue) asks");
                     return 0;
                 case GenerationEvent.EventOneofCase.Continued:
                     Console.WriteLine($"{at} continued after review with seed {e.Continued.Seed} ({e.Continued.EditedObjects.Count} object(s) on edited paths)");

@@ -93,6 +93,28 @@ public sealed class VideosApiTests(ServerFixture server) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task HintsField_DragsTheObjectAlongItsPath_WithoutStage1_AndBadHintsAreRefused()
+    {
+        using var http = Http();
+        const string leftwards = """[{"path": [{"t": 0, "x": 53, "y": 80}, {"t": 1, "x": 13, "y": 80, "scale": 1}]}]""";
+        var job = await Json(await http.PostAsync("/v1/videos", Form(fields: [("seed", "13"), ("hints", leftwards)])), HttpStatusCode.OK);
+        var events = await Events(http, job.GetProperty("id").GetString()!);
+        Assert.Equal("completed", events[^1].Event);
+        Assert.Contains(events, e => e.Event == "motion_done"); // the drawn trajectory
+        Assert.DoesNotContain(events, e => e.Event == "motion_preview"); // every object has a path: stage 1 never ran
+
+        foreach (var (hints, message) in new[]
+        {
+            ("not json", "hints is not a JSON array"),
+            ("""[{"path": [{"t": 0, "x": 53, "y": 80}, {"t": 1, "x": 900, "y": 80}]}]""", "outside the image"),
+            ("""[{"pints": [{"x": 1, "y": 2}]}]""", "hints is not a JSON array"),
+            ("[null]", "hints[0] is null"),
+            ("[" + string.Join(",", Enumerable.Repeat("""{"points": [{"x": 1, "y": 2}]}""", 2_000)) + "]", "at most 16384 are accepted"),
+        })
+            AssertError(await Json(await http.PostAsync("/v1/videos", Form(fields: ("hints", hints))), HttpStatusCode.BadRequest), "invalid_argument", message);
+    }
+
+    [Fact]
     public async Task Create_Events_Content_List_Delete_EndToEnd()
     {
         using var http = Http();

@@ -30,9 +30,10 @@ static class GenerateCommand
         var stepCache = new Option<string>("--step-cache") { Description = $"Reuse of the last full step's blocks: {string.Join(", ", GenerationLimits.StepCaches)} (off: exact)", DefaultValueFactory = _ => GenerationLimits.StepCaches[0] };
         stepCache.AcceptOnlyFromAmong([.. GenerationLimits.StepCaches]);
         var remote = new Option<string?>("--server") { Description = "Generate through a gateway (e.g. http://127.0.0.1:5080) instead of in-process" };
+        var stopAfterMotion = new Option<bool>("--stop-after-motion") { Description = "With --server: end at the trajectory, awaiting review; ./ttm continue ID renders the video" };
         var command = new Command("generate", "Image + sentence → video, in-process, streaming every partial result")
         {
-            image, prompt, output, seed, steps, previewEvery, size, formats, models, llmEndpoint, llmModel, gguf, stepCache, remote, RemoteCommands.Key,
+            image, prompt, output, seed, steps, previewEvery, size, formats, models, llmEndpoint, llmModel, gguf, stepCache, remote, stopAfterMotion, RemoteCommands.Key,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -47,9 +48,15 @@ static class GenerateCommand
                         Prompt = result.GetValue(prompt)!, Seed = result.GetValue(seed), MotionSteps = result.GetValue(steps), VideoSteps = result.GetValue(steps),
                         PreviewEvery = result.GetValue(previewEvery), PreviewSize = result.GetValue(size),
                         StepCache = Enum.Parse<Protos.V1.StepCache>(result.GetValue(stepCache)!, ignoreCase: true),
+                        StopAfterMotion = result.GetValue(stopAfterMotion),
                     }, cancellationToken);
                     return await Progress.Render(events, outputDirectory, saveVideo: true, cancellationToken);
                 });
+            if (result.GetValue(stopAfterMotion))
+            {
+                Console.Error.WriteLine("error: --stop-after-motion needs --server: a review waits in a server for ./ttm continue");
+                return 2;
+            }
             var request = new PipelineRequest
             {
                 Image = await File.ReadAllBytesAsync(result.GetValue(image)!.FullName, cancellationToken),

@@ -41,16 +41,20 @@ static class QualityCommand
         {
             Description = "From the image and the sentence only: the served planner, segmenter and both stages (default suite at 128 px; with --phrasing held-out, the paraphrase suite)",
         };
-        var paths = new Option<bool>("--paths")
+        var motionFrom = new Option<MotionSource[]>("--motion-from")
         {
-            Description = "Drive every object by its true path (centroid and size per frame) instead of stage 1: the video a user dragging the objects gets",
+            Description = "Where ŝ comes from, one row each on the same cases: text (stage 1 from the sentence), paths (every object dragged along its true path, " +
+                "stage 1 skipped), mixed-paths (every other object dragged, the rest from stage 1), true-masks (the world's own mask frames)",
+            DefaultValueFactory = _ => [MotionSource.Text],
+            AllowMultipleArgumentsPerToken = true,
+            CustomParser = r => r.Tokens.Select(token => ParseMotionSource(token.Value)).ToArray(),
         };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the JSON here" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
         var sheets = new Option<DirectoryInfo>("--sheets") { Description = "Where contact sheets go", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "bench")) };
         var command = new Command("quality", "Direction accuracy, endpoint error, mask IoU, PSNR, SSIM, appearance consistency per split")
         {
-            cases, variants, models, motion, flowMotion, video, perSplit, steps, visual, text, phrasing, endToEnd, paths, json, sheets, threads,
+            cases, variants, models, motion, flowMotion, video, perSplit, steps, visual, text, phrasing, endToEnd, motionFrom, json, sheets, threads,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -99,15 +103,19 @@ static class QualityCommand
                 motionModel?.eval();
                 var chain = new TwoStageChain(motionModel is null ? null : StageSamplers.For(motionModel), StageSamplers.For(videoModel),
                     MiniLmTextEncoder.Shared, new StageRunner(worker.StepperFor("bench")));
-                Console.Error.WriteLine($"{variantName}: {suite.Count} cases, max batch {worker.MaxBatch}");
-                bool dragged = result.GetValue(paths);
-                var (scored, seconds) = await new QualityBenchmark(chain, options, options, truePaths: dragged).RunAsync(suite, Console.Error, cancellationToken);
-                var rowName = dragged ? $"{variantName}-paths" : variantName;
-                reports.Add(QualityBenchmark.Report(suiteName, rowName, scored, seconds));
-                ladder.Add((rowName, scored));
-                foreach (var (split, multi) in new[] { ("single", false), ("multi", true) })
-                    ContactSheet.Write(Path.Combine(result.GetValue(sheets)!.FullName, $"{rowName}-{split}.png"),
-                        scored.Where(s => s.Case.IsMulti == multi).Take(8).ToList());
+                foreach (var source in result.GetValue(motionFrom)!)
+                {
+                    if (source != MotionSource.Text && (variant == TtmVariant.Ti2v || chain.MotionIsFlow))
+                        throw new InvalidOperationException($"--motion-from {MotionSourceName(source)} draws a mask trajectory, which the {variantName} stage 2 does not read.");
+                    var rowName = source == MotionSource.Text ? variantName : $"{variantName}-{MotionSourceName(source)}";
+                    Console.Error.WriteLine($"{rowName}: {suite.Count} cases, max batch {worker.MaxBatch}");
+                    var (scored, seconds) = await new QualityBenchmark(chain, options, options, source: source).RunAsync(suite, Console.Error, cancellationToken);
+                    reports.Add(QualityBenchmark.Report(suiteName, rowName, scored, seconds));
+                    ladder.Add((rowName, scored));
+                    foreach (var (split, multi) in new[] { ("single", false), ("multi", true) })
+                        ContactSheet.Write(Path.Combine(result.GetValue(sheets)!.FullName, $"{rowName}-{split}.png"),
+                            scored.Where(s => s.Case.IsMulti == multi).Take(8).ToList());
+                }
             }
             var differences = PairedBootstrap.Ladder(ladder);
             var output = QualityReport.ToJson(reports, differences);
@@ -120,4 +128,14 @@ static class QualityCommand
         });
         return command;
     }
+
+    static readonly Dictionary<string, MotionSource> MotionSources = Enum.GetValues<MotionSource>().ToDictionary(MotionSourceName);
+
+    /// <summary>A motion source's name on the command line and in row names: <c>MixedPaths</c> → <c>mixed-paths</c>.</summary>
+    static string MotionSourceName(MotionSource source) =>
+        string.Concat(source.ToString().Select((ch, i) => char.IsUpper(ch) && i > 0 ? $"-{char.ToLowerInvariant(ch)}" : $"{char.ToLowerInvariant(ch)}"));
+
+    static MotionSource ParseMotionSource(string name) => MotionSources.TryGetValue(name, out var source)
+        ? source
+        : throw new ArgumentException($"--motion-from {name}: expected one of {string.Join(", ", MotionSources.Keys)}.");
 }

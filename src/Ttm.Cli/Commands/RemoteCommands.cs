@@ -5,7 +5,10 @@ using Ttm.Client;
 
 namespace Ttm.Cli.Commands;
 
-/// <summary><c>./ttm watch ID</c>, <c>./ttm cancel ID</c>, <c>./ttm list</c>: talk to a running gateway.</summary>
+/// <summary>
+/// <c>./ttm watch ID</c>, <c>./ttm cancel ID</c>, <c>./ttm list</c>, <c>./ttm continue ID</c>, <c>./ttm vary ID</c>: talk to a
+/// running gateway.
+/// </summary>
 static class RemoteCommands
 {
     public static readonly Option<string> Server = new("--server") { Description = "Gateway address", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
@@ -58,10 +61,47 @@ static class RemoteCommands
             foreach (var g in response.Generations) Console.WriteLine($"{g.GenerationId}  {g.State,-10}  {g.LastSeq,4} events  {g.Prompt}");
             return 0;
         }));
-        return [watch, cancel, list];
+        var reviewedId = new Argument<string>("id") { Description = "A generation awaiting review (started with stop_after_motion)" };
+        var continueSeed = new Option<long?>("--seed") { Description = "The video stage's seed (default: the request's)" };
+        var paths = new Option<string[]>("--path")
+        {
+            Description = "An object dragged instead of its reviewed motion: OBJECT:X,Y;X,Y;… (the plan's object index, then points in the " +
+                "image's pixels spread evenly over the clip, the first at its start); repeat per object",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var continueOutput = new Option<DirectoryInfo>("--out") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "continue")) };
+        var resume = new Command("continue", "Render the video of a generation awaiting review, objects optionally dragged along new paths")
+        {
+            reviewedId, continueSeed, paths, continueOutput, Server, Key,
+        };
+        resume.SetAction(async (result, cancellationToken) => await Guard(async () =>
+        {
+            var request = new Protos.V1.ContinueRequest { GenerationId = result.GetValue(reviewedId)! };
+            if (result.GetValue(continueSeed) is { } seed) request.Seed = seed;
+            request.Paths.AddRange((result.GetValue(paths) ?? []).Select(ObjectPaths.Parse));
+            using var client = Client(result);
+            return await Progress.Render(client.ContinueAsync(request, cancellationToken), result.GetValue(continueOutput)!.FullName, saveVideo: true, cancellationToken);
+        }));
+
+        var sourceId = new Argument<string>("id") { Description = "A completed generation: its trajectory is reused, stage 1 and segmentation not run again" };
+        var varySeed = new Option<long?>("--seed") { Description = "The video stage's seed (default: random)" };
+        var requestId = new Option<string?>("--request-id") { Description = "Idempotency key: the same id again answers with the first variation" };
+        var varyOutput = new Option<DirectoryInfo>("--out") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "vary")) };
+        var vary = new Command("vary", "Another video from a completed generation's trajectory with another seed: a new generation linked to its source")
+        {
+            sourceId, varySeed, requestId, varyOutput, Server, Key,
+        };
+        vary.SetAction(async (result, cancellationToken) => await Guard(async () =>
+        {
+            var request = new Protos.V1.VaryRequest { SourceId = result.GetValue(sourceId)!, RequestId = result.GetValue(requestId) ?? "" };
+            if (result.GetValue(varySeed) is { } seed) request.Seed = seed;
+            using var client = Client(result);
+            return await Progress.Render(client.VaryAsync(request, cancellationToken), result.GetValue(varyOutput)!.FullName, saveVideo: true, cancellationToken);
+        }));
+        return [watch, cancel, list, resume, vary];
     }
 
-    /// <summary>A server error is a message and exit code 2, not a stack trace.</summary>
+    /// <summary>A server error, or an argument the command could not read, is a message and exit code 2, not a stack trace.</summary>
     public static async Task<int> Guard(Func<Task<int>> action)
     {
         try
@@ -71,6 +111,11 @@ static class RemoteCommands
         catch (RpcException e)
         {
             Console.Error.WriteLine($"error ({e.StatusCode}): {e.Status.Detail}");
+            return 2;
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
     }

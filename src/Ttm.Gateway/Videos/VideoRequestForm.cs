@@ -55,6 +55,10 @@ public sealed class VideoRequestForm
     [FromForm(Name = "stop_after_motion"), Description("true: end with the trajectory (status awaiting_review); POST /v1/videos/{id}/continue runs the video.")]
     public bool? StopAfterMotion { get; set; }
 
+    [FromForm(Name = "hints"), Description("JSON: per object in the order the prompt mentions them, {\"points\": [{\"x\", \"y\"}], \"box\": {\"x0\", \"y0\", \"x1\", \"y1\"}, " +
+        "\"path\": [{\"t\", \"x\", \"y\", \"scale\"}]} in image pixels, any of the three; an object with a path is dragged along it instead of moved by stage 1. At most 8.")]
+    public string? Hints { get; set; }
+
     public async Task<GenerateRequest> ToRequestAsync(CancellationToken cancellationToken)
     {
         var inputReference = InputReference;
@@ -77,6 +81,7 @@ public sealed class VideoRequestForm
             },
         };
         if (Seed is { } seed) request.Seed = seed;
+        request.Hints.AddRange(VideoHints.Parse(Hints));
         foreach (var name in (Formats ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             request.Formats.Add(name.ToLowerInvariant() switch
             {

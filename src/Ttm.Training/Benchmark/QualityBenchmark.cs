@@ -16,9 +16,10 @@ public sealed record ScoredCase(BenchCase Case, float[]? Trajectory, int[]? Traj
 /// generated video is compared with the truth (see <see cref="VideoMetrics"/>). Cases run as concurrent
 /// generations through the chain, so with the device worker's stepper their steps are batched as served.
 /// </summary>
-/// <param name="truePaths">drive every object by its true path (its per-frame centroid and box size) instead of stage 1:
-/// what a user dragging the objects exactly as the world moves them gets (<see cref="MotionPaths"/>)</param>
-public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion, SamplingOptions video, int concurrency = 8, bool truePaths = false)
+/// <param name="source">where ŝ comes from: stage 1 from the sentence, or the world's true paths (all objects or some, what
+/// a user dragging the objects exactly as the world moves them gets, <see cref="MotionPaths"/>), or its true mask frames</param>
+public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion, SamplingOptions video, int concurrency = 8,
+    MotionSource source = MotionSource.Text)
 {
     /// <summary>Shapes-128's seeds sit far above every training seed (<see cref="StageTrainer.TrainingSeedLimit"/>).</summary>
     public const long SuiteSeed = 1L << 41;
@@ -48,9 +49,16 @@ public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion
                 var (first, masks) = FirstFrame(c);
                 using var _ = first;
                 using var __ = masks;
+                using var trueTrajectory = source == MotionSource.TrueMasks ? TrueTrajectory(c) : null;
                 var t = c.Truth;
+                var paths = source switch
+                {
+                    MotionSource.Paths => TruePaths(c, dragged: _ => true),
+                    MotionSource.MixedPaths => TruePaths(c, dragged: k => k % 2 == 0),
+                    _ => null,
+                };
                 var input = new GenerationInput(first, masks, t.Caption, t.MotionPrompt, t.Objects.Select(o => o.LocalPrompt).ToList(),
-                    motion with { Seed = index }, video with { Seed = index }, truePaths ? TruePaths(c) : null);
+                    motion with { Seed = index }, video with { Seed = index }, paths, trueTrajectory);
                 using var output = await chain.RunAsync(input, ChainHooks.None, cancellationToken);
                 using (NewDisposeScope()) scored[index] = Score(c, output, chain.MotionIsFlow);
                 int finished = Interlocked.Increment(ref done);
@@ -65,14 +73,24 @@ public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion
         return (scored, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Each object's true path: its centroid at every frame, scaled by its box against the first frame's.</summary>
-    static MotionPaths TruePaths(BenchCase c)
+    /// <summary>The true path of each object <paramref name="dragged"/> picks (by plan index): its centroid at every frame,
+    /// scaled by its box against the first frame's; the others left to stage 1.</summary>
+    static MotionPaths TruePaths(BenchCase c, Func<int, bool> dragged)
     {
         var t = c.Truth;
         static float Extent(int[] box) => MathF.Sqrt(Math.Max(1, box[2] - box[0]) * (float)Math.Max(1, box[3] - box[1]));
-        var paths = t.Objects.Select(o => (MotionPath?)new MotionPath(Enumerable.Range(0, t.Frames).Select(f => new PathPoint(
-            t.Frames == 1 ? 0f : f / (float)(t.Frames - 1), o.Centroids[f][0], o.Centroids[f][1], Extent(o.Boxes[f]) / Extent(o.Boxes[0]))).ToList())).ToList();
+        var paths = t.Objects.Select((o, k) => dragged(k) ? new MotionPath(Enumerable.Range(0, t.Frames).Select(f => new PathPoint(
+            t.Frames == 1 ? 0f : f / (float)(t.Frames - 1), o.Centroids[f][0], o.Centroids[f][1], Extent(o.Boxes[f]) / Extent(o.Boxes[0]))).ToList()) : null).ToList();
         return new MotionPaths(c.FirstLabels, t.Width, t.Height, paths);
+    }
+
+    /// <returns>the world's own mask frames as ŝ, (1, 3, T, H, W) painted with the palette</returns>
+    static Tensor TrueTrajectory(BenchCase c)
+    {
+        var t = c.Truth;
+        var labels = c.TrueLabels ?? throw new InvalidOperationException($"Case {c.Name} has no true mask frames to drive stage 2 with.");
+        using var ids = tensor(labels.Select(l => (long)l).ToArray(), [1, t.Frames, t.Height, t.Width]);
+        return TrajectoryPalette.Paint(ids);
     }
 
     /// <returns>x(0) (1, 3, H, W) in [-1, 1] and s(0) (1, 3, H, W) painted with the palette</returns>

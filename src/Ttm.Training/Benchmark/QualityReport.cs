@@ -51,7 +51,7 @@ public sealed record QualityReport(
     {
         var s = new StringBuilder("| variant | versus | split | metric | difference | 95 % interval | clear |\n| --- | --- | --- | --- | ---: | ---: | --- |\n");
         foreach (var d in differences)
-            s.AppendLine($"| {d.Variant} | {d.Versus} | {d.Split} | {d.Metric} | {d.Difference:+0.000;-0.000} | [{d.Low:+0.000;-0.000}, {d.High:+0.000;-0.000}] | {(d.Clear ? "yes" : "no")} |");
+            s.AppendLine($"| {d.Variant} | {d.Versus} | {d.Split} | {d.Metric} | {d.Difference:+0.000;-0.000;0.000} | [{d.Low:+0.000;-0.000;0.000}, {d.High:+0.000;-0.000;0.000}] | {(d.Clear ? "yes" : "no")} |");
         return s.ToString();
     }
 
