@@ -57,6 +57,32 @@ public static class EventLogBenchmark
             Math.Round((afterLog - before) / (double)events, 1), one.Count, Math.Round((afterGenerations - afterLog) / (double)generations, 0));
     }
 
+    /// <summary>How many appends a second one Redis takes from many grains at once: <paramref name="writers"/> logs, each
+    /// appended one event at a time (as a grain awaits its appends), for <paramref name="seconds"/>; the client runs on the
+    /// same machine, so on a small one this is a lower bound.</summary>
+    public sealed record Throughput(int Writers, double Seconds, long Appends, double AppendsPerSecond);
+
+    public static async Task<Throughput> ThroughputAsync(string redis, int writers, double seconds, CancellationToken cancellationToken)
+    {
+        await using var services = new ServiceCollection().AddSerializer(b => b.AddAssembly(typeof(GenerationEvent).Assembly)).BuildServiceProvider();
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
+        var log = new RedisGenerationEventLog(connection, services.GetRequiredService<Serializer<GenerationEvent>>(), "bench-throughput");
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        window.CancelAfter(TimeSpan.FromSeconds(seconds));
+        var clock = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(async w =>
+        {
+            long seq = 0;
+            while (!window.IsCancellationRequested)
+                await log.AppendAsync($"gen-throughput-{w:D4}", new GenerationEvent(++seq, DateTimeOffset.UtcNow,
+                    new MotionPreviewed((int)(seq % 16) + 1, 16, $"gen-throughput-{w:D4}/previews/motion-{seq:D5}.png")));
+            return seq;
+        }));
+        double elapsed = clock.Elapsed.TotalSeconds;
+        cancellationToken.ThrowIfCancellationRequested();
+        return new Throughput(writers, Math.Round(elapsed, 2), counts.Sum(), Math.Round(counts.Sum() / elapsed, 0));
+    }
+
     /// <summary>The events of one 16-step generation with a preview every 4 steps, as the grains log them.</summary>
     static List<GenerationEvent> Generation(string id)
     {

@@ -27,6 +27,7 @@ static class BenchCommand
         bench.Subcommands.Add(Fleet());
         bench.Subcommands.Add(Durability());
         bench.Subcommands.Add(DataPlane());
+        bench.Subcommands.Add(Capacity());
         bench.Subcommands.Add(Tenants());
         bench.Subcommands.Add(Soak());
         bench.Subcommands.Add(Caching());
@@ -305,6 +306,40 @@ static class BenchCommand
                     ? await Ttm.Cli.Cluster.ClusterFailureBenchmark.RunAsync(cluster, await Sample(cancellationToken), n, result.GetValue(steps), Console.Error, cancellationToken)
                     : null;
                 await Print(new { EventLog = eventLog, Failures = failures }, result.GetValue(json), cancellationToken);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    static Command Capacity()
+    {
+        string Measured(string name) => Path.Combine("docs", "measurements", name);
+        var fleet = new Option<FileInfo>("--fleet") { Description = "A bench fleet JSON: CPU seconds per generation of each host kind, Redis ops and events", DefaultValueFactory = _ => new FileInfo(Measured("fleet-n8.json")) };
+        var dataPlane = new Option<FileInfo>("--data-plane") { Description = "A bench data-plane JSON: store bytes per generation at display 1024", DefaultValueFactory = _ => new FileInfo(Measured("data-plane-small-1024.json")) };
+        var cluster = new Option<FileInfo>("--cluster") { Description = "A bench cluster JSON: Redis bytes per generation's log", DefaultValueFactory = _ => new FileInfo(Measured("cluster-failures.json")) };
+        var sizes = new Option<string[]>("--size") { Description = "DiT sizes", DefaultValueFactory = _ => ["tiny", "small", "base"], AllowMultipleArgumentsPerToken = true };
+        var gpus = new Option<int[]>("--gpus") { Description = "Fleet sizes", DefaultValueFactory = _ => [1, 8, 64, 512], AllowMultipleArgumentsPerToken = true };
+        var writers = new Option<int>("--writers") { Description = "Concurrent event logs appending to the Redis measured here", DefaultValueFactory = _ => 64 };
+        var json = JsonFile();
+        var command = new Command("capacity", "The capacity model: for G H100s of a model size, generations/min and what every other part needs (host cores, "
+            + "silos, gateways, Redis, store bandwidth), from the measured per-generation costs and one Redis measured here") { fleet, dataPlane, cluster, sizes, gpus, writers, json };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var folder = Directory.CreateTempSubdirectory("ttm-bench-capacity-").FullName;
+            try
+            {
+                Ttm.Benchmarks.EventLogBenchmark.Throughput redis;
+                await using (var local = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder, cancellationToken: cancellationToken))
+                    redis = await Ttm.Benchmarks.EventLogBenchmark.ThroughputAsync(local.Redis, result.GetValue(writers), 10, cancellationToken);
+                var inputs = Ttm.Cli.Cluster.CapacityModel.Inputs.Read(result.GetValue(fleet)!.FullName, result.GetValue(dataPlane)!.FullName, result.GetValue(cluster)!.FullName,
+                    new(redis.AppendsPerSecond, $"measured here: {redis.Writers} logs appending for {redis.Seconds} s, {Environment.ProcessorCount} cores shared with the client"));
+                var rows = Ttm.Cli.Cluster.CapacityModel.Rows(inputs, result.GetValue(sizes)!, result.GetValue(gpus)!);
+                await Print(new { Inputs = inputs, Steps = Ttm.Cli.Cluster.CapacityModel.Steps, FullBatch = Ttm.Cli.Cluster.CapacityModel.FullBatch, Rows = rows },
+                    result.GetValue(json), cancellationToken);
             }
             finally
             {
