@@ -29,6 +29,19 @@ public sealed class AcceleratorQueuesTests
     }
 
     [Fact]
+    public void IdleAccelerators_TakeTurns_WhenEachJobEndsBeforeTheNextArrives()
+    {
+        var queues = new AcceleratorQueues();
+        var chosen = Enumerable.Range(0, 8).Select(i =>
+        {
+            var silo = queues.Choose($"short-{i}", Seconds(4), Accelerators);
+            queues.Finish($"short-{i}"); // the queues are empty at every arrival: every choice is a tie
+            return silo;
+        }).ToList();
+        Assert.Equal(Accelerators.Concat(Accelerators), chosen);
+    }
+
+    [Fact]
     public void AFinishedJob_LeavesItsAcceleratorsQueue()
     {
         var queues = new AcceleratorQueues();

@@ -8,7 +8,9 @@ namespace Ttm.Silo.Placement;
 /// that would finish them soonest, its queued seconds plus theirs. A choice by count puts a 4-step generation behind a
 /// 64-step one as readily as beside an idle device; by queued seconds it goes to the idle one. A generation's seconds
 /// count on its silo from its placement until its device stages end (<see cref="Finish"/>). Ties go to the silo with
-/// fewer generations, then the first in the list (the caller lists its own silo first: no hop).
+/// fewer generations, then to the one chosen least recently (never chosen: the first in the list): idle accelerators take
+/// turns, so the host work beside each generation's device stages (segmentation, previews) spreads over their hosts
+/// instead of landing on the first whenever the queues are empty.
 /// </summary>
 /// <remarks>
 /// Every accelerator is taken to run the same networks on the same kind of device, so one estimate of a generation's
@@ -17,6 +19,8 @@ namespace Ttm.Silo.Placement;
 public sealed class AcceleratorQueues
 {
     readonly Dictionary<string, (SiloAddress Silo, double Seconds)> placed = [];
+    readonly Dictionary<SiloAddress, long> lastChosen = [];
+    long choices;
 
     /// <summary>Records <paramref name="generationId"/>'s <paramref name="seconds"/> on the accelerator it chooses among <paramref name="accelerators"/>.</summary>
     /// <exception cref="ArgumentException">no accelerator to choose from</exception>
@@ -24,8 +28,9 @@ public sealed class AcceleratorQueues
     {
         if (accelerators.Count == 0) throw new ArgumentException("There is no accelerator to place device stages on.", nameof(accelerators));
         placed.Remove(generationId); // placed again (its silo was lost): the earlier entry is stale
-        var chosen = accelerators.MinBy(s => (Math.Round(QueuedSeconds(s) + seconds, 6), Queued(s)))!; // to the microsecond: sums in another order tie
+        var chosen = accelerators.MinBy(s => (Math.Round(QueuedSeconds(s) + seconds, 6), Queued(s), lastChosen.GetValueOrDefault(s, -1)))!; // to the microsecond: sums in another order tie
         placed[generationId] = (chosen, seconds);
+        lastChosen[chosen] = choices++;
         return chosen;
     }
 
