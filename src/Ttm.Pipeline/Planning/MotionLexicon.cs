@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 
 namespace Ttm.Pipeline.Planning;
@@ -10,7 +12,7 @@ namespace Ttm.Pipeline.Planning;
 /// </summary>
 static class MotionLexicon
 {
-    public static readonly Dictionary<string, string> Colours = Words(
+    public static readonly FrozenDictionary<string, string> Colours = Words(
         ("red", "red crimson scarlet maroon ruby cherry cardinal vermilion burgundy carmine"),
         ("green", "green emerald olive jade lime grass-green mint forest-green"),
         ("blue", "blue azure navy cobalt sapphire cornflower cerulean sky-blue royal-blue indigo"),
@@ -23,7 +25,7 @@ static class MotionLexicon
         ("black", "black"), ("gray", "gray grey silver"), ("brown", "brown"));
 
     /// <summary>Nouns with a canonical form; multi-word nouns first so they match before their parts.</summary>
-    public static readonly (string Phrase, string Canonical)[] Nouns =
+    public static readonly ImmutableArray<(string Phrase, string Canonical)> Nouns =
     [
         ("plus sign", "cross"), ("plus mark", "cross"), ("three-sided shape", "triangle"),
         ("circle", "circle"), ("ball", "circle"), ("disc", "circle"), ("disk", "circle"), ("dot", "circle"), ("orb", "circle"),
@@ -35,31 +37,31 @@ static class MotionLexicon
         ("cross", "cross"), ("plus", "cross"), ("crosshair", "cross"),
     ];
 
-    public static readonly Dictionary<string, string> Sizes = Words(
+    public static readonly FrozenDictionary<string, string> Sizes = Words(
         ("small", "small little tiny wee"), ("large", "large big huge giant"));
 
-    public static readonly Dictionary<string, string> Speeds = Words(
+    public static readonly FrozenDictionary<string, string> Speeds = Words(
         ("slow", "slowly gently gradually leisurely lazily unhurriedly sluggishly calmly slow creeps creep crawls crawl inches ambles strolls plods"),
         ("fast", "quickly rapidly swiftly fast speedily briskly hastily hurriedly zips darts races dashes rushes speeds zooms shoots bolts"));
 
-    public static readonly HashSet<string> Up = ["up", "upward", "upwards", "rises", "rise", "climbs", "climb", "ascends", "top", "upper", "north",
+    public static readonly FrozenSet<string> Up = new[] { "up", "upward", "upwards", "rises", "rise", "climbs", "climb", "ascends", "top", "upper", "north",
         "northward", "northwards", "sky", "skyward", "skywards", "heavenward", "heavenwards", "ceiling", "up-left", "up-right", "upper-left",
-        "upper-right", "top-left", "top-right", "northeast", "north-east", "northwest", "north-west", "northeastward", "northwestward"];
-    public static readonly HashSet<string> Down = ["down", "downward", "downwards", "falls", "fall", "sinks", "sink", "drops", "drop", "descends",
+        "upper-right", "top-left", "top-right", "northeast", "north-east", "northwest", "north-west", "northeastward", "northwestward" }.ToFrozenSet();
+    public static readonly FrozenSet<string> Down = new[] { "down", "downward", "downwards", "falls", "fall", "sinks", "sink", "drops", "drop", "descends",
         "bottom", "lower", "south", "southward", "southwards", "floor", "ground", "earthward", "earthwards", "groundward", "down-left",
         "down-right", "lower-left", "lower-right", "bottom-left", "bottom-right", "southeast", "south-east", "southwest", "south-west",
-        "southeastward", "southwestward"];
-    public static readonly HashSet<string> Left = ["left", "leftward", "leftwards", "west", "westward", "westwards", "left-hand", "up-left",
+        "southeastward", "southwestward" }.ToFrozenSet();
+    public static readonly FrozenSet<string> Left = new[] { "left", "leftward", "leftwards", "west", "westward", "westwards", "left-hand", "up-left",
         "down-left", "upper-left", "lower-left", "top-left", "bottom-left", "northwest", "north-west", "southwest", "south-west",
-        "northwestward", "southwestward"];
-    public static readonly HashSet<string> Right = ["right", "rightward", "rightwards", "east", "eastward", "eastwards", "eastbound", "right-hand",
+        "northwestward", "southwestward" }.ToFrozenSet();
+    public static readonly FrozenSet<string> Right = new[] { "right", "rightward", "rightwards", "east", "eastward", "eastwards", "eastbound", "right-hand",
         "up-right", "down-right", "upper-right", "lower-right", "top-right", "bottom-right", "northeast", "north-east", "southeast", "south-east",
-        "northeastward", "southeastward"];
-    public static readonly HashSet<string> Still = ["still", "motionless", "stationary", "static", "place", "put", "frozen", "rooted", "budge",
-        "unmoving", "immobile"];
+        "northeastward", "southeastward" }.ToFrozenSet();
+    public static readonly FrozenSet<string> Still = new[] { "still", "motionless", "stationary", "static", "place", "put", "frozen", "rooted", "budge",
+        "unmoving", "immobile" }.ToFrozenSet();
 
     /// <summary>Idioms rewritten to one plain word before the sentence is read (so their parts are not read on their own).</summary>
-    public static readonly (Regex Pattern, string Word)[] Idioms =
+    public static readonly ImmutableArray<(Regex Pattern, string Word)> Idioms =
     [
         (Idiom(@"stands? (?:its|his|her|their) ground"), "still"), (Idiom(@"(?:exactly |right )?where (?:it|they) (?:is|are|was)"), "still"),
         (Idiom(@"without (?:moving|motion)"), "still"), (Idiom(@"never moves?"), "still"), (Idiom(@"(?:does ?n[o']t|do ?n[o']t|does not|do not|won't|will not) (?:move|budge)"), "still"),
@@ -70,13 +72,13 @@ static class MotionLexicon
     ];
 
     /// <summary>Canonical verb phrase per motion label, as the shipped models were trained on.</summary>
-    public static readonly Dictionary<string, string> Canonical = new()
+    public static readonly FrozenDictionary<string, string> Canonical = new Dictionary<string, string>
     {
         ["left"] = "moves left", ["right"] = "moves right", ["up"] = "moves up", ["down"] = "moves down",
         ["up-left"] = "moves up and to the left", ["up-right"] = "moves up and to the right",
         ["down-left"] = "moves down and to the left", ["down-right"] = "moves down and to the right",
         ["still"] = "stays still",
-    };
+    }.ToFrozenDictionary();
 
     public static string RewriteIdioms(string text)
     {
@@ -86,6 +88,6 @@ static class MotionLexicon
 
     static Regex Idiom(string pattern) => new($@"\b{pattern}\b", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
-    static Dictionary<string, string> Words(params (string Canonical, string Words)[] groups) =>
-        groups.SelectMany(g => g.Words.Split(' ').Select(w => (w, g.Canonical))).ToDictionary(p => p.w, p => p.Canonical);
+    static FrozenDictionary<string, string> Words(params (string Canonical, string Words)[] groups) =>
+        groups.SelectMany(g => g.Words.Split(' ').Select(w => (w, g.Canonical))).ToFrozenDictionary(p => p.w, p => p.Canonical);
 }
