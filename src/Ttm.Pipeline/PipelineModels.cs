@@ -41,7 +41,7 @@ public sealed class PipelineModels : IDisposable
         }
         MotionSampler = StageSamplers.For(motion, motionOnnx ?? motionPass);
         VideoSampler = StageSamplers.For(video, videoOnnx ?? videoPass);
-        SegmentationWorker = SegmentsOnTheDeviceThread(Device.Name) ? Device : new DeviceWorker($"{Device.Name}/segmenter", maxBatch: 1, threads: 0);
+        SegmentationWorker = SegmentsOnTheDeviceThread(Device.Name) ? Device : new DeviceWorker($"{Device.Name}/segmenter", maxBatch: 1, threads: 0, metrics: Device.Metrics);
         Encodes = SegmentsOnTheDeviceThread(Device.Name) ? new DeviceEncodes(Device) : FairGate.Encoders;
         Text = text;
         Segmenter = segmenter;

@@ -49,11 +49,13 @@ public static class GenerationServices
             new HttpClient(), sp.GetRequiredService<SimilarityResolver>()));
         services.AddSingleton(sp => new ModelLimits(ModelWeights.ReadConfig(Path.Combine(sp.GetRequiredService<IOptions<SiloOptions>>().Value.ModelsFolder, "video-ttm")).MaxObjects));
         services.AddSingleton<LoadedModels>();
+        services.AddSingleton(sp => new DeviceMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(sp =>
         {
             if (!role.IsAccelerator) throw new InvalidOperationException("A plain silo does not load the networks; the accelerator placement should have kept device work away.");
             var settings = sp.GetRequiredService<IOptions<SiloOptions>>().Value;
-            var device = new DeviceWorker(settings.Device, settings.MaxBatch, settings.DeviceThreads, logger: sp.GetRequiredService<ILogger<DeviceWorker>>());
+            var device = new DeviceWorker(settings.Device, settings.MaxBatch, settings.DeviceThreads, logger: sp.GetRequiredService<ILogger<DeviceWorker>>(),
+                metrics: sp.GetRequiredService<DeviceMetrics>());
             try
             {
                 var models = PipelineModels.Load(settings.ModelFiles(), MiniLmTextEncoder.Shared, sp.GetRequiredService<IPromptPlanner>(), device,

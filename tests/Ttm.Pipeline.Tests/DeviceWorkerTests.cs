@@ -78,7 +78,7 @@ public sealed class DeviceWorkerTests(PipelineFixture fixture)
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument == DeviceMetrics.CachedSteps) l.EnableMeasurementEvents(instrument);
+            if (instrument == worker.Metrics.CachedSteps) l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {

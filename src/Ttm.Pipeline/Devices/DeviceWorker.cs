@@ -71,9 +71,13 @@ public sealed partial class DeviceWorker : IDisposable
     /// runs jobs that never touch libtorch (the segmenter's queue beside an accelerator) and claims nothing</param>
     /// <param name="catchUpCredit">how much unused device time a tenant that was away keeps (default: <see cref="DefaultCatchUpCredit"/>)</param>
     /// <param name="logger">where failed and retried passes are logged (default: nowhere)</param>
-    public DeviceWorker(string name = "cpu:0", int? maxBatch = null, int? threads = null, TimeSpan? catchUpCredit = null, ILogger? logger = null)
+    /// <param name="metrics">the host's device instruments (default: the worker's own)</param>
+    public DeviceWorker(string name = "cpu:0", int? maxBatch = null, int? threads = null, TimeSpan? catchUpCredit = null, ILogger? logger = null,
+        DeviceMetrics? metrics = null)
     {
         Name = name;
+        ownsMetrics = metrics is null;
+        Metrics = metrics ?? new DeviceMetrics();
         this.logger = logger ?? NullLogger.Instance;
         MaxBatch = maxBatch ?? DefaultMaxBatch(name);
         PartnerWindow = DefaultPartnerWindow(name);
@@ -82,10 +86,14 @@ public sealed partial class DeviceWorker : IDisposable
         thread = new Thread(Loop) { IsBackground = true, Name = $"device {name}" };
         thread.Start();
         started.Wait();
-        DeviceMetrics.Track(this);
+        Metrics.Track(this);
     }
 
     public string Name { get; }
+
+    /// <summary>Where this worker's queue, batches and steps are counted (a worker beside it on the same host shares them).</summary>
+    public DeviceMetrics Metrics { get; }
+    readonly bool ownsMetrics;
 
     /// <summary>The cores the device thread computes with (0: a jobs-only worker).</summary>
     public int Threads => threads;
@@ -206,12 +214,12 @@ public sealed partial class DeviceWorker : IDisposable
         var key = (stage, tenant);
         lock (gate) active[key] = active.GetValueOrDefault(key) + 1;
         var tags = new KeyValuePair<string, object?>[] { new("stage", stage), new("tenant", tenant), new("device", Name) };
-        DeviceMetrics.ActiveGenerations.Add(1, tags);
+        Metrics.ActiveGenerations.Add(1, tags);
         return new Leave(() =>
         {
             lock (gate)
                 if ((active[key] -= 1) == 0) active.Remove(key);
-            DeviceMetrics.ActiveGenerations.Add(-1, tags);
+            Metrics.ActiveGenerations.Add(-1, tags);
         });
     }
 
@@ -271,7 +279,7 @@ public sealed partial class DeviceWorker : IDisposable
                 lastServedGrace = batch[0] is not IJobWork ? NextStepGrace : JobsOnly ? TimeSpan.Zero : FirstStepGrace;
             }
             foreach (var work in batch)
-                DeviceMetrics.QueueSeconds.Record(Stopwatch.GetElapsedTime(work.EnqueuedTimestamp).TotalSeconds,
+                Metrics.QueueSeconds.Record(Stopwatch.GetElapsedTime(work.EnqueuedTimestamp).TotalSeconds,
                     new("device", Name), new("tenant", work.Tenant), new("work", work.Kind));
             var clock = Stopwatch.StartNew();
             using var pass = StartPass(batch);
@@ -324,13 +332,13 @@ public sealed partial class DeviceWorker : IDisposable
             failure = e;
         }
         double seconds = clock.Elapsed.TotalSeconds;
-        DeviceMetrics.BatchSize.Record(batch.Count, new KeyValuePair<string, object?>("device", Name));
-        DeviceMetrics.StepSeconds.Record(seconds, new KeyValuePair<string, object?>("device", Name));
+        Metrics.BatchSize.Record(batch.Count, new KeyValuePair<string, object?>("device", Name));
+        Metrics.StepSeconds.Record(seconds, new KeyValuePair<string, object?>("device", Name));
         for (int i = 0; i < batch.Count; i++)
         {
             var (work, tenant, model) = (batch[i], new KeyValuePair<string, object?>("tenant", batch[i].Tenant), new KeyValuePair<string, object?>("model", batch[i].Sampler.Network.Config.Stage.ToString()));
-            DeviceMetrics.Steps.Add(1, tenant, model);
-            if (work.Request.CachedSteps > cachedBefore[i]) DeviceMetrics.CachedSteps.Add(1, tenant, model);
+            Metrics.Steps.Add(1, tenant, model);
+            if (work.Request.CachedSteps > cachedBefore[i]) Metrics.CachedSteps.Add(1, tenant, model);
         }
         lock (gate)
         {
@@ -362,7 +370,7 @@ public sealed partial class DeviceWorker : IDisposable
     /// </summary>
     bool RunAlone(List<StepWork> batch, Exception failure)
     {
-        DeviceMetrics.RetriedPasses.Add(1, new KeyValuePair<string, object?>("device", Name));
+        Metrics.RetriedPasses.Add(1, new KeyValuePair<string, object?>("device", Name));
         bool any = false;
         foreach (var work in batch)
         {
@@ -401,7 +409,7 @@ public sealed partial class DeviceWorker : IDisposable
             retrying: () =>
             {
                 LogPassRetried(logger, Name, batch.Count);
-                DeviceMetrics.RetriedPasses.Add(1, new KeyValuePair<string, object?>("device", Name));
+                Metrics.RetriedPasses.Add(1, new KeyValuePair<string, object?>("device", Name));
             });
     }
 
@@ -415,6 +423,7 @@ public sealed partial class DeviceWorker : IDisposable
         }
         thread.Join();
         started.Dispose();
-        DeviceMetrics.Untrack(this);
+        Metrics.Untrack(this);
+        if (ownsMetrics) Metrics.Dispose();
     }
 }
