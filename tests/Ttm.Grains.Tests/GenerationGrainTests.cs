@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
+using Ttm.Contracts;
 
 namespace Ttm.Grains.Tests;
 

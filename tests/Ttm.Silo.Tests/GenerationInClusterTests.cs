@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Silo.Placement;
 
