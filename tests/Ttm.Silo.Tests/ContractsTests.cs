@@ -16,13 +16,14 @@ namespace Ttm.Silo.Tests;
 public sealed class ContractsTests
 {
     [Fact]
-    public void TheStepCacheNames_AreTheModelsPolicies_AndASpecNamingOneRunsIt()
+    public void TheStepCaches_AreTheModelsPolicies_AndASpecNamingOneRunsIt()
     {
         Assert.Equal(GenerationLimits.StepCaches, StepCachePolicy.Named.Select(p => p.Name));
-        foreach (var name in GenerationLimits.StepCaches)
-            Assert.Same(StepCachePolicy.Parse(name), Spec(name).ToRequest([], "out").StepCache);
-        Assert.Same(StepCachePolicy.Off, Spec(null).ToRequest([], "out").StepCache); // a spec stored before the field: exact
-        static GenerationSpec Spec(string? cache) => new("t", "k", "p", 1, 16, 16, 1.5f, 3, 1.5f, 3, 4, 256, ["Mp4"], [], "d", null, StepCache: cache);
+        Assert.Equal(Enum.GetValues<StepCache>().Length, StepCachePolicy.Named.Count);
+        foreach (var (cache, policy) in Enum.GetValues<StepCache>().Zip(StepCachePolicy.Named))
+            Assert.Same(policy, Spec(cache).ToRequest([], "out").StepCache);
+        Assert.Same(StepCachePolicy.Off, new GenerationSpec("t", "k", "p", 1, 16, 16, 1.5f, 3, 1.5f, 3, 4, 256, [VideoFormat.Mp4], [], "d", null).ToRequest([], "out").StepCache);
+        static GenerationSpec Spec(StepCache cache) => new("t", "k", "p", 1, 16, 16, 1.5f, 3, 1.5f, 3, 4, 256, [VideoFormat.Mp4], [], "d", null, StepCache: cache);
     }
 
     [Fact]

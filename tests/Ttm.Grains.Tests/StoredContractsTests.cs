@@ -5,10 +5,11 @@ using Ttm.Contracts;
 namespace Ttm.Grains.Tests;
 
 /// <summary>
-/// Event logs outlive releases: what a log holds reads the same after its types move. The entries below were written by
-/// the release before the stages, plan and objects moved to Ttm.Contracts (when they were Ttm.Grains' own types).
+/// Event logs and grain state outlive releases: what they hold reads the same after their types move or change. The entries
+/// below were written by the release before the stages, plan and objects moved to Ttm.Contracts (when they were Ttm.Grains'
+/// own types) and before a spec's formats and step cache were enums (when it held their names).
 /// </summary>
-public sealed class StoredEventsTests
+public sealed class StoredContractsTests
 {
     static readonly DateTimeOffset At = DateTimeOffset.UnixEpoch;
 
@@ -36,5 +37,26 @@ public sealed class StoredEventsTests
 
         Assert.Equal(new GenerationFailed(GenerationStage.Video, FailureCode.Internal, "x"), Read(
             "IOgAESGAAIC19/V/nwiBAAAAAAAAAADgMQHf0UroMXR0bS5nZW5lcmF0aW9uLWZhaWxlZC52Mejo6AgDDQkDAUEDeODg").Update);
+    }
+
+    [Fact]
+    public void ASpecStoredWithTheFormatsAndStepCacheByName_RunsTheSame()
+    {
+        using var services = new ServiceCollection().AddSerializer(b => b.AddAssembly(typeof(GenerationSpec).Assembly)).BuildServiceProvider();
+        var serializer = services.GetRequiredService<Serializer<GenerationSpec>>();
+        GenerationSpec Read(string stored) => serializer.Deserialize(Convert.FromBase64String(stored))!.Upgraded();
+
+        var cached = Read(
+            "IOhAA3RBF2cvaW1hZ2UucG5nQTN0aGUgcmVkIHNxdWFyZSBtb3ZlcyBsZWZ0AR0BQQExYQAAwD9hAABAQGEAAMA/YQAAQEABEQECCDEBw9luPk1SZWFkT25seUxpc3RJbnRlcmZhY2VDb2RlY2AxW1tzdHJpbmddXQAFQQdNcDRAB0dpZuAxAUJA4fwpdHRtLm9iamVjdC1oaW50LnYxW13gQQ1kaWdlc3TBAcEBAQFBEWJhbGFuY2VkAQHBAeA=");
+        Assert.Equal(("the red square moves left", 7L, 12), (cached.Prompt, cached.Seed, cached.VideoSteps));
+        Assert.Equal([VideoFormat.Mp4, VideoFormat.Gif], cached.Formats);
+        Assert.Equal(StepCache.Balanced, cached.StepCache);
+        Assert.Equal(cached, cached.Upgraded()); // read once: nothing of the names is left to write back
+
+        var exact = Read(
+            "IOhAA3RBF2cvaW1hZ2UucG5nQQNwAR0BQQExYQAAwD9hAABAQGEAAMA/YQAAQEABEQECCDEBw9luPk1SZWFkT25seUxpc3RJbnRlcmZhY2VDb2RlY2AxW1tzdHJpbmddXQAFQQlXZWJNQBNQbmdGcmFtZXPgMQFCQOH8KXR0bS5vYmplY3QtaGludC52MVtd4EENZGlnZXN0wQHBAQEBwQEBAcEB4A=="); // stored before a spec named a step cache
+        Assert.Equal([VideoFormat.WebM, VideoFormat.PngFrames], exact.Formats);
+        Assert.Equal(StepCache.Off, exact.StepCache);
+        Assert.Null(exact.StoredFormatNames);
     }
 }
