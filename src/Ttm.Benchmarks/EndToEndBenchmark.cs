@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using SkiaSharp;
+using Ttm.Contracts;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Planning;
 using Ttm.Training.Benchmark;
@@ -75,7 +76,7 @@ public sealed class EndToEndBenchmark(PipelineModels models, int steps, int conc
         var planCorrect = t.Objects.Select(o => plan.Objects.Any(p => p.Colour == o.Colour && p.Motion == o.Motion)).ToArray();
 
         var events = Channel.CreateUnbounded<PipelineEvent>();
-        var rendered = await new DeviceStages(models).RunAsync(request, image, plan, events.Writer, new StageClock(PipelineStage.Segment), cancellationToken);
+        var rendered = await new DeviceStages(models).RunAsync(request, image, plan, events.Writer, new StageClock(GenerationStage.Segment), cancellationToken);
         var video = rendered.Video.Pixels.Select(b => b / 255f).ToArray(); // (T, h, w, 3) at the model's size
         int w = rendered.Video.Width, h = rendered.Video.Height;
         double sx = w / (double)t.Width, sy = h / (double)t.Height;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using StackExchange.Redis;
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Grains.Storage;
 
@@ -86,10 +87,10 @@ public static class EventLogBenchmark
     /// <summary>The events of one 16-step generation with a preview every 4 steps, as the grains log them.</summary>
     static List<GenerationEvent> Generation(string id)
     {
-        var plan = new GenerationPlan("The red square moves right while the white square slides down slowly.",
+        var plan = new PromptPlan("The red square moves right while the white square slides down slowly.",
             "The red square moves right, and the white square moves down slowly.",
-            [new PlannedObject("red square", "The red square moves right.", "red", "square", "right"),
-             new PlannedObject("white square", "The white square moves down slowly.", "white", "square", "down")], "rules");
+            [new ObjectPrompt("red square", "The red square moves right.", "red", "square", "right"),
+             new ObjectPrompt("white square", "The white square moves down slowly.", "white", "square", "down")], "rules");
         var now = DateTimeOffset.UtcNow;
         GenerationUpdate[] updates =
         [

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ttm.Contracts;
 using Ttm.Models.Sampling;
 using Ttm.Pipeline;
 

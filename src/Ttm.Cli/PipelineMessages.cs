@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Ttm.Contracts;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Encoding;
 using Ttm.Protos.V1;
@@ -29,7 +30,7 @@ static class PipelineMessages
                     break;
                 case StagePreview p:
                     var preview = new Preview { Step = p.Step, Steps = p.Steps, FramesPng = UnsafeByteOperations.UnsafeWrap(VideoEncoder.Png(p.Frames.Strip(), 0)) };
-                    if (p.Stage == PipelineStage.Motion) message.MotionPreview = preview;
+                    if (p.Stage == GenerationStage.Motion) message.MotionPreview = preview;
                     else message.VideoPreview = preview;
                     break;
                 case MotionDone m:

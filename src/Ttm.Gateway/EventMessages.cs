@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Protos.V1;
 using GrainEvent = Ttm.Grains.GenerationEvent;

@@ -4,6 +4,7 @@ using Ttm.Grains;
 using Ttm.Pipeline.Images;
 using Ttm.Protos.V1;
 using static Ttm.Grains.GenerationLimits;
+using Contracts = Ttm.Contracts;
 
 namespace Ttm.Gateway;
 
@@ -93,15 +94,15 @@ public static class GenerationRequestValidator
     }
 
     /// <summary>A checked request as the generation's spec, every absent field at its default.</summary>
-    /// <param name="defaultStepCache">the setting of a request that names none (<c>Generation:StepCache</c>)</param>
+    /// <param name="defaultStepCache">the setting of a request that names none (the tenant's policy)</param>
     /// <param name="digest">the request's <see cref="DigestOf"/></param>
-    public static GenerationSpec ToSpec(GenerateRequest request, string tenant, string imageKey, string digest, string? defaultStepCache = null) => new(tenant, imageKey, request.Prompt,
+    public static GenerationSpec ToSpec(GenerateRequest request, string tenant, string imageKey, string digest, Contracts.StepCache defaultStepCache = Contracts.StepCache.Off) => new(tenant, imageKey, request.Prompt,
         request.HasSeed ? request.Seed : Random.Shared.NextInt64(),
         request.MotionSteps == 0 ? DefaultSteps : request.MotionSteps, request.VideoSteps == 0 ? DefaultSteps : request.VideoSteps,
         request.MotionGuidance?.Visual ?? DefaultGuidanceVisual, request.MotionGuidance?.Text ?? DefaultGuidanceText,
         request.VideoGuidance?.Visual ?? DefaultGuidanceVisual, request.VideoGuidance?.Text ?? DefaultGuidanceText,
         request.PreviewEvery == 0 ? DefaultPreviewEvery : Math.Max(0, request.PreviewEvery), request.PreviewSize == 0 ? DefaultDisplaySize : request.PreviewSize,
-        request.Formats.Count == 0 ? ["Mp4"] : request.Formats.Select(Format).ToList(),
+        request.Formats.Count == 0 ? [Contracts.VideoFormat.Mp4] : request.Formats.Select(Format).ToList(),
         request.Hints.Select(h => (ObjectHintSpec?)new ObjectHintSpec(h.Points.SelectMany(p => new[] { p.X, p.Y }).ToList(),
             h.Box is null ? null : [h.Box.X0, h.Box.Y0, h.Box.X1, h.Box.Y1],
             h.Path.Count == 0 ? null : h.Path.SelectMany(p => new[] { p.T, p.X, p.Y, p.Scale == 0 ? 1f : p.Scale }).ToList())).ToList(),
@@ -109,10 +110,10 @@ public static class GenerationRequestValidator
         request.DeadlineSeconds > 0 ? TimeSpan.FromSeconds(request.DeadlineSeconds) : null, Batch: request.Priority == Priority.Batch,
         StepCache: request.StepCache switch
         {
-            StepCache.Off => "off",
-            StepCache.Balanced => "balanced",
-            StepCache.Aggressive => "aggressive",
-            _ => defaultStepCache ?? StepCaches[0],
+            StepCache.Off => Contracts.StepCache.Off,
+            StepCache.Balanced => Contracts.StepCache.Balanced,
+            StepCache.Aggressive => Contracts.StepCache.Aggressive,
+            _ => defaultStepCache,
         }, StopAfterMotion: request.StopAfterMotion);
 
     /// <summary>What identifies a request: a retry with the same request id and this digest is the same request.</summary>
@@ -126,11 +127,11 @@ public static class GenerationRequestValidator
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 
-    static string Format(VideoFormat format) => format switch
+    static Contracts.VideoFormat Format(VideoFormat format) => format switch
     {
-        VideoFormat.Webm => "WebM",
-        VideoFormat.Gif => "Gif",
-        VideoFormat.PngFrames => "PngFrames",
-        _ => "Mp4",
+        VideoFormat.Webm => Contracts.VideoFormat.WebM,
+        VideoFormat.Gif => Contracts.VideoFormat.Gif,
+        VideoFormat.PngFrames => Contracts.VideoFormat.PngFrames,
+        _ => Contracts.VideoFormat.Mp4,
     };
 }

@@ -53,7 +53,7 @@ public sealed partial class TenantGenerations(IClusterClient cluster, IArtifactS
         var digest = GenerationRequestValidator.DigestOf(request);
         // Keyed by the whole request: a request id reused with another request never names the first generation's input.
         var spec = GenerationRequestValidator.ToSpec(request, tenant, $"{id}/input-{digest[..16].ToLowerInvariant()}", digest,
-            policy.StepCache ?? GenerationLimits.StepCaches[0]) with { RetainFor = policy.RetainFor };
+            policy.DefaultStepCache) with { RetainFor = policy.RetainFor };
         if ((await grain.GetStatusAsync()).CreatedAt is not null)
             return (id, await StartOrReusedAsync(grain, spec, request)); // a retry: the generation already there, or ALREADY_EXISTS
         await AdmitAsync(tenant, id, policy);

@@ -1,3 +1,5 @@
+using Ttm.Contracts;
+
 namespace Ttm.Grains;
 
 /// <summary>
@@ -10,7 +12,7 @@ namespace Ttm.Grains;
 public sealed record GenerationContinuation(
     [property: Id(0)] long Seed,
     [property: Id(1)] IReadOnlyList<IReadOnlyList<float>?> Paths,
-    [property: Id(2)] GenerationPlan Plan,
+    [property: Id(2)] PromptPlan Plan,
     [property: Id(3)] string? TrajectoryKey = null) // where the trajectory is; null: TrajectoryKeyOf(the generation), a variation's copy otherwise
 {
     /// <summary>

@@ -1,3 +1,5 @@
+using Ttm.Contracts;
+
 namespace Ttm.Grains;
 
 /// <summary>
@@ -19,7 +21,7 @@ public abstract record GenerationUpdate;
 public sealed record GenerationAccepted([property: Id(0)] int QueuePosition, [property: Id(1)] string? VariationOf = null) : GenerationUpdate;
 
 [GenerateSerializer, Immutable, Alias("ttm.generation-planned.v1")]
-public sealed record GenerationPlanned([property: Id(0)] GenerationPlan Plan) : GenerationUpdate;
+public sealed record GenerationPlanned([property: Id(0)] PromptPlan Plan) : GenerationUpdate;
 
 /// <summary>s(0): the palette-painted first-frame masks (PNG) and how each object was found.</summary>
 [GenerateSerializer, Immutable, Alias("ttm.objects-segmented.v1")]

@@ -1,3 +1,5 @@
+using Ttm.Contracts;
+
 namespace Ttm.Grains;
 
 /// <summary>
@@ -49,6 +51,6 @@ public static class GenerationLimits
     public const int MaxFormats = 4;
     /// <summary>The longest deadline a request may set (a day).</summary>
     public const double MaxDeadlineSeconds = 86_400;
-    /// <summary>The step-cache settings a request or a tenant's policy may name (the models' StepCachePolicy.Named), the exact one first.</summary>
-    public static readonly IReadOnlyList<string> StepCaches = ["off", "balanced", "aggressive"];
+    /// <summary>The step-cache settings as a tenant's policy and the command line write them (the models' StepCachePolicy.Named), the exact one first.</summary>
+    public static readonly IReadOnlyList<string> StepCaches = Enum.GetValues<StepCache>().Select(c => c.ToString().ToLowerInvariant()).ToList();
 }

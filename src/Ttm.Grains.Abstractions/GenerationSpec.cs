@@ -1,3 +1,5 @@
+using Ttm.Contracts;
+
 namespace Ttm.Grains;
 
 /// <summary>A point or box hint for one object, in the uploaded image's pixels.</summary>
@@ -26,12 +28,27 @@ public sealed record GenerationSpec(
     [property: Id(9)] float VideoGuidanceText,
     [property: Id(10)] int PreviewEvery,
     [property: Id(11)] int DisplaySize,
-    [property: Id(12)] IReadOnlyList<string> Formats,
+    [property: Id(21)] IReadOnlyList<VideoFormat> Formats,
     [property: Id(13)] IReadOnlyList<ObjectHintSpec?> Hints,
     [property: Id(14)] string Digest,
     [property: Id(15)] TimeSpan? Deadline,
     [property: Id(16)] TimeSpan? RetainFor = null,
     [property: Id(17)] bool Batch = false, // batch priority: device work that yields to interactive generations
-    [property: Id(18)] string? StepCache = null, // off, balanced or aggressive (StepCachePolicy.Named); null: off
+    [property: Id(22)] StepCache StepCache = StepCache.Off,
     [property: Id(19)] bool StopAfterMotion = false, // rest in review with the trajectory; Continue runs the video stage
-    [property: Id(20)] string? VariationOf = null); // a variation: the generation whose trajectory (copied) its video stage runs on
+    [property: Id(20)] string? VariationOf = null) // a variation: the generation whose trajectory (copied) its video stage runs on
+{
+    // A spec stored before the formats and step cache were enums holds their names under ids 12 and 18 (Mp4, …; off, …;
+    // no step cache: off). Read from such a spec only, never written; Upgraded turns them into the enums.
+    [Id(12)] public IReadOnlyList<string>? StoredFormatNames { get; init; }
+    [Id(18)] public string? StoredStepCacheName { get; init; }
+
+    /// <summary>This spec with the names a spec stored before the enums holds read into <see cref="Formats"/> and <see cref="StepCache"/>.</summary>
+    public GenerationSpec Upgraded() => StoredFormatNames is null && StoredStepCacheName is null ? this : this with
+    {
+        Formats = StoredFormatNames?.Select(name => Enum.Parse<VideoFormat>(name, ignoreCase: true)).ToList() ?? Formats,
+        StepCache = StoredStepCacheName is { } cache ? Enum.Parse<StepCache>(cache, ignoreCase: true) : StepCache.Off,
+        StoredFormatNames = null,
+        StoredStepCacheName = null,
+    };
+}

@@ -1,3 +1,5 @@
+using Ttm.Contracts;
+
 namespace Ttm.Grains;
 
 /// <summary>A generation at a glance: its state, the stage it is in (or ended in), and how many events it has logged.</summary>

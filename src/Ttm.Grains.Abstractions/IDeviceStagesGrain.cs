@@ -1,3 +1,5 @@
+using Ttm.Contracts;
+
 namespace Ttm.Grains;
 
 /// <summary>
@@ -10,7 +12,7 @@ public interface IDeviceStagesGrain : IGrainWithStringKey
     /// <param name="plan">the prompt plan, made on the caller's silo</param>
     /// <param name="continuation">the second part of a reviewed generation: the video stage only, on the trajectory the first
     /// part stored (a first part that stops after motion ends with <see cref="AwaitingReview"/> and no result)</param>
-    IAsyncEnumerable<DeviceStageUpdate> RunAsync(GenerationSpec spec, GenerationPlan plan, GenerationContinuation? continuation = null,
+    IAsyncEnumerable<DeviceStageUpdate> RunAsync(GenerationSpec spec, PromptPlan plan, GenerationContinuation? continuation = null,
         CancellationToken cancellationToken = default);
 }
 

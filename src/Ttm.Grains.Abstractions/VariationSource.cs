@@ -1,3 +1,5 @@
+using Ttm.Contracts;
+
 namespace Ttm.Grains;
 
 /// <summary>
@@ -9,6 +11,6 @@ namespace Ttm.Grains;
 [GenerateSerializer, Immutable, Alias("ttm.variation-source.v1")]
 public sealed record VariationSource(
     [property: Id(0)] GenerationSpec Spec,
-    [property: Id(1)] GenerationPlan Plan,
+    [property: Id(1)] PromptPlan Plan,
     [property: Id(2)] IReadOnlyList<IReadOnlyList<float>?> Paths,
     [property: Id(3)] string TrajectoryKey);

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
+using Ttm.Contracts;
 
 namespace Ttm.Grains;
 
@@ -47,6 +48,7 @@ public sealed partial class GenerationGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (state.State.Spec is { } stored) state.State.Spec = stored.Upgraded(); // one stored before the formats and step cache were enums
         // The log is the truth of what happened: its last seq is the next one's predecessor, whatever the grain state says.
         lastSeq = await log.LastSeqAsync(Id);
         progress = state.State.Progress;

@@ -1,3 +1,5 @@
+using Ttm.Contracts;
+
 namespace Ttm.Grains;
 
 /// <summary>What a generation grain persists: the request and where it is. Its events live in the <see cref="IGenerationEventLog"/>.</summary>

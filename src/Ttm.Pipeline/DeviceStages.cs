@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Ttm.Contracts;
 using Ttm.Models;
 using Ttm.Models.Generation;
 using Ttm.Models.Sampling;
@@ -15,7 +16,7 @@ namespace Ttm.Pipeline;
 /// The device stages' result at display size: the video x̂, the trajectory ŝ, how each object was found, and which
 /// stages continued from a checkpoint rather than from noise (e.g. "motion from step 8").
 /// </summary>
-public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IReadOnlyList<ObjectSummary> Objects)
+public sealed record RenderedVideo(VideoFrames Video, VideoFrames Trajectory, IReadOnlyList<SegmentedObject> Objects)
 {
     public IReadOnlyList<string> Resumed { get; init; } = [];
 
@@ -46,15 +47,15 @@ public sealed class DeviceStages(PipelineModels models)
         int scale = DisplayScale(request);
 
         // Image-to-Motion ŝ, then Motion-to-Video x̂: every step on the device worker, in this tenant's turn.
-        var motionStage = await Hooks(PipelineStage.Motion, request, scale, events, spans, cancellationToken);
-        var videoStage = await Hooks(PipelineStage.Video, request, scale, events, spans, cancellationToken);
+        var motionStage = await Hooks(GenerationStage.Motion, request, scale, events, spans, cancellationToken);
+        var videoStage = await Hooks(GenerationStage.Video, request, scale, events, spans, cancellationToken);
         using var reviewed = request.Reviewed is { } r ? tensor(r.Trajectory, [1, 3, r.Frames, r.Height, r.Width]) : null;
         var input = Input(request, plan, first) with { Trajectory = reviewed };
         VideoFrames? trajectoryFrames = null;
         ReviewedMotion? motion = null;
-        clock.Enter(PipelineStage.Motion);
-        spans.Enter(PipelineStage.Motion);
-        var active = models.Device.Enter(PipelineStage.Motion.Name(), request.Tenant);
+        clock.Enter(GenerationStage.Motion);
+        spans.Enter(GenerationStage.Motion);
+        var active = models.Device.Enter(GenerationStage.Motion.Name(), request.Tenant);
         try
         {
             using var output = await Chain(request, spans).RunAsync(input, new ChainHooks
@@ -70,12 +71,12 @@ public sealed class DeviceStages(PipelineModels models)
                         motion = MotionOf(trajectory, first);
                     }
                     active.Dispose();
-                    clock.Enter(PipelineStage.Video);
-                    spans.Enter(PipelineStage.Video);
-                    active = models.Device.Enter(PipelineStage.Video.Name(), request.Tenant);
+                    clock.Enter(GenerationStage.Video);
+                    spans.Enter(GenerationStage.Video);
+                    active = models.Device.Enter(GenerationStage.Video.Name(), request.Tenant);
                 },
             }, cancellationToken);
-            var resumed = new[] { (PipelineStage.Motion, output.MotionResumedFrom), (PipelineStage.Video, output.VideoResumedFrom) }
+            var resumed = new[] { (GenerationStage.Motion, output.MotionResumedFrom), (GenerationStage.Video, output.VideoResumedFrom) }
                 .Where(r => r.Item2 > 0).Select(r => $"{r.Item1.Name()} from step {r.Item2}").ToList();
             return new RenderedVideo(Frames(output.Video).Upscale(scale), trajectoryFrames!, first.Objects) { Resumed = resumed, Motion = motion };
         }
@@ -98,10 +99,10 @@ public sealed class DeviceStages(PipelineModels models)
         using var spans = new StageSpans();
         using var first = await FirstFrameAsync(request, image, plan, events, clock, spans, cancellationToken);
         int scale = DisplayScale(request);
-        var motionStage = await Hooks(PipelineStage.Motion, request, scale, events, spans, cancellationToken);
-        clock.Enter(PipelineStage.Motion);
-        spans.Enter(PipelineStage.Motion);
-        using var active = models.Device.Enter(PipelineStage.Motion.Name(), request.Tenant);
+        var motionStage = await Hooks(GenerationStage.Motion, request, scale, events, spans, cancellationToken);
+        clock.Enter(GenerationStage.Motion);
+        spans.Enter(GenerationStage.Motion);
+        using var active = models.Device.Enter(GenerationStage.Motion.Name(), request.Tenant);
         var (trajectory, _) = await Chain(request, spans).MotionAsync(Input(request, plan, first), new ChainHooks
         {
             Motion = motionStage,
@@ -122,7 +123,7 @@ public sealed class DeviceStages(PipelineModels models)
     }
 
     /// <summary>x(0), s(0) and how each object was found: segmented now (SegmentationReady), or the reviewed first part's.</summary>
-    sealed record FirstFrameState(Tensor Frame, Tensor Masks, int[] Labels, IReadOnlyList<ObjectSummary> Objects, int CropX, int CropY, int CropW, int CropH) : IDisposable
+    sealed record FirstFrameState(Tensor Frame, Tensor Masks, int[] Labels, IReadOnlyList<SegmentedObject> Objects, int CropX, int CropY, int CropW, int CropH) : IDisposable
     {
         public void Dispose()
         {
@@ -156,8 +157,8 @@ public sealed class DeviceStages(PipelineModels models)
         }
 
         // Segment s(0) on the cropped upload, grounded to the plan's objects.
-        clock.Enter(PipelineStage.Segment);
-        spans.Enter(PipelineStage.Segment);
+        clock.Enter(GenerationStage.Segment);
+        spans.Enter(GenerationStage.Segment);
         var cropped = ImageInput.Crop(image, cropX, cropY, cropW, cropH);
         float shrink = Math.Min(1f, SamSegmenter.InputSize / (float)Math.Max(cropW, cropH));
         var segmentable = ImageInput.Resize(cropped, Math.Max(1, (int)(cropW * shrink)), Math.Max(1, (int)(cropH * shrink)));
@@ -170,7 +171,7 @@ public sealed class DeviceStages(PipelineModels models)
         await encoded;
         var labels = FirstFrameMasks.ToModelGrid(grounded.Select(g => g.Mask).ToList(), config.Width, config.Height);
         var (firstMasks, firstFrame) = Paint(labels, image);
-        var state = new FirstFrameState(firstFrame, firstMasks, labels, grounded.Select(ObjectSummary.Of).ToList(), cropX, cropY, cropW, cropH);
+        var state = new FirstFrameState(firstFrame, firstMasks, labels, grounded.Select(o => o.Summary()).ToList(), cropX, cropY, cropW, cropH);
         try
         {
             VideoFrames maskFrames;
@@ -204,7 +205,7 @@ public sealed class DeviceStages(PipelineModels models)
     /// checkpoints (every <see cref="PipelineRequest.CheckpointEvery"/> steps, to this generation's store), and the
     /// checkpoint it continues from when it ran before.
     /// </summary>
-    async Task<StageHooks> Hooks(PipelineStage stage, PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, StageSpans spans,
+    async Task<StageHooks> Hooks(GenerationStage stage, PipelineRequest request, int scale, ChannelWriter<PipelineEvent> events, StageSpans spans,
         CancellationToken cancellationToken)
     {
         var checkpoints = request.Checkpoints;

@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Planning;
 using Ttm.Pipeline.Segmentation;
@@ -13,7 +14,7 @@ public sealed record PlanReady(PromptPlan Plan) : PipelineEvent;
 public sealed record SegmentationReady(byte[] MaskPng, IReadOnlyList<GroundedObject> Objects) : PipelineEvent;
 
 /// <summary>The clean estimate after <paramref name="Step"/> of <paramref name="Steps"/> denoising steps of stage 1 (the trajectory) or 2 (the video).</summary>
-public sealed record StagePreview(PipelineStage Stage, int Step, int Steps, VideoFrames Frames) : PipelineEvent;
+public sealed record StagePreview(GenerationStage Stage, int Step, int Steps, VideoFrames Frames) : PipelineEvent;
 
 public sealed record MotionDone(VideoFrames Trajectory) : PipelineEvent;
 
@@ -21,6 +22,6 @@ public sealed record MotionDone(VideoFrames Trajectory) : PipelineEvent;
 public sealed record VideoChunk(int Index, byte[] Bytes, bool IsLast) : PipelineEvent;
 
 /// <summary>The artifacts written (kind → path) and the seconds each stage took.</summary>
-public sealed record Completed(IReadOnlyDictionary<string, string> Artifacts, IReadOnlyDictionary<PipelineStage, double> Seconds) : PipelineEvent;
+public sealed record Completed(IReadOnlyDictionary<string, string> Artifacts, IReadOnlyDictionary<GenerationStage, double> Seconds) : PipelineEvent;
 
-public sealed record Failed(PipelineStage Stage, string Reason) : PipelineEvent;
+public sealed record Failed(GenerationStage Stage, string Reason) : PipelineEvent;

@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Models;
 using Ttm.Models.Onnx;
 using Ttm.Models.Sampling;
@@ -87,7 +88,7 @@ public sealed class PipelineModels : IDisposable
     public string MotionDigest { get; init; } = "";
     public string VideoDigest { get; init; } = "";
 
-    public string DigestOf(PipelineStage stage) => stage == PipelineStage.Motion ? MotionDigest : VideoDigest;
+    public string DigestOf(GenerationStage stage) => stage == GenerationStage.Motion ? MotionDigest : VideoDigest;
 
     /// <summary>Hex SHA-256 over a model folder's config.json and model.safetensors.</summary>
     public static string FolderDigest(string folder)

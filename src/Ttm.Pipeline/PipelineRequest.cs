@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Models.Sampling;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Segmentation;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Ttm.Contracts;
 using Ttm.Pipeline.Segmentation;
 
 namespace Ttm.Pipeline;
@@ -9,7 +10,7 @@ namespace Ttm.Pipeline;
 /// object was found. Stored as "TTMR", format 1 (int32), T, H, W (int32), the ids (int32), ŝ (float32), the objects (count,
 /// then name, method, detail as UTF-8 strings and area), little-endian, and a SHA-256 of all before it.
 /// </summary>
-public sealed record ReviewedMotion(int Frames, int Width, int Height, int[] FirstLabels, float[] Trajectory, IReadOnlyList<ObjectSummary> Objects)
+public sealed record ReviewedMotion(int Frames, int Width, int Height, int[] FirstLabels, float[] Trajectory, IReadOnlyList<SegmentedObject> Objects)
 {
     static readonly byte[] Magic = "TTMR"u8.ToArray();
     const int Format = 1, Checksum = 32;
@@ -52,8 +53,8 @@ public sealed record ReviewedMotion(int Frames, int Width, int Height, int[] Fir
         for (int i = 0; i < labels.Length; i++) labels[i] = reader.ReadInt32();
         var trajectory = new float[3 * frames * height * width];
         for (int i = 0; i < trajectory.Length; i++) trajectory[i] = reader.ReadSingle();
-        var objects = new ObjectSummary[reader.ReadInt32()];
-        for (int i = 0; i < objects.Length; i++) objects[i] = new ObjectSummary(reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadInt32());
+        var objects = new SegmentedObject[reader.ReadInt32()];
+        for (int i = 0; i < objects.Length; i++) objects[i] = new SegmentedObject(reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadInt32());
         return new ReviewedMotion(frames, width, height, labels, trajectory, objects);
     }
 }

@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Models.Sampling;
 
 namespace Ttm.Pipeline;
@@ -9,6 +10,6 @@ namespace Ttm.Pipeline;
 /// </summary>
 public interface IStageCheckpoints
 {
-    Task SaveAsync(PipelineStage stage, StageCheckpoint checkpoint, CancellationToken cancellationToken);
-    Task<StageCheckpoint?> LoadAsync(PipelineStage stage, CancellationToken cancellationToken);
+    Task SaveAsync(GenerationStage stage, StageCheckpoint checkpoint, CancellationToken cancellationToken);
+    Task<StageCheckpoint?> LoadAsync(GenerationStage stage, CancellationToken cancellationToken);
 }

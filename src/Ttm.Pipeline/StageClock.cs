@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ttm.Contracts;
 
 namespace Ttm.Pipeline;
 
@@ -6,19 +7,19 @@ namespace Ttm.Pipeline;
 /// Which stage a generation is in and how long each one took: <see cref="Enter"/> closes the running stage's
 /// time and starts the next. Written by the thread doing the work, read by whoever reports on it.
 /// </summary>
-public sealed class StageClock(PipelineStage first)
+public sealed class StageClock(GenerationStage first)
 {
     readonly object gate = new();
     readonly Stopwatch clock = Stopwatch.StartNew();
-    readonly Dictionary<PipelineStage, double> seconds = [];
-    PipelineStage current = first;
+    readonly Dictionary<GenerationStage, double> seconds = [];
+    GenerationStage current = first;
 
-    public PipelineStage Current
+    public GenerationStage Current
     {
         get { lock (gate) return current; }
     }
 
-    public void Enter(PipelineStage next)
+    public void Enter(GenerationStage next)
     {
         lock (gate)
         {
@@ -30,7 +31,7 @@ public sealed class StageClock(PipelineStage first)
     }
 
     /// <summary>The finished stages' seconds, and the running one's so far.</summary>
-    public Dictionary<PipelineStage, double> Seconds()
+    public Dictionary<GenerationStage, double> Seconds()
     {
         lock (gate) return new(seconds) { [current] = clock.Elapsed.TotalSeconds };
     }

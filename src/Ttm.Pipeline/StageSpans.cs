@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ttm.Contracts;
 using Ttm.Models.Sampling;
 
 namespace Ttm.Pipeline;
@@ -16,7 +17,7 @@ sealed class StageSpans : IDisposable
     Activity? current;
 
     /// <summary>Ends the stage before and starts this one, current in the caller's flow from here.</summary>
-    public void Enter(PipelineStage stage)
+    public void Enter(GenerationStage stage)
     {
         current?.Dispose();
         Activity.Current = parent;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Ttm.Contracts;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
@@ -20,9 +21,9 @@ public sealed class TtmPipeline(PipelineModels models)
 
     public async IAsyncEnumerable<PipelineEvent> RunAsync(PipelineRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var clock = new StageClock(PipelineStage.Plan);
+        var clock = new StageClock(GenerationStage.Plan);
         var (image, plan) = await PrepareAsync(request, models.Planner, models.Video.Config.MaxObjects, cancellationToken);
-        clock.Enter(PipelineStage.Segment);
+        clock.Enter(GenerationStage.Segment);
         yield return new PlanReady(plan);
 
         // A small buffer: the generation runs at most a few events ahead of its reader, and nothing is
@@ -58,7 +59,7 @@ public sealed class TtmPipeline(PipelineModels models)
         try
         {
             var rendered = await new DeviceStages(models).RunAsync(request, image, plan, events, clock, cancellationToken);
-            clock.Enter(PipelineStage.Encode);
+            clock.Enter(GenerationStage.Encode);
             var artifacts = await outputs.WriteAsync(request, plan, rendered, clock.Seconds(), events, models.Encodes, cancellationToken);
             await events.WriteAsync(new Completed(artifacts, clock.Seconds()), cancellationToken);
             events.Complete();

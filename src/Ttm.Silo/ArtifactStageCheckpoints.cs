@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Ttm.Contracts;
 using Ttm.Models.Sampling;
 using Ttm.Grains;
 using Ttm.Pipeline;
@@ -13,17 +14,17 @@ namespace Ttm.Silo;
 /// of all before it. A checkpoint of another model or request, a torn or corrupt one, is ignored (the stage starts
 /// from noise), never continued from.
 /// </summary>
-public sealed class ArtifactStageCheckpoints(IArtifactStore store, string generationId, Func<PipelineStage, byte[]> fingerprint) : IStageCheckpoints
+public sealed class ArtifactStageCheckpoints(IArtifactStore store, string generationId, Func<GenerationStage, byte[]> fingerprint) : IStageCheckpoints
 {
     static readonly byte[] Magic = "TTMC"u8.ToArray();
     const int Format = 1, Header = 4 + 4 + 32 + 4, Checksum = 32;
 
-    string Key(PipelineStage stage) => $"{generationId}/checkpoints/{stage.Name()}.bin";
+    string Key(GenerationStage stage) => $"{generationId}/checkpoints/{stage.Name()}.bin";
 
     /// <summary>What a checkpoint must carry to be continued from: this stage model's weights and this request.</summary>
     public static byte[] Fingerprint(string modelDigest, string requestDigest) => SHA256.HashData(Encoding.UTF8.GetBytes($"{modelDigest}\n{requestDigest}"));
 
-    public Task SaveAsync(PipelineStage stage, StageCheckpoint checkpoint, CancellationToken cancellationToken)
+    public Task SaveAsync(GenerationStage stage, StageCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         var bytes = new byte[Header + checkpoint.Latent.Length * 4 + Checksum];
         Magic.CopyTo(bytes, 0);
@@ -35,7 +36,7 @@ public sealed class ArtifactStageCheckpoints(IArtifactStore store, string genera
         return store.PutAsync(Key(stage), bytes, cancellationToken);
     }
 
-    public async Task<StageCheckpoint?> LoadAsync(PipelineStage stage, CancellationToken cancellationToken)
+    public async Task<StageCheckpoint?> LoadAsync(GenerationStage stage, CancellationToken cancellationToken)
     {
         if (!store.Exists(Key(stage))) return null;
         var bytes = await store.GetAsync(Key(stage), cancellationToken);

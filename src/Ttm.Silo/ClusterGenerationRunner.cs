@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Models.Simulation;
 using Ttm.Pipeline;
@@ -44,7 +45,7 @@ public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtif
 
         // 1. Plan (any silo), unless the first part of a reviewed generation did. Bad input is refused before any work: the caller's error, not the server's.
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        PromptPlan? plan = continuation?.Plan.ToPipeline();
+        PromptPlan? plan = continuation?.Plan;
         string? refused = null;
         if (plan is null)
         {
@@ -91,7 +92,7 @@ public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtif
                 // goes there; one still active from an earlier attempt stays where it is).
                 if (await ChooseAcceleratorAsync(queue, generationId, work) is { } chosen) RequestContext.Set(IPlacementDirector.PlacementHintKey, chosen);
                 await using var stages = grains.GetGrain<IDeviceStagesGrain>(generationId)
-                    .RunAsync(spec, plan.ToContract(), continuation, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                    .RunAsync(spec, plan, continuation, cancellationToken).GetAsyncEnumerator(cancellationToken);
                 bool lost = false, failed = false, none = false;
                 while (true)
                 {
@@ -159,10 +160,9 @@ public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtif
         clock.Restart();
         var rendered = new RenderedVideo(new VideoFrames(frames.Frames, frames.Width, frames.Height, await store.GetAsync(frames.VideoKey, cancellationToken)),
             new VideoFrames(frames.Frames, frames.Width, frames.Height, await store.GetAsync(frames.TrajectoryKey, cancellationToken)),
-            frames.Objects.Select(o => o.ToPipeline()).ToList());
+            frames.Objects);
         var chunks = Channel.CreateUnbounded<PipelineEvent>();
-        var stageSeconds = seconds.ToPipeline();
-        var written = Task.Run(() => outputs.WriteAsync(request, plan, rendered, stageSeconds, chunks.Writer,
+        var written = Task.Run(() => outputs.WriteAsync(request, plan, rendered, seconds, chunks.Writer,
                 loaded.Models?.Encodes ?? FairGate.Encoders, cancellationToken), cancellationToken)
             .ContinueWith(t => { chunks.Writer.TryComplete(t.Exception?.InnerException); return t; }, TaskScheduler.Default).Unwrap();
         Dictionary<string, string> artifacts;

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Models;
 using Ttm.Pipeline;
@@ -29,7 +30,7 @@ public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactSt
     /// <summary>Where the first part of a reviewed generation leaves what its second continues from (and any run, what its variations do).</summary>
     static string ReviewedMotionKey(string generationId) => GenerationContinuation.TrajectoryKeyOf(generationId);
 
-    public async IAsyncEnumerable<DeviceStageUpdate> RunAsync(GenerationSpec spec, GenerationPlan plan, GenerationContinuation? continuation = null,
+    public async IAsyncEnumerable<DeviceStageUpdate> RunAsync(GenerationSpec spec, PromptPlan plan, GenerationContinuation? continuation = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string id = this.GetPrimaryKeyString();
@@ -46,7 +47,7 @@ public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactSt
         Interlocked.Exchange(ref latest, stop)?.Cancel();
         LogStagesStart(logger, id, DeviceName.LabelOf(role.Device));
         var events = Channel.CreateBounded<PipelineEvent>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
-        var clock = new StageClock(PipelineStage.Segment);
+        var clock = new StageClock(GenerationStage.Segment);
         var (imageWidth, imageHeight) = (0, 0);
         var work = Task.Run(async () =>
         {
@@ -60,8 +61,8 @@ public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactSt
                 (imageWidth, imageHeight) = (image.Width, image.Height);
                 var stages = new DeviceStages(models);
                 return request.StopAfterMotion
-                    ? (null, await stages.MotionAsync(request, image, plan.ToPipeline(), events.Writer, clock, stop.Token))
-                    : (await stages.RunAsync(request, image, plan.ToPipeline(), events.Writer, clock, stop.Token), (ReviewedMotion?)null);
+                    ? (null, await stages.MotionAsync(request, image, plan, events.Writer, clock, stop.Token))
+                    : (await stages.RunAsync(request, image, plan, events.Writer, clock, stop.Token), (ReviewedMotion?)null);
             }
             catch (Exception e)
             {
@@ -106,7 +107,7 @@ public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactSt
             }
             if (rendered is null)
             {
-                yield return new DeviceStageUpdate(new GenerationFailed(clock.Current.ToContract(), code, failure ?? "the device stages ended without a result"), null);
+                yield return new DeviceStageUpdate(new GenerationFailed(clock.Current, code, failure ?? "the device stages ended without a result"), null);
                 yield break;
             }
             // What a variation of this run continues from (a second part's first part kept it already).
@@ -116,8 +117,8 @@ public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactSt
             await store.PutAsync(videoKey, rendered.Video.Pixels, cancellationToken);
             await store.PutAsync(trajectoryFramesKey, rendered.Trajectory.Pixels, cancellationToken);
             yield return new DeviceStageUpdate(null, new RenderedFrames(rendered.Video.Frames, rendered.Video.Width, rendered.Video.Height,
-                videoKey, trajectoryFramesKey, rendered.Objects.Select(o => o.ToContract()).ToList(),
-                clock.Seconds().ToContract(), silo.SiloAddress.ToString(), DeviceName.LabelOf(role.Device), rendered.Resumed, models.Backbones));
+                videoKey, trajectoryFramesKey, rendered.Objects,
+                clock.Seconds(), silo.SiloAddress.ToString(), DeviceName.LabelOf(role.Device), rendered.Resumed, models.Backbones));
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Encoding;
@@ -15,15 +16,15 @@ sealed class PipelineUpdates(IArtifactStore store, string generationId)
         switch (e)
         {
             case PlanReady p:
-                return new GenerationPlanned(p.Plan.ToContract());
+                return new GenerationPlanned(p.Plan);
             case SegmentationReady s:
                 var maskKey = $"{generationId}/segmentation.png";
                 await store.PutAsync(maskKey, s.MaskPng, cancellationToken);
-                return new ObjectsSegmented(maskKey, s.Objects.Select(o => Ttm.Pipeline.Segmentation.ObjectSummary.Of(o).ToContract()).ToList());
+                return new ObjectsSegmented(maskKey, s.Objects.Select(o => o.Summary()).ToList());
             case StagePreview p:
                 var previewKey = $"{generationId}/previews/{p.Stage.Name()}-{p.Step:D3}.png";
                 await store.PutAsync(previewKey, VideoEncoder.Png(p.Frames.Strip(), 0), cancellationToken);
-                return p.Stage == PipelineStage.Motion ? new MotionPreviewed(p.Step, p.Steps, previewKey) : new VideoPreviewed(p.Step, p.Steps, previewKey);
+                return p.Stage == GenerationStage.Motion ? new MotionPreviewed(p.Step, p.Steps, previewKey) : new VideoPreviewed(p.Step, p.Steps, previewKey);
             case MotionDone m:
                 var trajectoryKey = $"{generationId}/trajectory.png";
                 await store.PutAsync(trajectoryKey, VideoEncoder.Png(m.Trajectory.Strip(), 0), cancellationToken);
@@ -33,7 +34,7 @@ sealed class PipelineUpdates(IArtifactStore store, string generationId)
                 await store.PutAsync(chunkKey, c.Bytes, cancellationToken);
                 return new VideoChunkStored(c.Index, chunkKey, c.IsLast);
             case Failed f:
-                return new GenerationFailed(f.Stage.ToContract(), FailureCode.Internal, f.Reason);
+                return new GenerationFailed(f.Stage, FailureCode.Internal, f.Reason);
             default:
                 throw new InvalidOperationException($"{e.GetType().Name} is not a partial result the grains store.");
         }

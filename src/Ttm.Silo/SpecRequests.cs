@@ -2,7 +2,6 @@ using Ttm.Models.Generation;
 using Ttm.Grains;
 using Ttm.Models.Sampling;
 using Ttm.Pipeline;
-using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Segmentation;
 
 namespace Ttm.Silo;
@@ -19,14 +18,14 @@ public static class SpecRequests
         Tenant = spec.Tenant,
         Priority = spec.Batch ? Pipeline.Devices.WorkPriority.Batch : Pipeline.Devices.WorkPriority.Interactive,
         Seed = continuation?.Seed ?? spec.Seed,
-        StepCache = spec.StepCache is { } cache ? StepCachePolicy.Parse(cache) : StepCachePolicy.Off,
+        StepCache = spec.StepCache.Policy(),
         MotionSteps = spec.MotionSteps,
         VideoSteps = spec.VideoSteps,
         MotionGuidance = new GuidanceScales(spec.MotionGuidanceVisual, spec.MotionGuidanceText),
         VideoGuidance = new GuidanceScales(spec.VideoGuidanceVisual, spec.VideoGuidanceText),
         PreviewEvery = spec.PreviewEvery,
         DisplaySize = spec.DisplaySize,
-        Formats = spec.Formats.Select(f => Enum.Parse<VideoFormat>(f, ignoreCase: true)).ToList(),
+        Formats = spec.Formats,
         Hints = continuation is null
             ? spec.Hints.Select(h => h is null ? null : new ObjectHint(Points(h.PointsXy), Box(h.Box), PathOf(h.Path))).ToList()
             : continuation.Paths.Select(p => PathOf(p) is { } path ? new ObjectHint([], null, path) : null).ToList(),

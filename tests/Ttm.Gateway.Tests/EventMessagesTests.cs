@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Grains;
 using GrainEvent = Ttm.Grains.GenerationEvent;
 using ProtoEvent = Ttm.Protos.V1.GenerationEvent;
@@ -21,7 +22,7 @@ public sealed class EventMessagesTests : IDisposable
         var updates = new (GenerationUpdate Update, ProtoEvent.EventOneofCase Case)[]
         {
             (new GenerationAccepted(3), ProtoEvent.EventOneofCase.Accepted),
-            (new GenerationPlanned(new GenerationPlan("c", "moves left", [new PlannedObject("red square", "a red square moves left", "red", "square", "left")], "rules")), ProtoEvent.EventOneofCase.Plan),
+            (new GenerationPlanned(new PromptPlan("c", "moves left", [new ObjectPrompt("red square", "a red square moves left", "red", "square", "left")], "rules")), ProtoEvent.EventOneofCase.Plan),
             (new ObjectsSegmented("g/mask.png", [new SegmentedObject("red square", "colour", "red blob", 42)]), ProtoEvent.EventOneofCase.Segmentation),
             (new MotionPreviewed(4, 16, "g/frames.png"), ProtoEvent.EventOneofCase.MotionPreview),
             (new TrajectoryFinished("g/frames.png"), ProtoEvent.EventOneofCase.MotionDone),

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using StackExchange.Redis;
 using Ttm.Cli.Cluster;
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Grains.Storage;
 using GrainEvent = Ttm.Grains.GenerationEvent;
@@ -57,7 +58,7 @@ public sealed class GenerationHistoryTests : IAsyncLifetime
         void Artifact(string id) { Directory.CreateDirectory(Path.Combine(store, id, "outputs")); File.WriteAllBytes(Path.Combine(store, id, "outputs", "video.mp4"), [1, 2, 3]); }
 
         // Sound: 1..3, one terminal last, its artifact there, and what the client saw is logged.
-        await Write("gen-sound", Event(1, new GenerationAccepted(0)), Event(2, new GenerationPlanned(new GenerationPlan("p", "p", [], "rules"))), Event(3, Completed("gen-sound")));
+        await Write("gen-sound", Event(1, new GenerationAccepted(0)), Event(2, new GenerationPlanned(new PromptPlan("p", "p", [], "rules"))), Event(3, Completed("gen-sound")));
         Artifact("gen-sound");
         var seen = new Dictionary<string, IReadOnlyList<ProtoEvent>>
         {

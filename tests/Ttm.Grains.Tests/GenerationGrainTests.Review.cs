@@ -1,3 +1,5 @@
+using Ttm.Contracts;
+
 namespace Ttm.Grains.Tests;
 
 /// <summary>Review, then render: a generation that stops after motion rests awaiting review until Continue runs its second part, once.</summary>

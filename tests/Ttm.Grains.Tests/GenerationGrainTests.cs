@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
+using Ttm.Contracts;
 
 namespace Ttm.Grains.Tests;
 
@@ -36,7 +37,7 @@ public sealed partial class GenerationGrainTests : IAsyncLifetime
     IGenerationGrain Grain(string id) => cluster.Client.GetGrain<IGenerationGrain>(id);
 
     static GenerationSpec Spec(string digest = "d1", TimeSpan? deadline = null, TimeSpan? retainFor = null) =>
-        new("tenant-a", "images/x.png", "The red square moves right.", 1, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], digest, deadline, retainFor);
+        new("tenant-a", "images/x.png", "The red square moves right.", 1, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, [VideoFormat.Mp4], [], digest, deadline, retainFor);
 
     /// <summary>What a generation leaves behind, as the gateway and its silos write it: an input, a preview, its list entry.</summary>
     async Task<IGenerationGrain> WithArtifacts(string id, GenerationSpec spec)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.TestingHost;
+using Ttm.Contracts;
 
 namespace Ttm.Grains.Tests;
 
@@ -63,7 +64,7 @@ public sealed class GenerationRedriveTests : IAsyncLifetime
         {
             Assert.True(i < 40, "40 generation grains in a row were placed on the primary silo");
             var candidate = $"g-redrive-{i}";
-            await cluster.Client.GetGrain<IGenerationGrain>(candidate).StartAsync(new("tenant-a", "images/x.png", "p", 1, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], $"d{i}", null));
+            await cluster.Client.GetGrain<IGenerationGrain>(candidate).StartAsync(new("tenant-a", "images/x.png", "p", 1, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, [VideoFormat.Mp4], [], $"d{i}", null));
             if (secondary.Equals(await Where(candidate))) id = candidate;
             else await cluster.Client.GetGrain<IGenerationGrain>(candidate).CancelAsync("placed on the primary silo");
         }

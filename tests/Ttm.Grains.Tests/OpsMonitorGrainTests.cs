@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
+using Ttm.Contracts;
 
 namespace Ttm.Grains.Tests;
 
@@ -64,7 +65,7 @@ public sealed class OpsMonitorGrainTests : IAsyncLifetime
     {
         await cluster.Client.GetGrain<IOpsMonitorGrain>(0).ReportAsync(Report("silo-busy", motion: 3, queued: 6));
         var grain = cluster.Client.GetGrain<IGenerationGrain>("g-company");
-        await grain.StartAsync(new GenerationSpec("tenant-a", "images/x.png", "The red square moves right.", 1, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], "d", null));
+        await grain.StartAsync(new GenerationSpec("tenant-a", "images/x.png", "The red square moves right.", 1, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, [VideoFormat.Mp4], [], "d", null));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await using var events = grain.WatchAsync(0, timeout.Token).GetAsyncEnumerator(timeout.Token);
         Assert.True(await events.MoveNextAsync());

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Ttm.Contracts;
 
 namespace Ttm.Grains.Tests;
 
@@ -62,7 +63,7 @@ public sealed class ScriptedRunner : IGenerationRunner
 /// <summary>One update of each kind, as a runner would yield them.</summary>
 public static class SampleUpdates
 {
-    public static readonly GenerationUpdate Plan = new GenerationPlanned(new GenerationPlan("p", "m", [], "rules"));
+    public static readonly GenerationUpdate Plan = new GenerationPlanned(new PromptPlan("p", "m", [], "rules"));
     public static readonly GenerationUpdate Segmentation = new ObjectsSegmented("gen/segmentation.png", []);
     public static readonly GenerationUpdate MotionDone = new TrajectoryFinished("gen/trajectory.png");
     public static readonly GenerationUpdate Review = new AwaitingReview("gen/trajectory.png", ["red square", "blue circle"], 128, 128);

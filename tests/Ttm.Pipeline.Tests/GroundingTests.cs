@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
 using Ttm.Pipeline.Segmentation;

@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Pipeline.Segmentation;
 
 namespace Ttm.Pipeline.Tests;
@@ -10,7 +11,7 @@ public sealed class ReviewedMotionTests
         var random = new Random(37);
         var labels = Enumerable.Range(0, 4 * 3).Select(_ => random.Next(3)).ToArray();
         var trajectory = Enumerable.Range(0, 3 * 2 * 3 * 4).Select(_ => random.NextSingle() * 2 - 1).ToArray();
-        return new ReviewedMotion(2, 4, 3, labels, trajectory, [new ObjectSummary("red square", "colour", "red blob", 12), new ObjectSummary("white square", "hint", "", 0)]);
+        return new ReviewedMotion(2, 4, 3, labels, trajectory, [new SegmentedObject("red square", "colour", "red blob", 12), new SegmentedObject("white square", "hint", "", 0)]);
     }
 
     [Fact]

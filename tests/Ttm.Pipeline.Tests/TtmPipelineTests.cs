@@ -1,4 +1,5 @@
 using FFMpegCore;
+using Ttm.Contracts;
 using Ttm.Models.Generation;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Images;
@@ -27,8 +28,8 @@ public sealed class TtmPipelineTests(PipelineFixture fixture) : IDisposable
         var kinds = events.Select(e => e.GetType().Name).ToList();
         var runs = kinds.Where((k, i) => i == 0 || kinds[i - 1] != k); // consecutive repeats collapsed
         Assert.Equal(["PlanReady", "SegmentationReady", "StagePreview", "MotionDone", "StagePreview", "VideoChunk", "Completed"], runs);
-        Assert.All(events.OfType<StagePreview>().TakeWhile(p => p.Stage == PipelineStage.Motion), p => Assert.Equal(PipelineStage.Motion, p.Stage));
-        Assert.Equal(PipelineStage.Video, events.OfType<StagePreview>().Last().Stage);
+        Assert.All(events.OfType<StagePreview>().TakeWhile(p => p.Stage == GenerationStage.Motion), p => Assert.Equal(GenerationStage.Motion, p.Stage));
+        Assert.Equal(GenerationStage.Video, events.OfType<StagePreview>().Last().Stage);
 
         var plan = ((PlanReady)events[0]).Plan;
         Assert.Equal(["red square", "white square"], plan.Objects.Select(o => o.Name));
@@ -174,7 +175,7 @@ public sealed class TtmPipelineTests(PipelineFixture fixture) : IDisposable
         };
         var events = await Run(request);
         var completed = Assert.IsType<Completed>(events[^1]);
-        Assert.DoesNotContain(events, e => e is StagePreview { Stage: PipelineStage.Motion }); // no stage-1 step ran
+        Assert.DoesNotContain(events, e => e is StagePreview { Stage: GenerationStage.Motion }); // no stage-1 step ran
 
         var trajectory = events.OfType<MotionDone>().Single().Trajectory;
         var drawn = RedX(trajectory.Frames, trajectory.Width, trajectory.Height, (f, x, y) =>

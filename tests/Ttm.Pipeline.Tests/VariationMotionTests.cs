@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Ttm.Contracts;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
 
@@ -18,7 +19,7 @@ public sealed class VariationMotionTests(PipelineFixture fixture)
             with { Seed = seed, Reviewed = reviewed, PreviewEvery = 1 };
         var plan = await new RulePromptPlanner().PlanAsync(request.Prompt, CancellationToken.None);
         var events = Channel.CreateUnbounded<PipelineEvent>();
-        var video = await new DeviceStages(fixture.Models).RunAsync(request, ImageInput.Decode(request.Image), plan, events.Writer, new StageClock(PipelineStage.Segment), CancellationToken.None);
+        var video = await new DeviceStages(fixture.Models).RunAsync(request, ImageInput.Decode(request.Image), plan, events.Writer, new StageClock(GenerationStage.Segment), CancellationToken.None);
         events.Writer.Complete();
         return (video, await events.Reader.ReadAllAsync().ToListAsync());
     }
@@ -40,7 +41,7 @@ public sealed class VariationMotionTests(PipelineFixture fixture)
         foreach (var events in new[] { againEvents, otherEvents })
         {
             Assert.DoesNotContain(events, e => e is SegmentationReady or MotionDone);
-            Assert.DoesNotContain(events.OfType<StagePreview>(), p => p.Stage == PipelineStage.Motion);
+            Assert.DoesNotContain(events.OfType<StagePreview>(), p => p.Stage == GenerationStage.Motion);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using FFMpegCore;
+using Ttm.Contracts;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Encoding;
 using Ttm.Pipeline.Planning;
@@ -93,7 +94,7 @@ public sealed class VideoEncoderTests : IDisposable
         var video = MovingSquare(8);
         var trajectory = MovingSquare(8, down: true);
         var artifacts = await new GenerationOutputs(encoder).WriteAsync(request, plan, new RenderedVideo(video, trajectory, []),
-            new Dictionary<PipelineStage, double>(), events.Writer, admission, CancellationToken.None);
+            new Dictionary<GenerationStage, double>(), events.Writer, admission, CancellationToken.None);
 
         // The streamed MP4 and the files: one process in one admission, as the request's tenant; the first event out is a chunk.
         var admitted = Assert.Single(admission.Admitted);

@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Models.Sampling;
 using Ttm.Grains;
 using Ttm.Pipeline;
@@ -14,7 +15,7 @@ public sealed class ArtifactStageCheckpointsTests : IDisposable
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    static Func<PipelineStage, byte[]> For(string model, string request) => stage => ArtifactStageCheckpoints.Fingerprint($"{model}-{stage}", request);
+    static Func<GenerationStage, byte[]> For(string model, string request) => stage => ArtifactStageCheckpoints.Fingerprint($"{model}-{stage}", request);
 
     static readonly float[] Latent = Enumerable.Range(0, 3 * 8 * 32 * 32).Select(i => MathF.Sin(i) * 3).ToArray();
 
@@ -22,22 +23,22 @@ public sealed class ArtifactStageCheckpointsTests : IDisposable
     public async Task ASavedCheckpoint_ReadsBackExactly_AndOnlyForItsGenerationAndStage()
     {
         var store = new DirectoryArtifactStore(root);
-        await new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r1")).SaveAsync(PipelineStage.Motion, new StageCheckpoint(12, Latent), CancellationToken.None);
+        await new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r1")).SaveAsync(GenerationStage.Motion, new StageCheckpoint(12, Latent), CancellationToken.None);
 
-        var read = await new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r1")).LoadAsync(PipelineStage.Motion, CancellationToken.None);
+        var read = await new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r1")).LoadAsync(GenerationStage.Motion, CancellationToken.None);
         Assert.Equal(12, read!.Step);
         Assert.Equal(Latent, read.Latent);
-        Assert.Null(await new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r1")).LoadAsync(PipelineStage.Video, CancellationToken.None));
-        Assert.Null(await new ArtifactStageCheckpoints(store, "gen-b", For("m1", "r1")).LoadAsync(PipelineStage.Motion, CancellationToken.None));
+        Assert.Null(await new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r1")).LoadAsync(GenerationStage.Video, CancellationToken.None));
+        Assert.Null(await new ArtifactStageCheckpoints(store, "gen-b", For("m1", "r1")).LoadAsync(GenerationStage.Motion, CancellationToken.None));
     }
 
     [Fact]
     public async Task ACheckpointOfAnotherModelOrRequest_IsIgnored()
     {
         var store = new DirectoryArtifactStore(root);
-        await new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r1")).SaveAsync(PipelineStage.Motion, new StageCheckpoint(8, Latent), CancellationToken.None);
-        Assert.Null(await new ArtifactStageCheckpoints(store, "gen-a", For("m2", "r1")).LoadAsync(PipelineStage.Motion, CancellationToken.None)); // new weights
-        Assert.Null(await new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r2")).LoadAsync(PipelineStage.Motion, CancellationToken.None)); // another request
+        await new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r1")).SaveAsync(GenerationStage.Motion, new StageCheckpoint(8, Latent), CancellationToken.None);
+        Assert.Null(await new ArtifactStageCheckpoints(store, "gen-a", For("m2", "r1")).LoadAsync(GenerationStage.Motion, CancellationToken.None)); // new weights
+        Assert.Null(await new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r2")).LoadAsync(GenerationStage.Motion, CancellationToken.None)); // another request
     }
 
     [Fact]
@@ -45,16 +46,16 @@ public sealed class ArtifactStageCheckpointsTests : IDisposable
     {
         var store = new DirectoryArtifactStore(root);
         var checkpoints = new ArtifactStageCheckpoints(store, "gen-a", For("m1", "r1"));
-        await checkpoints.SaveAsync(PipelineStage.Motion, new StageCheckpoint(8, Latent), CancellationToken.None);
+        await checkpoints.SaveAsync(GenerationStage.Motion, new StageCheckpoint(8, Latent), CancellationToken.None);
         var bytes = await store.GetAsync("gen-a/checkpoints/motion.bin", CancellationToken.None);
 
         await store.PutAsync("gen-a/checkpoints/motion.bin", bytes[..(bytes.Length / 2)], CancellationToken.None); // torn
-        Assert.Null(await checkpoints.LoadAsync(PipelineStage.Motion, CancellationToken.None));
+        Assert.Null(await checkpoints.LoadAsync(GenerationStage.Motion, CancellationToken.None));
         bytes[100] ^= 0x40; // one flipped bit in the latent
         await store.PutAsync("gen-a/checkpoints/motion.bin", bytes, CancellationToken.None);
-        Assert.Null(await checkpoints.LoadAsync(PipelineStage.Motion, CancellationToken.None));
+        Assert.Null(await checkpoints.LoadAsync(GenerationStage.Motion, CancellationToken.None));
         await store.PutAsync("gen-a/checkpoints/motion.bin", new byte[7], CancellationToken.None);
-        Assert.Null(await checkpoints.LoadAsync(PipelineStage.Motion, CancellationToken.None));
+        Assert.Null(await checkpoints.LoadAsync(GenerationStage.Motion, CancellationToken.None));
     }
 
     [Fact]

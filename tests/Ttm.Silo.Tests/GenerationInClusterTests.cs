@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Silo.Placement;
 
@@ -15,7 +16,7 @@ public sealed class GenerationInClusterTests() : ClusterTest(1, _ => SiloRole.Ac
         var artifacts = new DirectoryArtifactStore(Store);
         var grain = Cluster.Client.GetGrain<IGenerationGrain>("gen-e2e");
         await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right while the white square slides down slowly.",
-            3, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], "digest", null));
+            3, 4, 4, 1.5f, 3f, 1.5f, 3f, 2, 64, [VideoFormat.Mp4], [], "digest", null));
 
         var events = new List<GenerationEvent>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));

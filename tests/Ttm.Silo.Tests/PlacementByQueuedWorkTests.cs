@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Silo.Placement;
 
@@ -12,7 +13,7 @@ public sealed class PlacementByQueuedWorkTests() : ClusterTest(2, _ => SiloRole.
     new Dictionary<string, string?> { ["Ttm:Device"] = "sim:h100" })
 {
     static GenerationSpec Spec(int steps, int seed) => new("tenant-a", "inputs/sample.png", "The red square moves right.",
-        seed, steps, steps, 1.5f, 3f, 1.5f, 3f, steps, 64, ["mp4"], [], $"digest-{seed}", null);
+        seed, steps, steps, 1.5f, 3f, 1.5f, 3f, steps, 64, [VideoFormat.Mp4], [], $"digest-{seed}", null);
 
     /// <summary>"device stages ran on S…:…@… (sim:h100 …)": the silo.</summary>
     static string SiloOf(GenerationEvent last) =>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Silo.Placement;
 
@@ -18,7 +19,7 @@ public sealed class PlacementTests() : ClusterTest(2, n => n == 1 ? SiloRole.Pla
         var ids = Enumerable.Range(0, 6).Select(i => $"gen-placement-{i}").ToList(); // enough that some generation grains sit on the plain silo
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
             await Cluster.Client.GetGrain<IGenerationGrain>(id).StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png",
-                "The red square moves right while the white square slides down slowly.", i, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 256, ["mp4"], [], $"digest-{i}", null));
+                "The red square moves right while the white square slides down slowly.", i, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 256, [VideoFormat.Mp4], [], $"digest-{i}", null));
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         foreach (var id in ids)
@@ -47,7 +48,7 @@ public sealed class NoAcceleratorTests() : ClusterTest(1, _ => SiloRole.Plain, n
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var grain = Cluster.Client.GetGrain<IGenerationGrain>("gen-nowhere");
-        await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right.", 1, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 64, ["mp4"], [], "d", null));
+        await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right.", 1, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 64, [VideoFormat.Mp4], [], "d", null));
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         GenerationEvent? last = null;
         await foreach (var e in grain.WatchAsync(0, timeout.Token).WithCancellation(timeout.Token)) last = e;
@@ -66,7 +67,7 @@ public sealed class AcceleratorJoiningLateTests() : ClusterTest(1, n => n == 1 ?
     public async Task AGeneration_StartedWithNoAccelerator_CompletesOnTheOneThatJoinsLater()
     {
         var grain = Cluster.Client.GetGrain<IGenerationGrain>("gen-late");
-        await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right.", 1, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 64, ["mp4"], [], "d", null));
+        await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png", "The red square moves right.", 1, 2, 2, 1.5f, 3f, 1.5f, 3f, 0, 64, [VideoFormat.Mp4], [], "d", null));
         await Task.Delay(TimeSpan.FromSeconds(3)); // it asked for an accelerator and found none
         Assert.Equal(GenerationState.Running, (await grain.GetStatusAsync()).State);
         await Cluster.StartAdditionalSiloAsync();

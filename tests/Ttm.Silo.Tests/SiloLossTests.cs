@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Xunit.Abstractions;
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Silo.Placement;
 
@@ -37,7 +38,7 @@ public sealed class SiloLossTests(ITestOutputHelper output) : ClusterTest(3, n =
             var id = $"gen-loss-{i}";
             var grain = grains.GetGrain<IGenerationGrain>(id);
             await grain.StartAsync(new GenerationSpec("tenant-a", "inputs/sample.png",
-                "The red square moves right while the white square slides down slowly.", i, 24, 24, 1.5f, 3f, 1.5f, 3f, 4, 64, ["mp4"], [], $"digest-{i}", null));
+                "The red square moves right while the white square slides down slowly.", i, 24, 24, 1.5f, 3f, 1.5f, 3f, 4, 64, [VideoFormat.Mp4], [], $"digest-{i}", null));
             if (await Where(typeof(GenerationGrain), id) is { } owner && !IsAccelerator(owner)) chosen = id;
             else await grain.CancelAsync("placed on an accelerator silo; the test needs one on the plain silo");
         }

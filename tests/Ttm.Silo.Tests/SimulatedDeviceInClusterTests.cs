@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Silo.Placement;
 
@@ -10,8 +11,8 @@ namespace Ttm.Silo.Tests;
 public sealed class SimulatedDeviceInClusterTests() : ClusterTest(1, _ => SiloRole.Accelerator,
     new Dictionary<string, string?> { ["Ttm:Device"] = "sim:h100" })
 {
-    static GenerationSpec Spec(string? stepCache = null) => new("tenant-a", "inputs/sample.png", "The red square moves right.",
-        4, 4, 3, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], "digest", null, StepCache: stepCache);
+    static GenerationSpec Spec(StepCache stepCache = StepCache.Off) => new("tenant-a", "inputs/sample.png", "The red square moves right.",
+        4, 4, 3, 1.5f, 3f, 1.5f, 3f, 2, 64, [VideoFormat.Mp4], [], "digest", null, StepCache: stepCache);
 
     [Fact]
     public async Task AGeneration_RunsOnTheSimulatedDevice_ToItsEnd_AndTheNoteSaysItIsSimulated()
@@ -26,7 +27,7 @@ public sealed class SimulatedDeviceInClusterTests() : ClusterTest(1, _ => SiloRo
     [Fact]
     public async Task TheStepCache_OnASimulatedDevice_FailsAsTheCallersError_BeforeAnyStep()
     {
-        var events = await RunToEndAsync("sim-cached", Spec("balanced"));
+        var events = await RunToEndAsync("sim-cached", Spec(StepCache.Balanced));
         var failed = Assert.IsType<GenerationFailed>(events[^1].Update);
         Assert.Equal(FailureCode.InvalidArgument, failed.Code);
         Assert.Contains("simulated", failed.Message);

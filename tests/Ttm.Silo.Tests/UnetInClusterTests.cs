@@ -1,3 +1,4 @@
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Silo.Placement;
 
@@ -7,8 +8,8 @@ namespace Ttm.Silo.Tests;
 public sealed class UnetInClusterTests() : ClusterTest(1, _ => SiloRole.Accelerator,
     new Dictionary<string, string?> { ["Ttm:Models"] = Path.Combine(Repository.Root, "models", "tiny-unet") })
 {
-    static GenerationSpec Spec(string? stepCache = null) => new("tenant-a", "inputs/sample.png", "The red square moves right.",
-        3, 3, 3, 1.5f, 3f, 1.5f, 3f, 2, 64, ["mp4"], [], "digest", null, StepCache: stepCache);
+    static GenerationSpec Spec(StepCache stepCache = StepCache.Off) => new("tenant-a", "inputs/sample.png", "The red square moves right.",
+        3, 3, 3, 1.5f, 3f, 1.5f, 3f, 2, 64, [VideoFormat.Mp4], [], "digest", null, StepCache: stepCache);
 
     [Fact]
     public async Task AGeneration_RunsOnTheUnet_ToItsVideo_AndTheNoteNamesTheBackbone()
@@ -23,7 +24,7 @@ public sealed class UnetInClusterTests() : ClusterTest(1, _ => SiloRole.Accelera
     [Fact]
     public async Task TheStepCache_AskedOfAUnet_FailsAsTheCallersError_BeforeAnyStep()
     {
-        var events = await RunToEndAsync("unet-cached", Spec("balanced"));
+        var events = await RunToEndAsync("unet-cached", Spec(StepCache.Balanced));
         var failed = Assert.IsType<GenerationFailed>(events[^1].Update);
         Assert.Equal(FailureCode.InvalidArgument, failed.Code);
         Assert.Contains("step cache", failed.Message);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Models.Sampling;
 using Ttm.Models.Text;
@@ -27,8 +28,7 @@ static class GenerateCommand
         var llmEndpoint = new Option<Uri?>("--llm-endpoint") { Description = "Plan with an OpenAI-compatible server, e.g. http://localhost:11434/v1" };
         var llmModel = new Option<string>("--llm-model") { Description = "Model name for --llm-endpoint", DefaultValueFactory = _ => "llama3.1:8b-instruct" };
         var gguf = new Option<FileInfo?>("--gguf") { Description = "Plan with a GGUF model in-process (LLamaSharp)" };
-        var stepCache = new Option<string>("--step-cache") { Description = $"Reuse of the last full step's blocks: {string.Join(", ", GenerationLimits.StepCaches)} (off: exact)", DefaultValueFactory = _ => GenerationLimits.StepCaches[0] };
-        stepCache.AcceptOnlyFromAmong([.. GenerationLimits.StepCaches]);
+        var stepCache = new Option<StepCache>("--step-cache") { Description = $"Reuse of the last full step's blocks: {string.Join(", ", GenerationLimits.StepCaches)} (off: exact)", DefaultValueFactory = _ => StepCache.Off };
         var remote = new Option<string?>("--server") { Description = "Generate through a gateway (e.g. http://127.0.0.1:5080) instead of in-process" };
         var stopAfterMotion = new Option<bool>("--stop-after-motion") { Description = "With --server: end at the trajectory, awaiting review; ./ttm continue ID renders the video" };
         var command = new Command("generate", "Image + sentence → video, in-process, streaming every partial result")
@@ -47,7 +47,12 @@ static class GenerateCommand
                         Image = Google.Protobuf.ByteString.CopyFrom(await File.ReadAllBytesAsync(result.GetValue(image)!.FullName, cancellationToken)),
                         Prompt = result.GetValue(prompt)!, Seed = result.GetValue(seed), MotionSteps = result.GetValue(steps), VideoSteps = result.GetValue(steps),
                         PreviewEvery = result.GetValue(previewEvery), PreviewSize = result.GetValue(size),
-                        StepCache = Enum.Parse<Protos.V1.StepCache>(result.GetValue(stepCache)!, ignoreCase: true),
+                        StepCache = result.GetValue(stepCache) switch
+                        {
+                            StepCache.Balanced => Protos.V1.StepCache.Balanced,
+                            StepCache.Aggressive => Protos.V1.StepCache.Aggressive,
+                            _ => Protos.V1.StepCache.Off,
+                        },
                         StopAfterMotion = result.GetValue(stopAfterMotion),
                     }, cancellationToken);
                     return await Progress.Render(events, outputDirectory, saveVideo: true, cancellationToken);
@@ -64,7 +69,7 @@ static class GenerateCommand
                 Seed = result.GetValue(seed),
                 MotionSteps = result.GetValue(steps),
                 VideoSteps = result.GetValue(steps),
-                StepCache = StepCachePolicy.Parse(result.GetValue(stepCache)!),
+                StepCache = result.GetValue(stepCache).Policy(),
                 PreviewEvery = result.GetValue(previewEvery),
                 DisplaySize = result.GetValue(size),
                 Formats = result.GetValue(formats)!,

@@ -1,4 +1,5 @@
 using Ttm.Grains;
+using Contracts = Ttm.Contracts;
 
 namespace Ttm.Gateway.Tenants;
 
@@ -70,6 +71,9 @@ public sealed class TenantPolicy
 
     /// <summary>The step cache of the tenant's requests that name none: off (exact, the default), balanced or aggressive.</summary>
     public string? StepCache { get; set; }
+
+    /// <summary><see cref="StepCache"/> as a spec carries it (the setting's text is checked at start: <see cref="Problem"/>).</summary>
+    public Contracts.StepCache DefaultStepCache => Enum.Parse<Contracts.StepCache>(StepCache ?? GenerationLimits.StepCaches[0], ignoreCase: true);
 
     public TenantPolicy Over(TenantPolicy defaults) => new()
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Ttm.Contracts;
 using Ttm.Grains;
 
 namespace Ttm.Gateway.Videos;

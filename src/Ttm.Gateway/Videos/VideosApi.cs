@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Mvc;
+using Ttm.Contracts;
 using Ttm.Gateway.Tenants;
 using Ttm.Grains;
 

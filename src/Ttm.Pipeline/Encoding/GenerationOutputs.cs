@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
+using Ttm.Contracts;
 using Ttm.Pipeline.Planning;
 
 namespace Ttm.Pipeline.Encoding;
@@ -17,7 +18,7 @@ public sealed class GenerationOutputs(VideoEncoder encoder)
     /// <param name="seconds">the stages' seconds so far; summary.json's encode is what this call took on top of any given</param>
     /// <returns>kind → path of every artifact written</returns>
     public async Task<Dictionary<string, string>> WriteAsync(PipelineRequest request, PromptPlan plan, RenderedVideo rendered,
-        IReadOnlyDictionary<PipelineStage, double> seconds, ChannelWriter<PipelineEvent> events, IEncodeAdmission admission,
+        IReadOnlyDictionary<GenerationStage, double> seconds, ChannelWriter<PipelineEvent> events, IEncodeAdmission admission,
         CancellationToken cancellationToken)
     {
         var encoding = Stopwatch.StartNew();
@@ -57,7 +58,7 @@ public sealed class GenerationOutputs(VideoEncoder encoder)
         await File.WriteAllTextAsync(summary, JsonSerializer.Serialize(new
         {
             prompt = plan.Prompt, plan, seed = request.Seed, objects = rendered.Objects,
-            seconds = new Dictionary<PipelineStage, double>(seconds) { [PipelineStage.Encode] = seconds.GetValueOrDefault(PipelineStage.Encode) + encoding.Elapsed.TotalSeconds }
+            seconds = new Dictionary<GenerationStage, double>(seconds) { [GenerationStage.Encode] = seconds.GetValueOrDefault(GenerationStage.Encode) + encoding.Elapsed.TotalSeconds }
                 .ToDictionary(kv => kv.Key.Name(), kv => Math.Round(kv.Value, 3)),
             artifacts = artifacts.ToDictionary(kv => kv.Key, kv => Path.GetRelativePath(request.OutputDirectory, kv.Value)), // beside it: no server path leaves
         }, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);

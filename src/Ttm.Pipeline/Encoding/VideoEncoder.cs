@@ -1,11 +1,9 @@
 using FFMpegCore;
 using FFMpegCore.Pipes;
 using SkiaSharp;
+using Ttm.Contracts;
 
 namespace Ttm.Pipeline.Encoding;
-
-/// <summary>Container formats the encoder writes.</summary>
-public enum VideoFormat { Mp4, WebM, Gif, PngFrames }
 
 /// <summary>
 /// Frames → files and streamable pieces through Debian's ffmpeg (FFMpegCore), one process for all of a generation's

@@ -1,3 +1,5 @@
+using Ttm.Contracts;
+
 namespace Ttm.Pipeline.Encoding;
 
 /// <summary>One file to write: which frames, where, in which format.</summary>

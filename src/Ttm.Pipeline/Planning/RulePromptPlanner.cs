@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Ttm.Contracts;
 
 namespace Ttm.Pipeline.Planning;
 

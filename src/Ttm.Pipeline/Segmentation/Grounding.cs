@@ -1,10 +1,15 @@
+using Ttm.Contracts;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
 
 namespace Ttm.Pipeline.Segmentation;
 
 /// <summary>How one plan object was tied to a mask: by the request's hint, by its colour word, by automatic masks, or not at all.</summary>
-public sealed record GroundedObject(int Index, string Name, Mask? Mask, string Method, string Detail);
+public sealed record GroundedObject(int Index, string Name, Mask? Mask, string Method, string Detail)
+{
+    /// <summary>How it was found, without its mask: what events, summary.json and other silos carry.</summary>
+    public SegmentedObject Summary() => new(Name, Method, Detail, Mask?.Area ?? 0);
+}
 
 /// <summary>
 /// Ties the plan's objects to masks (the paper uses Grounding DINO boxes, which we cannot get). In order:

@@ -1,6 +1,8 @@
-namespace Ttm.Grains;
+using Orleans;
 
-/// <summary>How one object was found in the first frame (hint, colour, automatic or missing), without its mask.</summary>
+namespace Ttm.Contracts;
+
+/// <summary>How one object was found in the first frame (hint, colour, automatic or missing), without its mask: what events, summary.json and other silos carry.</summary>
 [GenerateSerializer, Immutable, Alias("ttm.segmented-object.v1")]
 public sealed record SegmentedObject(
     [property: Id(0)] string Name,
