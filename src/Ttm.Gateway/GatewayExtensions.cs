@@ -6,6 +6,7 @@ using Ttm.Gateway.Ops;
 using Ttm.Gateway.Tenants;
 using Ttm.Gateway.Videos;
 using Ttm.Grains;
+using Ttm.Hosting;
 
 namespace Ttm.Gateway;
 
@@ -38,8 +39,7 @@ public static class GatewayExtensions
             openApi.AddDocumentTransformer<VideosOpenApi>();
         });
         services.AddArtifactStore();
-        services.AddOptions<OpsOptions>().BindConfiguration(OpsOptions.Section)
-            .Validate(o => !string.IsNullOrWhiteSpace(o.User), "Ttm:Ops:User cannot be empty.").ValidateOnStart();
+        services.AddValidatedOptions<OpsOptions, OpsOptionsValidator>(configuration.GetSection(OpsOptions.Section));
 
         // Tenants: API keys or JWT; every GenerationService call is one tenant's.
         services.AddTenantAuthentication(configuration);

@@ -4,6 +4,14 @@ using Microsoft.Extensions.Options;
 
 namespace Ttm.Grains;
 
+/// <summary>Says which artifact store setting is wrong.</summary>
+public sealed class ArtifactStoreOptionsValidator : IValidateOptions<ArtifactStoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ArtifactStoreOptions options) => string.IsNullOrWhiteSpace(options.Artifacts)
+        ? ValidateOptionsResult.Fail("Ttm:Artifacts must name the artifact store's folder.")
+        : ValidateOptionsResult.Success;
+}
+
 public static class ArtifactStoreServices
 {
     /// <summary>
@@ -14,8 +22,8 @@ public static class ArtifactStoreServices
     {
         var options = services.AddOptions<ArtifactStoreOptions>();
         (configuration is null ? options.BindConfiguration(ArtifactStoreOptions.Section) : options.Bind(configuration.GetSection(ArtifactStoreOptions.Section)))
-            .Validate(o => !string.IsNullOrWhiteSpace(o.Artifacts), "Ttm:Artifacts must name the artifact store's folder.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ArtifactStoreOptions>, ArtifactStoreOptionsValidator>();
         services.AddSingleton<IArtifactStore>(sp => new DirectoryArtifactStore(sp.GetRequiredService<IOptions<ArtifactStoreOptions>>().Value.Artifacts, sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         return services;
     }

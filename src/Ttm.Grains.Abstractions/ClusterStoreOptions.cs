@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Ttm.Grains;
 
@@ -67,18 +67,6 @@ public sealed class ClusterStoreOptions
 
     public const int DefaultMaxMessageBytes = 1 << 20;
 
-    /// <summary>What is wrong with these settings, each naming its setting; empty when they hold.</summary>
-    public IEnumerable<string> Problems()
-    {
-        if (ProbeSeconds is not (> 0 and <= 60)) yield return $"{Section}:ProbeSeconds must lie in (0, 60], not {ProbeSeconds}.";
-        if (MissedProbes is < 1 or > 10) yield return $"{Section}:MissedProbes must lie in 1..10, not {MissedProbes}.";
-        if (MaxMessageBytes is < 64 << 10 or > 100 << 20) yield return $"{Section}:MaxMessageBytes must lie in 65536..104857600 (64 KiB to Orleans' 100 MiB), not {MaxMessageBytes}.";
-    }
-
-    /// <summary>The settings, after checking them: throws naming every setting that is wrong.</summary>
-    public ClusterStoreOptions Checked() =>
-        Problems().ToList() is { Count: > 0 } problems ? throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(ClusterStoreOptions), problems) : this;
-
     public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
 
     /// <summary>The embedded mode keeps its state on disk (<see cref="StateFolder"/>) rather than in memory.</summary>
@@ -110,15 +98,26 @@ public sealed class ClusterStoreOptions
     /// </summary>
     public StackExchange.Redis.ConfigurationOptions RedisConnection()
     {
-        var options = StackExchange.Redis.ConfigurationOptions.Parse(Redis ?? throw new InvalidOperationException($"{Section}:Redis is not set."));
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(Redis ?? throw new SettingException($"{Section}:Redis is not set."));
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = Math.Max(options.ConnectTimeout, 15_000);
         options.SyncTimeout = Math.Max(options.SyncTimeout, 15_000);
         options.AsyncTimeout = Math.Max(options.AsyncTimeout, 15_000);
         return options;
     }
+}
 
-    /// <summary>The settings as hosts need them while they are being built, before the container exists.</summary>
-    public static ClusterStoreOptions From(IConfiguration configuration) =>
-        configuration.GetSection(Section).Get<ClusterStoreOptions>() ?? new ClusterStoreOptions();
+/// <summary>Says which cluster setting is wrong and what it may be.</summary>
+public sealed class ClusterStoreOptionsValidator : IValidateOptions<ClusterStoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ClusterStoreOptions options)
+    {
+        const string Section = ClusterStoreOptions.Section;
+        var problems = new List<string>();
+        if (options.ProbeSeconds is not (> 0 and <= 60)) problems.Add($"{Section}:ProbeSeconds must lie in (0, 60], not {options.ProbeSeconds}.");
+        if (options.MissedProbes is < 1 or > 10) problems.Add($"{Section}:MissedProbes must lie in 1..10, not {options.MissedProbes}.");
+        if (options.MaxMessageBytes is < 64 << 10 or > 100 << 20)
+            problems.Add($"{Section}:MaxMessageBytes must lie in 65536..104857600 (64 KiB to Orleans' 100 MiB), not {options.MaxMessageBytes}.");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
 }

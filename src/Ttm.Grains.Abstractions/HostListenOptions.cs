@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace Ttm.Grains;
 
 /// <summary>
@@ -21,13 +19,16 @@ public sealed class HostListenOptions
 
     /// <summary>Listen on every interface (a pod), not only loopback.</summary>
     public bool AnyAddress { get; set; }
+}
 
-    public static HostListenOptions From(IConfiguration configuration)
+/// <summary>Says which listener setting is wrong.</summary>
+public sealed class HostListenOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<HostListenOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, HostListenOptions options)
     {
-        var options = configuration.GetSection(Section).Get<HostListenOptions>() ?? new HostListenOptions();
-        foreach (var (name, port) in new[] { ("Port", options.Port), ("OpsPort", options.OpsPort), ("HttpPort", options.HttpPort) })
-            if (port is < 0 or > 65535)
-                throw new InvalidOperationException($"{Section}:{name} must be a TCP port (0..65535, 0 for any free one), not {port}.");
-        return options;
+        var problems = new[] { ("Port", options.Port), ("OpsPort", options.OpsPort), ("HttpPort", options.HttpPort) }
+            .Where(p => p.Item2 is < 0 or > 65535)
+            .Select(p => $"{HostListenOptions.Section}:{p.Item1} must be a TCP port (0..65535, 0 for any free one), not {p.Item2}.").ToList();
+        return problems.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems);
     }
 }

@@ -9,7 +9,8 @@ public static class StartupChecks
 {
     /// <summary>
     /// Runs a host until SIGTERM or Ctrl-C (it stops gracefully: a silo drains); a host that cannot start, because a
-    /// check here or an option's validation failed, says why on stderr and the process exits 2.
+    /// check here (<see cref="SettingException"/>) or an option's validation failed, says why on stderr and the process
+    /// exits 2. Any other exception is a defect, not a setting: it is thrown with its stack trace.
     /// </summary>
     public static async Task<int> RunHostAsync(Func<IHost> build, CancellationToken cancellationToken = default)
     {
@@ -20,7 +21,7 @@ public static class StartupChecks
             await host.WaitForShutdownAsync(cancellationToken);
             return 0;
         }
-        catch (Exception e) when (e is InvalidOperationException or OptionsValidationException)
+        catch (Exception e) when (e is SettingException or OptionsValidationException)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return 2;
@@ -28,7 +29,7 @@ public static class StartupChecks
     }
 
     /// <summary>Redis answers a PING within a few seconds.</summary>
-    /// <exception cref="InvalidOperationException">it does not; the message names the setting</exception>
+    /// <exception cref="SettingException">it does not; the message names the setting</exception>
     public static void RequireRedis(string connectionString)
     {
         try
@@ -42,13 +43,13 @@ public static class StartupChecks
         }
         catch (Exception e) when (e is RedisException or ArgumentException or TimeoutException)
         {
-            throw new InvalidOperationException(
+            throw new SettingException(
                 $"Cannot reach Redis at '{ClusterStoreOptions.Redacted(connectionString)}' (Ttm:Cluster:Redis, env Ttm__Cluster__Redis): {e.Message.Split('\n')[0]} Start it, or fix the address.", e);
         }
     }
 
     /// <summary>The artifact store's folder exists or can be made, and takes a file.</summary>
-    /// <exception cref="InvalidOperationException">it does not; the message names the setting</exception>
+    /// <exception cref="SettingException">it does not; the message names the setting</exception>
     public static void RequireArtifactStore(string folder)
     {
         try
@@ -60,7 +61,7 @@ public static class StartupChecks
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidOperationException($"The artifact store '{folder}' (Ttm:Artifacts, env Ttm__Artifacts) cannot be written: {e.Message} " +
+            throw new SettingException($"The artifact store '{folder}' (Ttm:Artifacts, env Ttm__Artifacts) cannot be written: {e.Message} " +
                 "Every silo and gateway needs the same writable folder (a shared volume in a cluster).", e);
         }
     }

@@ -18,6 +18,7 @@ using Ttm.Grains.Storage;
 using Ttm.Silo.Options;
 using Ttm.Silo.Placement;
 using Ttm.Silo.Telemetry;
+using Ttm.Hosting;
 
 namespace Ttm.Silo;
 
@@ -37,8 +38,7 @@ public static class GenerationServices
         silo.AddPlacementDirector<AcceleratorPlacement, AcceleratorPlacementDirector>();
         silo.AddActivityPropagation(); // a grain call continues its caller's trace (the host's telemetry exports it)
         var services = silo.Services;
-        services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
-        services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateOnStart();
+        services.AddValidatedOptions<SiloOptions, SiloOptionsValidator>(configuration.GetSection(SiloOptions.Section));
         services.AddArtifactStore(configuration);
         services.AddGenerationEventLog(configuration);
         services.AddSingleton(role);

@@ -1,6 +1,7 @@
 using Orleans.Configuration;
 using StackExchange.Redis;
 using Ttm.Grains;
+using Ttm.Hosting;
 
 namespace Ttm.Gateway.Hosting;
 
@@ -9,7 +10,7 @@ public static class ClientClustering
 {
     public static IClientBuilder UseTtmCluster(this IClientBuilder client, IConfiguration configuration)
     {
-        var cluster = ClusterStoreOptions.From(configuration).Checked();
+        var cluster = configuration.ClusterStore();
         client.Configure<ClientMessagingOptions>(o => o.MaxMessageBodySize = cluster.MaxMessageBytes);
         if (!cluster.UsesRedis) return client.UseLocalhostClustering(cluster.GatewayPort);
         StartupChecks.RequireRedis(cluster.Redis!);

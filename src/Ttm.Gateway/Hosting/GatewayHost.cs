@@ -16,7 +16,7 @@ public static partial class GatewayHost
         var builder = WebApplication.CreateBuilder(args);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         StartupChecks.RequireArtifactStore(ArtifactStoreOptions.FolderFrom(builder.Configuration));
-        var listen = HostListenOptions.From(builder.Configuration);
+        var listen = ValidatedOptions.Read<HostListenOptions, HostListenOptionsValidator>(builder.Configuration.GetSection(HostListenOptions.Section));
         int port = listen.Port ?? 5080, opsPort = listen.OpsPort ?? 5081, httpPort = listen.HttpPort ?? 5082;
         builder.WebHost.ListenForGateway(port, opsPort, httpPort, listen.AnyAddress);
         builder.UseOrleansClient(client => client.UseTtmCluster(builder.Configuration).AddActivityPropagation().AddDashboard());
@@ -25,7 +25,7 @@ public static partial class GatewayHost
         var app = builder.Build();
         app.MapTtmGateway(opsPort, httpPort);
         app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, port, opsPort.ToString(), httpPort,
-            ClusterStoreOptions.From(app.Configuration).Describe(), Environment.ProcessId));
+            app.Configuration.ClusterStore().Describe(), Environment.ProcessId));
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Ttm.Grains;
 
 namespace Ttm.Gateway.Hosting;
 
@@ -20,16 +21,16 @@ public sealed class TlsOptions
     /// <summary>The certificate with its key, or a message naming the setting that is wrong.</summary>
     public X509Certificate2 Load()
     {
-        if (string.IsNullOrWhiteSpace(Key)) throw new InvalidOperationException($"{Section}:Certificate is set but {Section}:Key is not: give the PEM private key too.");
+        if (string.IsNullOrWhiteSpace(Key)) throw new SettingException($"{Section}:Certificate is set but {Section}:Key is not: give the PEM private key too.");
         foreach (var (name, file) in new[] { ("Certificate", Certificate!), ("Key", Key) })
-            if (!File.Exists(file)) throw new InvalidOperationException($"{Section}:{name} names '{file}', which is not a file.");
+            if (!File.Exists(file)) throw new SettingException($"{Section}:{name} names '{file}', which is not a file.");
         try
         {
             return X509Certificate2.CreateFromPemFile(Certificate!, Key);
         }
         catch (System.Security.Cryptography.CryptographicException e)
         {
-            throw new InvalidOperationException($"{Section}:Certificate and {Section}:Key do not load as a PEM certificate and its key: {e.Message}");
+            throw new SettingException($"{Section}:Certificate and {Section}:Key do not load as a PEM certificate and its key: {e.Message}");
         }
     }
 }

@@ -8,3 +8,11 @@ public sealed class OpsOptions
     public string User { get; set; } = "ops";
     public string? Password { get; set; }
 }
+
+/// <summary>Says which operator setting is wrong.</summary>
+public sealed class OpsOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<OpsOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, OpsOptions options) => string.IsNullOrWhiteSpace(options.User)
+        ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail($"{OpsOptions.Section}:User cannot be empty.")
+        : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
+}

@@ -38,8 +38,8 @@ public sealed class AuthOptions
         public bool Enabled => !string.IsNullOrWhiteSpace(Issuer);
     }
 
-    /// <summary>What is wrong with these settings, or null.</summary>
-    public string? Problem()
+    /// <summary>What is wrong with these settings, or null (<see cref="AuthOptionsValidator"/>).</summary>
+    internal string? Problem()
     {
         if (KeyCacheSeconds is < 0 or > 300 || !double.IsFinite(KeyCacheSeconds)) return $"{Section}:KeyCacheSeconds must lie in 0..300, not {KeyCacheSeconds}.";
         if (!Jwt.Enabled) return null;
@@ -60,4 +60,12 @@ public sealed class AuthOptions
         }
         return null;
     }
+}
+
+/// <summary>Says which authentication setting is wrong.</summary>
+public sealed class AuthOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<AuthOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, AuthOptions options) => options.Problem() is { } problem
+        ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problem)
+        : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 using StackExchange.Redis;
 using Ttm.Grains;
+using Ttm.Hosting;
 
 namespace Ttm.Gateway.Tenants;
 
@@ -21,12 +22,11 @@ public static class TenantAuthentication
     public static IServiceCollection AddTenantAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         // Read (and checked) here, before the container exists: the schemes depend on them.
-        var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
-        if (options.Problem() is { } problem) throw new InvalidOperationException(problem);
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateProblems(o => o.Problem());
-        services.AddOptions<TenantPolicyOptions>().BindConfiguration(TenantPolicyOptions.Section).ValidateProblems(o => o.Problem());
+        var options = ValidatedOptions.Read<AuthOptions, AuthOptionsValidator>(configuration.GetSection(AuthOptions.Section));
+        services.AddValidatedOptions<AuthOptions, AuthOptionsValidator>(configuration.GetSection(AuthOptions.Section));
+        services.AddValidatedOptions<TenantPolicyOptions, TenantPolicyOptionsValidator>(configuration.GetSection(TenantPolicyOptions.Section));
 
-        var cluster = ClusterStoreOptions.From(configuration);
+        var cluster = configuration.ClusterStore();
         if (cluster.UsesRedis)
             services.AddSingleton<ITenantKeyStore>(_ => new RedisTenantKeyStore(ConnectionMultiplexer.Connect(cluster.RedisConnection()), cluster.ServiceId));
         else

@@ -35,7 +35,8 @@ public sealed class TenantPolicyOptions
     /// <summary>The policy of one tenant: its override's values where it sets them, the defaults elsewhere.</summary>
     public TenantPolicy For(string tenant) => Overrides.TryGetValue(tenant, out var o) ? o.Over(Defaults) : Defaults;
 
-    public string? Problem()
+    /// <summary>What is wrong with these settings, or null (<see cref="TenantPolicyOptionsValidator"/>).</summary>
+    internal string? Problem()
     {
         if (MaxInFlight < 0) return $"{Section}:MaxInFlight cannot be negative ({MaxInFlight}).";
         if (AnonymousRequestsPerMinute is < 1 or > 1_000_000) return $"{Section}:AnonymousRequestsPerMinute must lie in 1..1000000, not {AnonymousRequestsPerMinute}.";
@@ -104,4 +105,12 @@ public sealed class TenantPolicy
             return $"StepCache must be one of {string.Join(", ", GenerationLimits.StepCaches)}, not '{cache}'.";
         return null;
     }
+}
+
+/// <summary>Says which tenant limit is wrong.</summary>
+public sealed class TenantPolicyOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<TenantPolicyOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, TenantPolicyOptions options) => options.Problem() is { } problem
+        ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problem)
+        : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
 }

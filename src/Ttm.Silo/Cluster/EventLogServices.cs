@@ -4,6 +4,7 @@ using Orleans.Serialization;
 using StackExchange.Redis;
 using Ttm.Grains;
 using Ttm.Grains.Storage;
+using Ttm.Hosting;
 
 namespace Ttm.Silo.Cluster;
 
@@ -15,7 +16,7 @@ public static class EventLogServices
     /// </summary>
     public static IServiceCollection AddGenerationEventLog(this IServiceCollection services, IConfiguration configuration)
     {
-        var cluster = ClusterStoreOptions.From(configuration);
+        var cluster = configuration.ClusterStore();
         if (cluster.KeepsEmbeddedState)
             return services.AddSingleton<IGenerationEventLog>(sp => new SqliteGenerationEventLog(sp.GetRequiredService<EmbeddedState>(), sp.GetRequiredService<Serializer<GenerationEvent>>()))
                 .AddSingleton<IGenerationIndex>(sp => new SqliteGenerationIndex(sp.GetRequiredService<EmbeddedState>()));

@@ -10,6 +10,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using Ttm.Grains;
 using Ttm.Grains.Storage;
+using Ttm.Hosting;
 
 namespace Ttm.Silo.Hosting;
 
@@ -25,7 +26,7 @@ public static class SiloClustering
 
     public static ISiloBuilder UseTtmCluster(this ISiloBuilder silo, IConfiguration configuration)
     {
-        var cluster = ClusterStoreOptions.From(configuration).Checked();
+        var cluster = configuration.ClusterStore();
         silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = cluster.MaxMessageBytes);
         if (cluster.KeepsEmbeddedState)
         {

@@ -24,7 +24,7 @@ public static partial class SiloHost
         var builder = WebApplication.CreateBuilder(args);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         StartupChecks.RequireArtifactStore(ArtifactStoreOptions.FolderFrom(builder.Configuration));
-        var listen = HostListenOptions.From(builder.Configuration);
+        var listen = ValidatedOptions.Read<HostListenOptions, HostListenOptionsValidator>(builder.Configuration.GetSection(HostListenOptions.Section));
         builder.WebHost.UseUrls($"http://{(listen.AnyAddress ? "0.0.0.0" : "127.0.0.1")}:{listen.Port ?? 0}");
         builder.UseOrleans(silo => silo.UseTtmCluster(builder.Configuration).AddTtmSilo(builder.Configuration));
         builder.AddTtmTelemetry("ttm-silo");
@@ -32,7 +32,7 @@ public static partial class SiloHost
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapSiloHealth();
         var role = SiloOptions.Read(app.Configuration);
-        var cluster = ClusterStoreOptions.From(app.Configuration);
+        var cluster = app.Configuration.ClusterStore();
         app.Lifetime.ApplicationStarted.Register(() => LogReady(app.Logger, role.Role, Ttm.Models.DeviceName.LabelOf(role.Device), cluster.SiloPort, cluster.GatewayPort,
             cluster.Describe(), string.Join(' ', app.Urls), Environment.ProcessId));
         return app;

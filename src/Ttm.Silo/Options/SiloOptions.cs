@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Ttm.Silo.Placement;
 using NetworkRuntimes = Ttm.Models.NetworkRuntimes;
+using Ttm.Hosting;
 
 namespace Ttm.Silo.Options;
 
@@ -75,9 +76,7 @@ public sealed class SiloOptions
     /// <summary>The options as the host builder needs them before the container exists (silo metadata), validated the same way.</summary>
     public static SiloOptions Read(IConfiguration configuration)
     {
-        var options = configuration.GetSection(Section).Get<SiloOptions>() ?? new SiloOptions();
-        var result = new SiloOptionsValidator().Validate(null, options);
-        return result.Failed ? throw new OptionsValidationException(Section, typeof(SiloOptions), result.Failures) : options;
+        return Ttm.Hosting.ValidatedOptions.Read<SiloOptions, SiloOptionsValidator>(configuration.GetSection(Section));
     }
 }
 
