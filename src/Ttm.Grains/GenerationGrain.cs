@@ -41,12 +41,16 @@ public sealed partial class GenerationGrain(
     string? cancelReason; // set by CancelAsync; a cancellation without it was the deadline
     bool leaving; // this activation is being deactivated: it writes nothing more (another one drives the generation)
     long lastSeq;
+    long writer; // this activation's claim on the log: a later activation's claim fences its appends
     int progress; // 0..100 (GenerationProgress), from the events
 
     string Id => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Claimed before it is read: an activation left behind on a silo taken for dead (cut off, not killed) can append
+        // nothing after this point, so the log read next is all the history there will be before this activation writes.
+        writer = await log.ClaimAsync(Id);
         // The log is the truth of what happened: its last seq is the next one's predecessor, whatever the grain state says.
         lastSeq = await log.LastSeqAsync(Id);
         progress = state.State.Progress;
@@ -243,7 +247,19 @@ public sealed partial class GenerationGrain(
                 $"The generation logged {lastSeq} events, one short of its limit of {GenerationLimits.MaxEventsPerGeneration}; ask for fewer previews.");
         }
         var numbered = new GenerationEvent(lastSeq + 1, DateTimeOffset.UtcNow, update);
-        await log.AppendAsync(Id, numbered); // durable before anyone sees it
+        try
+        {
+            await log.AppendAsync(Id, numbered, writer); // durable before anyone sees it
+        }
+        catch (GenerationLogFencedException e)
+        {
+            // Replaced: another activation drives the generation now. This one stops, writes nothing more, and goes.
+            LogFenced(logger, Id, e.Writer, e.Current);
+            leaving = true;
+            run?.Cancel();
+            DeactivateOnIdle();
+            throw;
+        }
         lastSeq = numbered.Seq;
         var before = (state.State.State, state.State.Stage);
         (state.State.State, state.State.Stage) = Next(state.State.State, state.State.Stage, update);
@@ -396,6 +412,9 @@ public sealed partial class GenerationGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} left with its silo ({Error}); another silo drives it on")]
     static partial void LogLeftMidRun(ILogger logger, string id, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Generation {Id}'s log refused writer {Writer}: writer {Current} drives it now, this activation stops")]
+    static partial void LogFenced(ILogger logger, string id, long writer, long current);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} of tenant {Tenant} deleted ({Bytes} bytes of artifacts freed)")]
     static partial void LogDeleted(ILogger logger, string id, string tenant, long bytes);
