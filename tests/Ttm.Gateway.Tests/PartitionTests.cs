@@ -1,5 +1,3 @@
-using System.Text.Json;
-using StackExchange.Redis;
 using Ttm.Cli.Cluster;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
@@ -60,7 +58,7 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"{cutAt:HH:mm:ss.fff} cut {accelerator.Name} ({accelerator.Network!.Address}) off from everything, {followers.Count(f => !f.Ended)} generations running");
 
         // The partition holds until the others have declared it dead, then heals: the cut-off side comes back to a cluster that replaced it.
-        while (!await DeclaredDeadAsync(accelerator))
+        while (!await cluster.DeclaredDeadAsync(accelerator))
         {
             Assert.True(DateTimeOffset.UtcNow - cutAt < TimeSpan.FromSeconds(90), $"{accelerator.Name} was not declared dead within 90 s of the cut");
             await Task.Delay(250, timeout.Token);
@@ -133,21 +131,5 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(history.ToString());
         Assert.True(history.Sound, history.ToString());
         Assert.Equal((10, 0), (history.Generations, history.FencedWrites));
-    }
-
-    /// <summary>Whether Orleans' membership table (a Redis hash, a JSON row per silo) says <paramref name="silo"/> is dead.</summary>
-    async Task<bool> DeclaredDeadAsync(HostProcess silo)
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(new Grains.ClusterStoreOptions { Redis = cluster!.Redis }.RedisConnection());
-        var options = new Grains.ClusterStoreOptions();
-        foreach (var row in await redis.GetDatabase().HashGetAllAsync($"{options.ServiceId}/members/{options.ClusterId}"))
-        {
-            if (!row.Value.ToString().StartsWith('{') || !row.Value.ToString().Contains(silo.Network!.Address.ToString(), StringComparison.Ordinal)) continue;
-            using var json = JsonDocument.Parse(row.Value.ToString());
-            if (json.RootElement.TryGetProperty("Status", out var status)
-                && (status.ValueKind == JsonValueKind.Number ? status.GetInt32() == 6 : status.GetString() == "Dead")) // Orleans' SiloStatus.Dead
-                return true;
-        }
-        return false;
     }
 }

@@ -278,6 +278,24 @@ public sealed class LocalCluster : IAsyncDisposable
         return key;
     }
 
+    /// <summary>Whether Orleans' membership table (a Redis hash, a JSON row per silo) says <paramref name="silo"/>, one in a namespace of <see cref="Network"/>, is dead.</summary>
+    public async Task<bool> DeclaredDeadAsync(HostProcess silo)
+    {
+        var address = (silo.Network ?? throw new ArgumentException($"{silo.Name} has no address of its own: it runs in no namespace.", nameof(silo))).Address + ":";
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(new Grains.ClusterStoreOptions { Redis = Redis }.RedisConnection());
+        var options = new Grains.ClusterStoreOptions();
+        foreach (var row in await redis.GetDatabase().HashGetAllAsync($"{options.ServiceId}/members/{options.ClusterId}"))
+        {
+            var text = row.Value.ToString();
+            if (!text.StartsWith('{') || !text.Contains(address, StringComparison.Ordinal)) continue;
+            using var json = System.Text.Json.JsonDocument.Parse(text);
+            if (json.RootElement.TryGetProperty("Status", out var status)
+                && (status.ValueKind == System.Text.Json.JsonValueKind.Number ? status.GetInt32() == 6 : status.GetString() == "Dead")) // Orleans' SiloStatus.Dead
+                return true;
+        }
+        return false;
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
