@@ -20,9 +20,10 @@ public static class ChaosBenchmark
     /// <param name="HealedAfterSeconds">from the fault until the cut was undone or the space freed</param>
     /// <param name="RecoveredAfterSeconds">from the fault until every generation running then had an event after it (or ended)</param>
     /// <param name="RefusedStaleAppends">appends the event log refused from an activation that had been replaced (the fenced side trying)</param>
+    /// <param name="FailureMessages">for each failure code, the message of one generation that failed with it</param>
     public sealed record Scenario(string Name, string Fault, int Started, int Completed, int FailedCleanly, int Lost, int DuplicatedEvents, int Gaps,
         int LostAcknowledgedEvents, int FencedWrites, int RefusedStaleAppends, int RunningAtFault, double? DetectedAfterSeconds, double? HealedAfterSeconds,
-        double? RecoveredAfterSeconds, double CompletionSecondsMax, IReadOnlyDictionary<string, int> FailureCodes);
+        double? RecoveredAfterSeconds, double CompletionSecondsMax, IReadOnlyDictionary<string, int> FailureCodes, IReadOnlyDictionary<string, string> FailureMessages);
 
     public sealed record Report(int Generations, int Tenants, int Steps, IReadOnlyList<Scenario> Scenarios, IReadOnlyList<string> NotRun);
 
@@ -150,7 +151,8 @@ public static class ChaosBenchmark
                 cluster.Processes.Sum(p => p.Output().Count(l => l.Contains("refused writer", StringComparison.Ordinal))), running, detected, healed,
                 afterFault.Count == 0 || afterFault.Any(a => a == default) ? null : Math.Round(afterFault.Max(a => (a - faultAt).TotalSeconds), 2),
                 Math.Round(followers.Where(f => f.Ended).Select(f => (f.Timeline[^1].At - f.Started).TotalSeconds).DefaultIfEmpty(0).Max(), 2),
-                failed.GroupBy(f => f.Last!.Failed.Code).ToDictionary(g => g.Key, g => g.Count()));
+                failed.GroupBy(f => f.Last!.Failed.Code).ToDictionary(g => g.Key, g => g.Count()),
+                failed.GroupBy(f => f.Last!.Failed.Code).ToDictionary(g => g.Key, g => g.First().Last!.Failed.Message));
         }
         finally
         {

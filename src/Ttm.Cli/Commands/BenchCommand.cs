@@ -408,10 +408,15 @@ static class BenchCommand
         var command = new Command("chaos", "Faults under load on clusters of real processes started here, one per scenario (the Redis primary killed, silos cut off "
             + "in network namespaces, the gateway cut off from the silos, the store's volume full): generations started, completed, failed cleanly, lost, "
             + "duplicated events and writes from a fenced side, seconds to recover; as JSON. Needs root") { generations, steps, scenarios, json };
-        command.Validators.Add(result =>
+        // On the options: a command's validator runs before the defaults are in.
+        generations.Validators.Add(result =>
         {
-            if (result.GetValue(generations) < 1) result.AddError("--generations must be at least 1.");
-            if (result.GetValue(scenarios)!.Split(',', StringSplitOptions.TrimEntries).FirstOrDefault(n => !Ttm.Cli.Cluster.ChaosBenchmark.Names.Contains(n)) is { } unknown)
+            if (result.GetValueOrDefault<int>() < 1) result.AddError("--generations must be at least 1.");
+        });
+        scenarios.Validators.Add(result =>
+        {
+            if ((result.GetValueOrDefault<string>() ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .FirstOrDefault(n => !Ttm.Cli.Cluster.ChaosBenchmark.Names.Contains(n)) is { } unknown)
                 result.AddError($"--scenarios: no scenario {unknown}; there are {string.Join(", ", Ttm.Cli.Cluster.ChaosBenchmark.Names)}.");
         });
         command.SetAction(async (result, cancellationToken) =>
@@ -420,7 +425,7 @@ static class BenchCommand
             try
             {
                 var report = await Ttm.Cli.Cluster.ChaosBenchmark.RunAsync(folder, null, await Sample(cancellationToken), result.GetValue(generations), result.GetValue(steps),
-                    result.GetValue(scenarios)!.Split(',', StringSplitOptions.TrimEntries), Console.Error, cancellationToken);
+                    result.GetValue(scenarios)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), Console.Error, cancellationToken);
                 await Print(report, result.GetValue(json), cancellationToken);
             }
             finally
