@@ -1,6 +1,9 @@
 namespace Ttm.Grains;
 
-/// <summary>The artifact store's volume has no space (or quota) left for a write: the write left nothing behind.</summary>
+/// <summary>
+/// The artifact store's volume has no space (or quota) left for a write: the write left nothing behind. Serialized as itself: it is thrown on the accelerator that wrote and caught by the grain, often on another silo.
+/// </summary>
+[GenerateSerializer, Alias("ttm.artifact-store-full.v1")]
 public sealed class ArtifactStoreFullException(string key, long bytes, Exception inner)
     : IOException($"{Lead}: {key} ({bytes:N0} bytes) could not be written. Free space on its volume or grow it.", inner)
 {
