@@ -50,7 +50,8 @@ public sealed partial class GenerationGrain(
     {
         // Claimed before it is read: an activation left behind on a silo taken for dead (cut off, not killed) can append
         // nothing after this point, so the log read next is all the history there will be before this activation writes.
-        writer = await log.ClaimAsync(Id);
+        // Only a generation that exists (a look-up of an unknown id leaves no claim behind); a new one claims as it begins.
+        if (state.State.Spec is not null) writer = await log.ClaimAsync(Id);
         // The log is the truth of what happened: its last seq is the next one's predecessor, whatever the grain state says.
         lastSeq = await log.LastSeqAsync(Id);
         progress = state.State.Progress;
@@ -91,6 +92,8 @@ public sealed partial class GenerationGrain(
             if (existing.Digest == spec.Digest) return Status();
             throw new InvalidOperationException($"Generation {Id} already runs another request; use a new generation id.");
         }
+        // Before its state says it exists: an activation that finds the state claims after this one, and fences it.
+        writer = await log.ClaimAsync(Id);
         state.State.Spec = spec;
         state.State.Continuation = continuation;
         state.State.CreatedAt = DateTimeOffset.UtcNow;

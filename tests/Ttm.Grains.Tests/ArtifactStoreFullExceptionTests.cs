@@ -6,7 +6,8 @@ namespace Ttm.Grains.Tests;
 /// <summary>
 /// A full store met on an accelerator fails a generation whose grain lives on another silo: the exception crosses the
 /// silos in Orleans' serialization. Without a codec of its own it arrived as "Could not find a codec", code internal
-/// (`./ttm bench chaos`, disk-full); it must arrive whole, so the generation fails with storage_full and the message.
+/// and with one, as "Could not find a base type copier for type System.IO.IOException" (`./ttm bench chaos`, disk-full);
+/// it must arrive whole, so the generation fails with storage_full and the message.
 /// </summary>
 public sealed class ArtifactStoreFullExceptionTests
 {
@@ -22,5 +23,7 @@ public sealed class ArtifactStoreFullExceptionTests
         Assert.IsType<ArtifactStoreFullException>(received);
         Assert.Equal(sent.Message, received.Message);
         Assert.Equal(FailureCode.StorageFull, FailureCodes.Of(received).Code);
+        // A call within one silo copies its result instead (an Orleans deep copy): that must not fail either.
+        Assert.Equal(sent.Message, services.GetRequiredService<DeepCopier>().Copy(sent).Message);
     }
 }
