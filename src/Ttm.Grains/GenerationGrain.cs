@@ -274,7 +274,7 @@ public sealed partial class GenerationGrain(
             foreach (var watcher in watchers) watcher.Writer.TryComplete();
             watchers.Clear();
         }
-        if ((state.State.State, state.State.Stage) != before) await state.WriteStateAsync();
+        if ((state.State.State, state.State.Stage) != before) await WriteStateOverConflictAsync();
     }
 
     static bool IsEnd(GenerationUpdate update) => update is GenerationCompleted or GenerationFailed or GenerationCancelled;
@@ -403,6 +403,32 @@ public sealed partial class GenerationGrain(
 
     GenerationStatus Status() => new(Id, state.State.State, lastSeq, state.State.Spec?.Tenant, state.State.Spec?.Prompt, state.State.CreatedAt,
         state.State.Stage, state.State.State == GenerationState.Completed ? GenerationProgress.Completed : progress, state.State.Spec?.VariationOf);
+
+    /// <summary>
+    /// Stores the state, also over an ETag conflict: an activation replaced while cut off (a partition) may have had a
+    /// write retried through the cut that landed after it healed. What the state holds is the spec, which every activation
+    /// shares, and where the run is, which is derived from the log, which fencing keeps to one writer; an activation
+    /// reads the log when it starts anyway. So this one's view is written over the other's, not failed as a conflict.
+    /// </summary>
+    async Task WriteStateOverConflictAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (IsConflict(e))
+        {
+            LogStateConflict(logger, Id);
+            var mine = state.State;
+            await state.ReadStateAsync(); // the stored ETag
+            state.State = mine;
+            await state.WriteStateAsync();
+        }
+        static bool IsConflict(Exception? e) => e is not null && (e is Orleans.Storage.InconsistentStateException || IsConflict(e.InnerException));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Generation {Id}'s state was written by another activation since this one read it (one replaced while cut off); this one's is stored over it")]
+    static partial void LogStateConflict(ILogger logger, string id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} started for tenant {Tenant}")]
     static partial void LogStarted(ILogger logger, string id, string tenant);
