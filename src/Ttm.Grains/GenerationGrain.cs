@@ -42,6 +42,7 @@ public sealed partial class GenerationGrain(
     string? cancelReason; // set by CancelAsync; a cancellation without it was the deadline
     bool leaving; // this activation is being deactivated: it writes nothing more (another one drives the generation)
     long lastSeq;
+    long writer; // this activation's claim on the log: a later activation's claim fences its appends
     int progress; // 0..100 (GenerationProgress), from the events
 
     string Id => this.GetPrimaryKeyString();
@@ -49,6 +50,10 @@ public sealed partial class GenerationGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Spec is { } stored) state.State.Spec = stored.Upgraded(); // one stored before the formats and step cache were enums
+        // Claimed before it is read: an activation left behind on a silo taken for dead (cut off, not killed) can append
+        // nothing after this point, so the log read next is all the history there will be before this activation writes.
+        // Only a generation that exists (a look-up of an unknown id leaves no claim behind); a new one claims as it begins.
+        if (state.State.Spec is not null) writer = await log.ClaimAsync(Id);
         // The log is the truth of what happened: its last seq is the next one's predecessor, whatever the grain state says.
         lastSeq = await log.LastSeqAsync(Id);
         progress = state.State.Progress;
@@ -89,6 +94,8 @@ public sealed partial class GenerationGrain(
             if (existing.Digest == spec.Digest) return Status();
             throw new InvalidOperationException($"Generation {Id} already runs another request; use a new generation id.");
         }
+        // Before its state says it exists: an activation that finds the state claims after this one, and fences it.
+        writer = await log.ClaimAsync(Id);
         state.State.Spec = spec;
         state.State.Continuation = continuation;
         state.State.CreatedAt = DateTimeOffset.UtcNow;
@@ -245,7 +252,19 @@ public sealed partial class GenerationGrain(
                 $"The generation logged {lastSeq} events, one short of its limit of {GenerationLimits.MaxEventsPerGeneration}; ask for fewer previews.");
         }
         var numbered = new GenerationEvent(lastSeq + 1, DateTimeOffset.UtcNow, update);
-        await log.AppendAsync(Id, numbered); // durable before anyone sees it
+        try
+        {
+            await log.AppendAsync(Id, numbered, writer); // durable before anyone sees it
+        }
+        catch (GenerationLogFencedException e)
+        {
+            // Replaced: another activation drives the generation now. This one stops, writes nothing more, and goes.
+            LogFenced(logger, Id, e.Writer, e.Current);
+            leaving = true;
+            run?.Cancel();
+            DeactivateOnIdle();
+            throw;
+        }
         lastSeq = numbered.Seq;
         var before = (state.State.State, state.State.Stage);
         (state.State.State, state.State.Stage) = Next(state.State.State, state.State.Stage, update);
@@ -257,7 +276,7 @@ public sealed partial class GenerationGrain(
             foreach (var watcher in watchers) watcher.Writer.TryComplete();
             watchers.Clear();
         }
-        if ((state.State.State, state.State.Stage) != before) await state.WriteStateAsync();
+        if ((state.State.State, state.State.Stage) != before) await WriteStateOverConflictAsync();
     }
 
     static bool IsEnd(GenerationUpdate update) => update is GenerationCompleted or GenerationFailed or GenerationCancelled;
@@ -387,6 +406,32 @@ public sealed partial class GenerationGrain(
     GenerationStatus Status() => new(Id, state.State.State, lastSeq, state.State.Spec?.Tenant, state.State.Spec?.Prompt, state.State.CreatedAt,
         state.State.Stage, state.State.State == GenerationState.Completed ? GenerationProgress.Completed : progress, state.State.Spec?.VariationOf);
 
+    /// <summary>
+    /// Stores the state, also over an ETag conflict: an activation replaced while cut off (a partition) may have had a
+    /// write retried through the cut that landed after it healed. What the state holds is the spec, which every activation
+    /// shares, and where the run is, which is derived from the log, which fencing keeps to one writer; an activation
+    /// reads the log when it starts anyway. So this one's view is written over the other's, not failed as a conflict.
+    /// </summary>
+    async Task WriteStateOverConflictAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (IsConflict(e))
+        {
+            LogStateConflict(logger, Id);
+            var mine = state.State;
+            await state.ReadStateAsync(); // the stored ETag
+            state.State = mine;
+            await state.WriteStateAsync();
+        }
+        static bool IsConflict(Exception? e) => e is not null && (e is Orleans.Storage.InconsistentStateException || IsConflict(e.InnerException));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Generation {Id}'s state was written by another activation since this one read it (one replaced while cut off); this one's is stored over it")]
+    static partial void LogStateConflict(ILogger logger, string id);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} started for tenant {Tenant}")]
     static partial void LogStarted(ILogger logger, string id, string tenant);
 
@@ -398,6 +443,9 @@ public sealed partial class GenerationGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} left with its silo ({Error}); another silo drives it on")]
     static partial void LogLeftMidRun(ILogger logger, string id, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Generation {Id}'s log refused writer {Writer}: writer {Current} drives it now, this activation stops")]
+    static partial void LogFenced(ILogger logger, string id, long writer, long current);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generation {Id} of tenant {Tenant} deleted ({Bytes} bytes of artifacts freed)")]
     static partial void LogDeleted(ILogger logger, string id, string tenant, long bytes);

@@ -4,11 +4,19 @@ namespace Ttm.Grains;
 public sealed class MemoryGenerationEventLog : IGenerationEventLog
 {
     readonly Dictionary<string, List<GenerationEvent>> logs = [];
+    readonly Dictionary<string, long> writers = [];
 
-    public Task AppendAsync(string generationId, GenerationEvent e)
+    public Task<long> ClaimAsync(string generationId)
+    {
+        lock (logs) return Task.FromResult(writers[generationId] = writers.GetValueOrDefault(generationId) + 1);
+    }
+
+    public Task AppendAsync(string generationId, GenerationEvent e, long writer = 0)
     {
         lock (logs)
         {
+            if (writers.GetValueOrDefault(generationId) is var current && writer < current)
+                throw new GenerationLogFencedException(generationId, writer, current);
             if (!logs.TryGetValue(generationId, out var log)) logs[generationId] = log = [];
             long last = log.Count == 0 ? 0 : log[^1].Seq;
             if (e.Seq != last + 1)
@@ -28,7 +36,11 @@ public sealed class MemoryGenerationEventLog : IGenerationEventLog
 
     public Task DeleteAsync(string generationId)
     {
-        lock (logs) logs.Remove(generationId);
+        lock (logs)
+        {
+            logs.Remove(generationId);
+            writers.Remove(generationId);
+        }
         return Task.CompletedTask;
     }
 

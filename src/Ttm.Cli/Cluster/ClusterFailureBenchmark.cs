@@ -101,7 +101,7 @@ public static class ClusterFailureBenchmark
     }
 
     /// <summary>The generation ids a silo's log says it served: device stages run there (accelerator), or grains started or driven there.</summary>
-    static HashSet<string> Served(HostProcess silo, IEnumerable<GenerationFollower> followers, string failure)
+    public static HashSet<string> Served(HostProcess silo, IEnumerable<GenerationFollower> followers, string failure)
     {
         var prefix = failure == "accelerator" ? "Device stages of " : "Generation ";
         var lines = silo.Output().Where(l => l.Contains(prefix, StringComparison.Ordinal)).ToList();

@@ -10,18 +10,19 @@ namespace Ttm.Cli.Cluster;
 /// <summary>
 /// What Jepsen checks of a history, for the generations' event logs after a fault: every log in the cluster's Redis
 /// is seq 1..N, each once (the stream's entry id and the event's own seq agree), with exactly one terminal event and
-/// that one last; every artifact a Completed event names is in the store and not empty; and every event a client
+/// that one last; no entry written by a replaced writer (an entry's writer claim below an earlier entry's: the fenced side
+/// of a partition wrote after it was replaced); every artifact a Completed event names is in the store and not empty; and every event a client
 /// was sent (seq, kind and the time the grain stamped on it) is in the log: nothing acknowledged was lost.
 /// </summary>
 public static class GenerationHistory
 {
     /// <param name="Problems">one line per violation, naming the generation; none when the history is sound</param>
     public sealed record Report(int Generations, int Events, int Gaps, int Duplicates, int Terminals, int MissingArtifacts, int LostAcknowledged,
-        int Completed, int Failed, IReadOnlyList<string> Problems)
+        int Completed, int Failed, IReadOnlyList<string> Problems, int FencedWrites = 0)
     {
         public bool Sound => Problems.Count == 0;
         public override string ToString() => $"{Generations} generations, {Events} events ({Completed} completed, {Failed} failed or cancelled): "
-            + $"{Gaps} gaps, {Duplicates} duplicates, {Terminals} bad terminals, {MissingArtifacts} missing artifacts, {LostAcknowledged} lost acknowledged events"
+            + $"{Gaps} gaps, {Duplicates} duplicates, {Terminals} bad terminals, {MissingArtifacts} missing artifacts, {LostAcknowledged} lost acknowledged events, {FencedWrites} writes from a fenced side"
             + (Sound ? "" : "\n" + string.Join('\n', Problems));
     }
 
@@ -42,14 +43,21 @@ public static class GenerationHistory
 
         var store = new DirectoryArtifactStore(artifacts);
         var problems = new List<string>();
-        int events = 0, gaps = 0, duplicates = 0, terminals = 0, missing = 0, lost = 0, completed = 0, failed = 0;
+        int events = 0, fenced = 0, gaps = 0, duplicates = 0, terminals = 0, missing = 0, lost = 0, completed = 0, failed = 0;
         foreach (var id in ids)
         {
             var entries = await db.StreamRangeAsync(prefix + id, "-", "+");
             var log = new List<(long EntrySeq, GrainEvent Event)>();
+            long latestWriter = 0;
             foreach (var entry in entries)
+            {
                 log.Add((long.Parse(((string)entry.Id!).Split('-')[1]), serializer.Deserialize((byte[])entry["e"]!)
                     ?? throw new InvalidDataException($"Generation {id}'s log holds an empty entry {entry.Id}.")));
+                // 0. Writers only ever take over: an entry below an earlier entry's writer came from a replaced one.
+                long writer = entry["w"].TryParse(out long w) ? w : 0;
+                if (writer < latestWriter) { fenced++; problems.Add($"{id}: entry {entry.Id} by writer {writer} after writer {latestWriter} had taken over"); }
+                latestWriter = Math.Max(latestWriter, writer);
+            }
             events += log.Count;
 
             // 1. seq 1..N, each once.
@@ -89,7 +97,7 @@ public static class GenerationHistory
                     }
             }
         }
-        return new Report(ids.Count, events, gaps, duplicates, terminals, missing, lost, completed, failed, problems);
+        return new Report(ids.Count, events, gaps, duplicates, terminals, missing, lost, completed, failed, problems, fenced);
     }
 
     /// <summary>The client's view of each generation the followers started.</summary>

@@ -17,6 +17,9 @@ public sealed class HostProcess : IDisposable
     public int Pid => process.Id;
     public bool HasExited => process.HasExited;
 
+    /// <summary>Its network namespace, where it runs in one (<see cref="NamespaceNetwork"/>); none: this machine's own network.</summary>
+    public NetworkHost? Network { get; init; }
+
     /// <summary>The loopback port of its /healthz probes (and /metrics), where a host has one.</summary>
     public int? HealthPort { get; set; }
 
@@ -41,14 +44,17 @@ public sealed class HostProcess : IDisposable
     /// The child runs in a session of its own (setsid execs it, keeping the PID): a Ctrl-C at the terminal reaches only
     /// this program, which then stops its children in order (gateways, silos, Redis last) instead of all at once.
     /// </remarks>
-    public static HostProcess Start(string name, string fileName, IEnumerable<string> arguments, string readyText, IDictionary<string, string>? environment = null)
+    /// <param name="network">a network namespace to run it in (the PID stays the program's own: <c>ip netns exec</c> execs it)</param>
+    public static HostProcess Start(string name, string fileName, IEnumerable<string> arguments, string readyText, IDictionary<string, string>? environment = null,
+        NetworkHost? network = null)
     {
+        if (network is not null) (fileName, arguments) = NamespaceNetwork.InNamespace(network, fileName, arguments);
         var start = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(fileName);
         foreach (var a in arguments) start.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
         var process = new Process { StartInfo = start };
-        var host = new HostProcess(name, process, readyText);
+        var host = new HostProcess(name, process, readyText) { Network = network };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -56,12 +62,13 @@ public sealed class HostProcess : IDisposable
     }
 
     /// <summary>A ttm verb (silo, gateway) in a child process: of <paramref name="program"/> (a ttm.dll), or of this same program.</summary>
-    public static HostProcess StartTtm(string? program, string name, IEnumerable<string> arguments, string readyText, IDictionary<string, string>? environment = null)
+    public static HostProcess StartTtm(string? program, string name, IEnumerable<string> arguments, string readyText, IDictionary<string, string>? environment = null,
+        NetworkHost? network = null)
     {
-        if (program is not null) return Start(name, "dotnet", arguments.Prepend(program), readyText, environment);
+        if (program is not null) return Start(name, "dotnet", arguments.Prepend(program), readyText, environment, network);
         var self = Environment.ProcessPath!;
         var prefix = Path.GetFileNameWithoutExtension(self) == "dotnet" ? new[] { typeof(HostProcess).Assembly.Location } : [];
-        return Start(name, self, prefix.Concat(arguments), readyText, environment);
+        return Start(name, self, prefix.Concat(arguments), readyText, environment, network);
     }
 
     public async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)

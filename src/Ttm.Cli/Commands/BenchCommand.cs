@@ -8,7 +8,7 @@ using Ttm.Pipeline.Planning;
 
 namespace Ttm.Cli.Commands;
 
-/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|fleet|durability|tenants|soak|caching|text-probe</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
+/// <summary><c>./ttm bench quality|forward|batching|pipeline|overhead|serving|worker|cluster|fleet|durability|chaos|tenants|soak|caching|text-probe</c>: options parsed here, the benchmarks in Ttm.Benchmarks; each prints JSON.</summary>
 static class BenchCommand
 {
     const string SamplePrompt = "The red square moves right while the white square slides down slowly.";
@@ -26,6 +26,7 @@ static class BenchCommand
         bench.Subcommands.Add(Cluster());
         bench.Subcommands.Add(Fleet());
         bench.Subcommands.Add(Durability());
+        bench.Subcommands.Add(Chaos());
         bench.Subcommands.Add(DataPlane());
         bench.Subcommands.Add(Capacity());
         bench.Subcommands.Add(Tenants());
@@ -423,6 +424,44 @@ static class BenchCommand
                     replication: new Ttm.Cli.Cluster.RedisReplication(Replicas: 2));
                 async Task KillPrimary() => (await cluster.PrimaryAsync())?.Kill();
                 await Print(await EventLogDurabilityBenchmark.RunAsync(cluster.Redis, result.GetValue(events), KillPrimary, cancellationToken), result.GetValue(json), cancellationToken);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    static Command Chaos()
+    {
+        var generations = new Option<int>("--generations") { Description = "Generations per scenario, from two tenants", DefaultValueFactory = _ => 10 };
+        var steps = new Option<int>("--steps") { Description = "Euler steps per stage of each generation", DefaultValueFactory = _ => 4 };
+        var scenarios = new Option<string>("--scenarios") { Description = "Which scenarios, comma-separated (default all): "
+            + string.Join(", ", Ttm.Cli.Cluster.ChaosBenchmark.Names), DefaultValueFactory = _ => string.Join(',', Ttm.Cli.Cluster.ChaosBenchmark.Names) };
+        var json = JsonFile();
+        var command = new Command("chaos", "Faults under load on clusters of real processes started here, one per scenario (the Redis primary killed, silos cut off "
+            + "in network namespaces, the gateway cut off from the silos, the store's volume full): generations started, completed, failed cleanly, lost, "
+            + "duplicated events and writes from a fenced side, seconds to recover; as JSON. Needs root") { generations, steps, scenarios, json };
+        // On the options: a command's validator runs before the defaults are in.
+        generations.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1) result.AddError("--generations must be at least 1.");
+        });
+        scenarios.Validators.Add(result =>
+        {
+            if ((result.GetValueOrDefault<string>() ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .FirstOrDefault(n => !Ttm.Cli.Cluster.ChaosBenchmark.Names.Contains(n)) is { } unknown)
+                result.AddError($"--scenarios: no scenario {unknown}; there are {string.Join(", ", Ttm.Cli.Cluster.ChaosBenchmark.Names)}.");
+        });
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var folder = Directory.CreateTempSubdirectory("ttm-bench-chaos-").FullName;
+            try
+            {
+                var report = await Ttm.Cli.Cluster.ChaosBenchmark.RunAsync(folder, null, await Sample(cancellationToken), result.GetValue(generations), result.GetValue(steps),
+                    result.GetValue(scenarios)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), Console.Error, cancellationToken);
+                await Print(report, result.GetValue(json), cancellationToken);
             }
             finally
             {

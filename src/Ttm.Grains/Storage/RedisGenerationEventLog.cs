@@ -15,6 +15,13 @@ namespace Ttm.Grains.Storage;
 /// fails while the primary is replaced is tried again on the next one (<see cref="RedisFailover.RetryAsync"/>);
 /// a first try that did land is recognised (the same bytes at that seq) rather than refused as a duplicate.
 /// </para>
+/// <para>
+/// Fencing: "ttm:{service}:writer:{id}" holds the latest claim (INCR, durable like an append before the claim is used).
+/// An append is one Lua script that refuses a writer below it and adds the entry otherwise, so no append of a replaced
+/// activation lands after its replacement claimed the log, however late the partition that held it back heals. A writer
+/// above the stored claim (its INCR lost with a primary that died before a replica had it) raises it. Each entry keeps its
+/// writer's claim ("w"), so a history check can see that no entry follows one of a later writer.
+/// </para>
 /// </summary>
 /// <param name="waitReplicas">replicas that must acknowledge an append (0: the primary's answer is enough)</param>
 /// <param name="waitMilliseconds">how long one WAIT waits before the append counts as not yet durable and is tried again</param>
@@ -24,20 +31,42 @@ public sealed class RedisGenerationEventLog(IConnectionMultiplexer redis, Serial
     const string Field = "e";
     const int Page = 512;
 
-    RedisKey Key(string generationId) => $"ttm:{serviceId}:events:{generationId}";
+    /// <summary>KEYS: the stream, the writer's claim; ARGV: the writer, the entry id, the event. FENCED: the claim is above the writer.</summary>
+    const string FencedAppend = """
+        local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+        local writer = tonumber(ARGV[1])
+        if writer < current then return redis.error_reply('FENCED ' .. current) end
+        if writer > current then redis.call('SET', KEYS[2], ARGV[1]) end
+        return redis.call('XADD', KEYS[1], ARGV[2], 'e', ARGV[3], 'w', ARGV[1])
+        """;
 
-    public Task AppendAsync(string generationId, GenerationEvent e)
+    RedisKey Key(string generationId) => $"ttm:{serviceId}:events:{generationId}";
+    RedisKey WriterKey(string generationId) => $"ttm:{serviceId}:writer:{generationId}";
+
+    public Task<long> ClaimAsync(string generationId) => RedisFailover.RetryAsync(async () =>
+    {
+        var db = redis.GetDatabase();
+        long claim = await db.StringIncrementAsync(WriterKey(generationId));
+        await WaitForReplicasAsync(db, $"Generation {generationId}'s writer claim {claim}");
+        return claim;
+    });
+
+    public Task AppendAsync(string generationId, GenerationEvent e, long writer = 0)
     {
         var bytes = serializer.SerializeToArray(e);
-        return RedisFailover.RetryAsync(() => AppendOnceAsync(generationId, e.Seq, bytes));
+        return RedisFailover.RetryAsync(() => AppendOnceAsync(generationId, e.Seq, bytes, writer));
     }
 
-    async Task AppendOnceAsync(string generationId, long seq, byte[] bytes)
+    async Task AppendOnceAsync(string generationId, long seq, byte[] bytes, long writer)
     {
         var db = redis.GetDatabase();
         try
         {
-            await db.StreamAddAsync(Key(generationId), Field, bytes, messageId: $"0-{seq}");
+            await db.ScriptEvaluateAsync(FencedAppend, [Key(generationId), WriterKey(generationId)], [writer, $"0-{seq}", bytes]);
+        }
+        catch (RedisServerException error) when (error.Message.StartsWith("FENCED", StringComparison.Ordinal))
+        {
+            throw new GenerationLogFencedException(generationId, writer, long.Parse(error.Message.Split(' ')[1].TrimEnd('.')));
         }
         catch (RedisServerException error) when (error.Message.Contains("equal or smaller", StringComparison.Ordinal))
         {
@@ -46,16 +75,16 @@ public sealed class RedisGenerationEventLog(IConnectionMultiplexer redis, Serial
             if (held.Length == 0 || !((byte[])held[0][Field]!).AsSpan().SequenceEqual(bytes))
                 throw new InvalidOperationException($"Generation {generationId}'s log already holds seq {seq} or a later one.", error);
         }
-        await WaitForReplicasAsync(db, generationId, seq);
+        await WaitForReplicasAsync(db, $"Generation {generationId}'s event {seq}");
     }
 
     /// <summary>WAIT: the replicas hold every write this connection made so far, the append among them.</summary>
-    async Task WaitForReplicasAsync(IDatabase db, string generationId, long seq)
+    async Task WaitForReplicasAsync(IDatabase db, string what)
     {
         if (waitReplicas <= 0) return;
         long acknowledged = (long)await db.ExecuteAsync("WAIT", waitReplicas, waitMilliseconds);
         if (acknowledged < waitReplicas)
-            throw new ReplicaNotAcknowledgedException($"Generation {generationId}'s event {seq} reached {acknowledged} of {waitReplicas} replicas within {waitMilliseconds} ms.");
+            throw new ReplicaNotAcknowledgedException($"{what} reached {acknowledged} of {waitReplicas} replicas within {waitMilliseconds} ms.");
     }
 
     public async Task<IReadOnlyList<GenerationEvent>> ReadAsync(string generationId, long afterSeq, long upToSeq)
@@ -74,7 +103,7 @@ public sealed class RedisGenerationEventLog(IConnectionMultiplexer redis, Serial
         return events;
     }
 
-    public Task DeleteAsync(string generationId) => redis.GetDatabase().KeyDeleteAsync(Key(generationId));
+    public Task DeleteAsync(string generationId) => redis.GetDatabase().KeyDeleteAsync([Key(generationId), WriterKey(generationId)]);
 
     public async Task<long> LastSeqAsync(string generationId)
     {

@@ -6,12 +6,23 @@ namespace Ttm.Grains.Storage;
 /// <summary>
 /// The embedded mode's event logs in <see cref="EmbeddedState"/>: a row per event keyed (generation, seq), so a seq is never
 /// stored twice; an append checks in one immediate transaction that it follows the log's last seq. Events are in Orleans'
-/// versioned serialization, as in Redis.
+/// versioned serialization, as in Redis. The writers' claims live in this process only: the embedded mode is one process, so no
+/// writer outlives it to be fenced.
 /// </summary>
 public sealed class SqliteGenerationEventLog(EmbeddedState state, Serializer<GenerationEvent> serializer) : IGenerationEventLog
 {
-    public Task AppendAsync(string generationId, GenerationEvent e)
+    readonly Dictionary<string, long> writers = [];
+
+    public Task<long> ClaimAsync(string generationId)
     {
+        lock (writers) return Task.FromResult(writers[generationId] = writers.GetValueOrDefault(generationId) + 1);
+    }
+
+    public Task AppendAsync(string generationId, GenerationEvent e, long writer = 0)
+    {
+        lock (writers)
+            if (writers.GetValueOrDefault(generationId) is var current && writer < current)
+                throw new GenerationLogFencedException(generationId, writer, current);
         using var connection = state.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         using (var last = EmbeddedState.Command(connection, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE generation_id = $id", ("$id", generationId)))
@@ -51,6 +62,7 @@ public sealed class SqliteGenerationEventLog(EmbeddedState state, Serializer<Gen
         using var connection = state.Open();
         using var delete = EmbeddedState.Command(connection, "DELETE FROM events WHERE generation_id = $id", ("$id", generationId));
         delete.ExecuteNonQuery();
+        lock (writers) writers.Remove(generationId);
         return Task.CompletedTask;
     }
 }
