@@ -1,7 +1,7 @@
 using Ttm.Benchmarks;
 using Ttm.Cli;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary><c>./ttm bench tenants</c> on the embedded server, small: it times the light tenant both ways while the heavy one really runs.</summary>
 public sealed class TenantFairnessBenchmarkTests

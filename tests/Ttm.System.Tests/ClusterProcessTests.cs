@@ -6,7 +6,7 @@ using Ttm.Protos;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// The cluster as separate OS processes on a real Redis (started here on a free port): one gateway, one plain and

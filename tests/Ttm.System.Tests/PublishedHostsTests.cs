@@ -5,7 +5,7 @@ using Ttm.Protos;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// What goes into each image (deploy/docker copies build/publish.sh's folder and nothing else): the gateway's and the

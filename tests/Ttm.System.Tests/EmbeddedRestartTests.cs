@@ -8,7 +8,7 @@ using Ttm.Protos;
 using Ttm.Protos.V1;
 using ServiceClient = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// The embedded server with its state on disk (Ttm:Cluster:StateFolder, as `./ttm serve` runs it), stopped and started again
@@ -71,7 +71,7 @@ public sealed class EmbeddedRestartTests : IAsyncLifetime
 
     async Task UsageWhen(Func<TenantUsage, bool> condition)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = global::System.Diagnostics.Stopwatch.StartNew();
         for (var usage = await UsageOf("default"); !condition(usage); usage = await UsageOf("default"))
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the usage stayed {usage}");

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>A span as a host exported it: its process (service.name, service.instance.id), ids, name, string tags and links.</summary>
 sealed record ReceivedSpan(string Service, string Instance, string TraceId, string SpanId, string ParentSpanId, string Name,
@@ -66,7 +66,7 @@ sealed class OtlpTraceReceiver : IAsyncDisposable
             AnyValue.ValueOneofCase.StringValue => g.Last().Value.StringValue,
             AnyValue.ValueOneofCase.IntValue => g.Last().Value.IntValue.ToString(),
             AnyValue.ValueOneofCase.BoolValue => g.Last().Value.BoolValue.ToString(),
-            AnyValue.ValueOneofCase.DoubleValue => g.Last().Value.DoubleValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            AnyValue.ValueOneofCase.DoubleValue => g.Last().Value.DoubleValue.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
             _ => "",
         });
 

@@ -6,7 +6,7 @@ using Grpc.Core;
 using Ttm.Cli.Commands;
 using Ttm.Protos.V1;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>Operations on the embedded server: the ops stream, Prometheus metrics, the dashboard, and who may see them.</summary>
 public sealed class OpsTests(ServerFixture server) : IClassFixture<ServerFixture>

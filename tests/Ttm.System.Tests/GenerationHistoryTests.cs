@@ -9,7 +9,7 @@ using Ttm.Grains.Storage;
 using GrainEvent = Ttm.Grains.GenerationEvent;
 using ProtoEvent = Ttm.Protos.V1.GenerationEvent;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>The history checker on logs written here into a real Redis: a sound one passes, and each kind of fault is found and named.</summary>
 public sealed class GenerationHistoryTests : IAsyncLifetime

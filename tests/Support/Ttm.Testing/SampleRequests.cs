@@ -3,10 +3,10 @@ using Grpc.Core;
 using Ttm.Protos.V1;
 using ServiceClient = Ttm.Protos.V1.GenerationService.GenerationServiceClient;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.Testing;
 
 /// <summary>The gateway tests' small requests on the shipped sample (128×128, two squares), and one call run to its end.</summary>
-static class SampleRequests
+public static class SampleRequests
 {
     public static readonly byte[] Sample = File.ReadAllBytes(Path.Combine(ServerFixture.Root, "samples", "two-squares.png"));
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>A client that shares no code with the server: buf curl, through server reflection.</summary>
 public sealed class IndependentClientTests(ServerFixture server) : IClassFixture<ServerFixture>

@@ -1,7 +1,7 @@
 using Ttm.Benchmarks;
 using Ttm.Cli.Cluster;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// <c>./ttm bench durability</c> on a Redis primary, two replicas and three Sentinels started here (a short down-after):

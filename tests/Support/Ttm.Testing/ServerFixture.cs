@@ -3,11 +3,10 @@ using System.Net.Sockets;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Ttm.Cli;
 using Ttm.Gateway.Tenants;
 using Ttm.Protos;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.Testing;
 
 /// <summary>
 /// The embedded server (silo + gateway) on a free loopback port, with the shipped models; <see cref="Client"/> calls as tenant
@@ -52,7 +51,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = EmbeddedServer.Build(Port, new Dictionary<string, string?>
+        app = InProcessServer.Build(Port, new Dictionary<string, string?>
         {
             ["Ttm:Artifacts"] = store,
             ["Ttm:Models"] = Path.Combine(Root, "models", "tiny"),

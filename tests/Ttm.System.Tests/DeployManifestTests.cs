@@ -9,7 +9,7 @@ using Ttm.Gateway.Tenants;
 using Ttm.Grains;
 using Ttm.Silo.Options;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// deploy/k8s as a platform applies it: each overlay rendered by kubectl kustomize, every object validated against the

@@ -1,7 +1,7 @@
 using Ttm.Benchmarks;
 using Ttm.Cli;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary><c>./ttm bench serving</c> on the embedded server, small: throughput, overhead and the admission probe all really run.</summary>
 public sealed class ServingBenchmarkTests

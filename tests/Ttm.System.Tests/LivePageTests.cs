@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// The live page in a real browser: Debian's chromium driven by Playwright, the page reached through a loopback relay that

@@ -3,7 +3,7 @@ using Ttm.Benchmarks;
 using Ttm.Cli.Cluster;
 using Xunit.Abstractions;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// <c>./ttm bench fleet</c> at its smallest: two simulated accelerators, a plain silo, a gateway and Redis as processes started

@@ -1,6 +1,6 @@
 using Ttm.Cli.Cluster;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>The capacity model multiplies the committed measurements out as docs/deploy.md says it does.</summary>
 public sealed class CapacityModelTests

@@ -1,7 +1,7 @@
 using Ttm.Cli.Cluster;
 using Xunit.Abstractions;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// The data plane at real sizes, through the multi-process cluster: grain messages carry keys and small records (every
@@ -23,7 +23,7 @@ public sealed class DataPlaneTests(ITestOutputHelper output)
             var image = await File.ReadAllBytesAsync(Path.Combine(ServerFixture.Root, "samples", "two-squares.png"));
             var report = await DataPlaneBenchmark.RunAsync(folder, "tiny", 1024, 1, image, Path.Combine(ServerFixture.Root, "models", "tiny"),
                 new StringWriter(), timeout.Token, program: Cli);
-            output.WriteLine(System.Text.Json.JsonSerializer.Serialize(report));
+            output.WriteLine(global::System.Text.Json.JsonSerializer.Serialize(report));
             Assert.Equal("completed", report.Outcome);
             Assert.InRange(report.LargestMessageBytesAtMost, 1, Grains.ClusterStoreOptions.DefaultMaxMessageBytes);
             // The finished video and trajectory (8 RGB frames of 1024² each) were handed over through the store: written by the

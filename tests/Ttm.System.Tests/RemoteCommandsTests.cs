@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// The command line's review, render and vary against a real server: <c>./ttm generate --server … --stop-after-motion</c>

@@ -5,7 +5,7 @@ using Ttm.Protos;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// The artifact store's volume fills up under a running generation: a real tmpfs of 64 MB (mounted here, as root, and

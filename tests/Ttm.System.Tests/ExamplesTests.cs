@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// Every example in examples/ run as a user runs it, as a child process against the embedded server: the .NET console app
@@ -37,7 +37,7 @@ public sealed class ExamplesTests(ServerFixture server) : IClassFixture<ServerFi
     {
         var bytes = File.ReadAllBytes(path);
         Assert.True(bytes.Length > 1000, $"{path} has {bytes.Length} bytes");
-        Assert.Equal("ftyp", System.Text.Encoding.ASCII.GetString(bytes, 4, 4));
+        Assert.Equal("ftyp", global::System.Text.Encoding.ASCII.GetString(bytes, 4, 4));
     }
 
     string Output(string name) => Path.Combine(server.Store, "examples", name);
@@ -86,7 +86,7 @@ public sealed class ExamplesTests(ServerFixture server) : IClassFixture<ServerFi
     public async Task Readme_CurlAndBufCurlBlocks_RunAsWritten()
     {
         var readme = await File.ReadAllTextAsync(Path.Combine(ServerFixture.Root, "README.md"));
-        var blocks = System.Text.RegularExpressions.Regex.Matches(readme, "```bash\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+        var blocks = global::System.Text.RegularExpressions.Regex.Matches(readme, "```bash\n(.*?)```", global::System.Text.RegularExpressions.RegexOptions.Singleline)
             .Select(m => m.Groups[1].Value).ToList();
         var rest = Assert.Single(blocks, b => b.Contains("/v1/videos/$id/content", StringComparison.Ordinal));
         var grpc = Assert.Single(blocks, b => b.Contains("buf curl", StringComparison.Ordinal) && b.Contains("/Generate", StringComparison.Ordinal));

@@ -1,7 +1,7 @@
 using Ttm.Benchmarks;
 using Ttm.Cli.Cluster;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary><c>./ttm bench cluster</c>'s event-log measurement on a real Redis started here: it appends, replays and weighs what it says.</summary>
 public sealed class EventLogBenchmarkTests : IAsyncLifetime

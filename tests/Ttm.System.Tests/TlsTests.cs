@@ -11,7 +11,7 @@ using Ttm.Protos.V1;
 
 using HealthProbes = Ttm.Grains.HealthProbes;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>The gateway with Ttm:Tls set: gRPC and operations over TLS with the given certificate, and nothing in clear.</summary>
 public sealed class TlsTests : IAsyncLifetime

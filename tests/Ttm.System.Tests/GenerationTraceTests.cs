@@ -2,7 +2,7 @@ using Ttm.Cli.Cluster;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// One generation's trace across the cluster's processes, as OpenTelemetry exports it over OTLP to a receiver in this
@@ -75,7 +75,7 @@ public sealed class GenerationTraceTests(ITestOutputHelper output) : IAsyncLifet
 
         // The hosts export in batches: wait (bounded) until the generation's spans and a pass linked to them are in.
         List<ReceivedSpan> ours = [], passes = [];
-        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(30); await Task.Delay(200, timeout.Token))
+        for (var waited = global::System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(30); await Task.Delay(200, timeout.Token))
         {
             var all = receiver!.Spans;
             ours = all.Where(s => s.Tags.GetValueOrDefault("ttm.generation_id") == id).ToList();

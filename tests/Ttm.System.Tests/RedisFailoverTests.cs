@@ -2,7 +2,7 @@ using Ttm.Cli.Cluster;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// The cluster on a Redis that survives its own failure: a primary, two replicas and three Sentinels (short timings),

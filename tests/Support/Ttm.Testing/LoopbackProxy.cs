@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.Testing;
 
 /// <summary>
 /// A TCP relay on a free loopback port to a server's port, which can cut every connection through it at once (a network

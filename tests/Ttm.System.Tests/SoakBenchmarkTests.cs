@@ -1,7 +1,7 @@
 using Ttm.Benchmarks;
 using Ttm.Cli;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary><c>./ttm bench soak</c> on the embedded server, small: every stream completes, is deleted, and the store returns to its baseline.</summary>
 public sealed class SoakBenchmarkTests
