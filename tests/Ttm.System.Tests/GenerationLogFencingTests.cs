@@ -6,7 +6,7 @@ using Ttm.Grains;
 using Ttm.Grains.Storage;
 using GrainEvent = Ttm.Grains.GenerationEvent;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// The event log's fencing on a real Redis: once a second writer has claimed a generation's log, the first one's appends

@@ -2,7 +2,7 @@ using Ttm.Cli.Cluster;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
 
-namespace Ttm.Gateway.Tests;
+namespace Ttm.System.Tests;
 
 /// <summary>
 /// Partitions, not kills: a cluster of real processes (one Redis, one plain and two accelerator silos, each silo in a
