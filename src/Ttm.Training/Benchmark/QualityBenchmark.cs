@@ -73,15 +73,38 @@ public sealed class QualityBenchmark(TwoStageChain chain, SamplingOptions motion
         return (scored, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>The true path of each object <paramref name="dragged"/> picks (by plan index): its centroid at every frame,
-    /// scaled by its box against the first frame's; the others left to stage 1.</summary>
+    /// <summary>The true path of each object <paramref name="dragged"/> picks (by plan index), the others left to stage 1.</summary>
     static MotionPaths TruePaths(BenchCase c, Func<int, bool> dragged)
     {
         var t = c.Truth;
-        static float Extent(int[] box) => MathF.Sqrt(Math.Max(1, box[2] - box[0]) * (float)Math.Max(1, box[3] - box[1]));
-        var paths = t.Objects.Select((o, k) => dragged(k) ? new MotionPath(Enumerable.Range(0, t.Frames).Select(f => new PathPoint(
-            t.Frames == 1 ? 0f : f / (float)(t.Frames - 1), o.Centroids[f][0], o.Centroids[f][1], Extent(o.Boxes[f]) / Extent(o.Boxes[0]))).ToList()) : null).ToList();
+        var paths = t.Objects.Select((o, k) => dragged(k) ? TruePath(o, t.Frames) : null).ToList();
         return new MotionPaths(c.FirstLabels, t.Width, t.Height, paths);
+    }
+
+    /// <summary>
+    /// Where the world moves an object, as a user dragging it exactly along would draw it: the shapes world moves every
+    /// object at a constant velocity and never scales it, but its recorded centroids and boxes are those of the visible
+    /// pixels, which an occluder or the image's edge pulls aside and shrinks. So the path is the line fitted through the
+    /// frames where the object is whole (its box at least 90 % as large as it ever is), at scale 1.
+    /// </summary>
+    static MotionPath TruePath(ObjectTruth o, int frames)
+    {
+        static int Area(int[] box) => box[0] < 0 ? 0 : (box[2] - box[0] + 1) * (box[3] - box[1] + 1);
+        int whole = o.Boxes.Max(Area);
+        var seen = Enumerable.Range(0, frames).Where(f => !float.IsNaN(o.Centroids[f][0])).ToList();
+        if (seen.Count == 0) return new MotionPath([new PathPoint(0, 0, 0), new PathPoint(1, 0, 0)]); // never seen: nothing to move
+        var fit = seen.Where(f => Area(o.Boxes[f]) >= 0.9 * whole).ToList();
+        if (fit.Count < 2) fit = seen;
+        (double At0, double Slope) Line(int axis)
+        {
+            double mf = fit.Average(), mv = fit.Average(f => o.Centroids[f][axis]);
+            double spread = fit.Sum(f => (f - mf) * (f - mf));
+            double slope = spread == 0 ? 0 : fit.Sum(f => (f - mf) * (o.Centroids[f][axis] - mv)) / spread;
+            return (mv - slope * mf, slope);
+        }
+        var (x, y) = (Line(0), Line(1));
+        return new MotionPath(Enumerable.Range(0, frames).Select(f => new PathPoint(
+            frames == 1 ? 0f : f / (float)(frames - 1), (float)(x.At0 + x.Slope * f), (float)(y.At0 + y.Slope * f))).ToList());
     }
 
     /// <returns>the world's own mask frames as ŝ, (1, 3, T, H, W) painted with the palette</returns>
