@@ -47,7 +47,13 @@ static class QualityCommand
                 "stage 1 skipped), mixed-paths (every other object dragged, the rest from stage 1), true-masks (the world's own mask frames)",
             DefaultValueFactory = _ => [MotionSource.Text],
             AllowMultipleArgumentsPerToken = true,
-            CustomParser = r => r.Tokens.Select(token => ParseMotionSource(token.Value)).ToArray(),
+            CustomParser = r =>
+            {
+                // An unknown name is a parse error (the usage and the names that work), not an exception.
+                foreach (var token in r.Tokens.Where(t => !MotionSources.ContainsKey(t.Value)))
+                    r.AddError($"--motion-from {token.Value}: expected one of {string.Join(", ", MotionSources.Keys)}.");
+                return r.Tokens.Where(t => MotionSources.ContainsKey(t.Value)).Select(t => MotionSources[t.Value]).ToArray();
+            },
         };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the JSON here" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for the networks (default: all cores)" };
@@ -134,8 +140,4 @@ static class QualityCommand
     /// <summary>A motion source's name on the command line and in row names: <c>MixedPaths</c> → <c>mixed-paths</c>.</summary>
     static string MotionSourceName(MotionSource source) =>
         string.Concat(source.ToString().Select((ch, i) => char.IsUpper(ch) && i > 0 ? $"-{char.ToLowerInvariant(ch)}" : $"{char.ToLowerInvariant(ch)}"));
-
-    static MotionSource ParseMotionSource(string name) => MotionSources.TryGetValue(name, out var source)
-        ? source
-        : throw new ArgumentException($"--motion-from {name}: expected one of {string.Join(", ", MotionSources.Keys)}.");
 }
