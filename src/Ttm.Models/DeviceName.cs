@@ -42,7 +42,7 @@ public sealed record DeviceName(DeviceKind Kind, int Index, string Profile)
     public bool BatchesWide => Kind != DeviceKind.Cpu;
 
     /// <summary>The name as every report of it reads (logs, the completed event's note): a simulated device says so.</summary>
-    public string Label => Kind == DeviceKind.Simulated ? $"{this} (SIMULATED: passes take its cost model's time and predict zeros)" : ToString();
+    public string Label => Kind == DeviceKind.Simulated ? $"{this} (SIMULATED: passes and segmentation take its cost model's time; passes predict zeros)" : ToString();
 
     /// <summary><see cref="Label"/> of a device name, or the name as given when it parses as none (a test's worker).</summary>
     public static string LabelOf(string name) => TryParse(name, out var device) ? device.Label : name;

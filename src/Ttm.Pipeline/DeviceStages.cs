@@ -163,10 +163,11 @@ public sealed class DeviceStages(PipelineModels models)
         float shrink = Math.Min(1f, SamSegmenter.InputSize / (float)Math.Max(cropW, cropH));
         var segmentable = ImageInput.Resize(cropped, Math.Max(1, (int)(cropW * shrink)), Math.Max(1, (int)(cropH * shrink)));
         var hints = request.Hints.Select(h => h is { Locates: true } ? Rescale(h, cropX, cropY, shrink) : null).ToList();
+        IReadOnlyList<GroundedObject> Ground() => new Grounding(models.Segmenter).Ground(segmentable, models.Segmenter.Embed(segmentable), plan.Objects, hints);
         IReadOnlyList<GroundedObject> grounded;
         using (models.Device.Enter("segment", request.Tenant))
             grounded = await models.SegmentationWorker.RunAsync(
-                () => new Grounding(models.Segmenter).Ground(segmentable, models.Segmenter.Embed(segmentable), plan.Objects, hints),
+                () => models.SimulatedSegmentation is { } simulated ? simulated.Ground(segmentable, plan.Objects, hints, Ground) : Ground(),
                 request.Tenant, cancellationToken, request.Priority, request.Meter);
         await encoded;
         var labels = FirstFrameMasks.ToModelGrid(grounded.Select(g => g.Mask).ToList(), config.Width, config.Height);

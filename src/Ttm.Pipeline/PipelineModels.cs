@@ -39,6 +39,7 @@ public sealed class PipelineModels : IDisposable
         {
             var cost = Models.Simulation.DeviceCostModel.Profiles[DeviceName.Parse(Device.Name).Profile];
             (motionPass, videoPass) = (new Models.Simulation.SimulatedForward(motion.Config, cost), new Models.Simulation.SimulatedForward(video.Config, cost));
+            SimulatedSegmentation = new SimulatedSegmentation(cost.SegmentSeconds);
         }
         MotionSampler = StageSamplers.For(motion, motionOnnx ?? motionPass);
         VideoSampler = StageSamplers.For(video, videoOnnx ?? videoPass);
@@ -60,6 +61,9 @@ public sealed class PipelineModels : IDisposable
     public DeviceWorker Device { get; }
     public ITextEncoder Text { get; }
     public SamSegmenter Segmenter { get; }
+
+    /// <summary>A simulated device's segmentation (timed by its cost model, masks computed once per input); null on a real device.</summary>
+    public SimulatedSegmentation? SimulatedSegmentation { get; }
     public IPromptPlanner Planner { get; }
 
     /// <summary>

@@ -16,7 +16,11 @@ public sealed class DeviceCostModel
     /// </summary>
     public static DeviceCostModel H100 { get; } = new("h100",
         motion: [(3, 11.67), (6, 17.41), (12, 18.81), (24, 19.27), (48, 19.37), (96, 33.34)],
-        video: [(3, 25.14), (6, 23.38), (12, 20.19), (24, 23.1), (48, 34.59), (96, 63.87)]);
+        video: [(3, 25.14), (6, 23.38), (12, 20.19), (24, 23.1), (48, 34.59), (96, 63.87)],
+        // SAM grounding of one image has not been measured on an H100: its 2-core CPU time (1.197 s median, encoder and
+        // decoder runs, docs/measurements/pipeline-photos.json "segment") scaled by the tiny DiT's H100 : CPU ratio for
+        // one stage-2 pass of 3 rows (20.19 ms above, non-decreasing; 81.41 ms, docs/measurements/forward.json).
+        segmentSeconds: 1.197 * 20.19 / 81.41);
 
     public static IReadOnlyDictionary<string, DeviceCostModel> Profiles { get; } = new Dictionary<string, DeviceCostModel> { ["h100"] = H100 };
 
@@ -25,14 +29,21 @@ public sealed class DeviceCostModel
 
     readonly (int Rows, double Milliseconds)[] motion, video;
 
-    DeviceCostModel(string profile, (int, double)[] motion, (int, double)[] video)
+    DeviceCostModel(string profile, (int, double)[] motion, (int, double)[] video, double segmentSeconds)
     {
         Profile = profile;
+        SegmentSeconds = segmentSeconds;
         this.motion = NonDecreasing(motion);
         this.video = NonDecreasing(video);
     }
 
     public string Profile { get; }
+
+    /// <summary>
+    /// Seconds of grounding one image's objects with SAM on this device (<c>Ttm.Pipeline.Segmentation.SimulatedSegmentation</c>):
+    /// an upper bound where it is scaled from a CPU measurement, as a convolutional encoder fills a GPU better than the tiny DiT.
+    /// </summary>
+    public double SegmentSeconds { get; }
 
     /// <summary>Seconds of one forward pass of <paramref name="rows"/> rows of a network of <paramref name="config"/>.</summary>
     /// <exception cref="NotSupportedException">the configuration's backbone has no measurement to scale from</exception>
