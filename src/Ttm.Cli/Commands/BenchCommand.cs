@@ -379,26 +379,33 @@ static class BenchCommand
     {
         var accelerators = new Option<int>("--accelerators") { Description = "Accelerator silos, each on a simulated H100 (sim:h100)", DefaultValueFactory = _ => 2 };
         var generations = new Option<int>("--generations") { Description = "Generations in all, of the mixed workload", DefaultValueFactory = _ => 60 };
-        var rate = new Option<double>("--rate") { Description = "Mean arrivals per second (open loop: exponential gaps, whatever the fleet's progress)", DefaultValueFactory = _ => 1.0 };
+        var rate = new Option<double?>("--rate") { Description = "Mean arrivals per second (open loop: exponential gaps, whatever the fleet's progress); default 1.25 × the devices' ideal" };
+        var size = new Option<string>("--size") { Description = "The networks the simulated devices are timed as: tiny (the shipped weights), small or base (random weights)", DefaultValueFactory = _ => "tiny" };
+        size.AcceptOnlyFromAmong([.. Ttm.Models.TtmConfig.Sizes.Keys]);
+        var maxBatch = new Option<int?>("--max-batch") { Description = "Most requests a simulated device batches in one pass (default: the device's, DeviceWorker.DefaultMaxBatch)" };
         var json = JsonFile();
         var command = new Command("fleet", "Simulated accelerators behind real silos, Redis and a gateway, each its own process: a mixed workload of three tenants "
             + "arriving open-loop; generations/min against the devices' ideal, the placement's makespan gap, admission and first-preview p50/p99, "
-            + "events/s, Redis ops/s and memory, CPU seconds per generation per host kind") { accelerators, generations, rate, json };
+            + "events/s, Redis ops/s and memory, CPU seconds per generation per host kind") { accelerators, generations, rate, size, maxBatch, json };
         command.Validators.Add(result =>
         {
             if (result.GetValue(accelerators) is < 1 or > 32) result.AddError("--accelerators must lie in 1..32.");
             if (result.GetValue(generations) < 1) result.AddError("--generations must be at least 1.");
-            if (result.GetValue(rate) is not (> 0 and <= 1000)) result.AddError("--rate must lie in (0, 1000] arrivals per second.");
+            if (result.GetValue(rate) is { } r && r is not (> 0 and <= 1000)) result.AddError("--rate must lie in (0, 1000] arrivals per second.");
+            if (result.GetValue(maxBatch) is < 1 or > 256) result.AddError("--max-batch must lie in 1..256.");
         });
         command.SetAction(async (result, cancellationToken) =>
         {
             var folder = Directory.CreateTempSubdirectory("ttm-bench-fleet-").FullName;
             try
             {
-                await using var cluster = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder, Ttm.Cli.Cluster.FleetBenchmark.Settings,
+                var run = new Ttm.Cli.Cluster.FleetBenchmark.Run(result.GetValue(accelerators), result.GetValue(generations), result.GetValue(rate),
+                    result.GetValue(size)!, result.GetValue(maxBatch));
+                await using var cluster = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder,
+                    Ttm.Cli.Cluster.FleetBenchmark.Environment(run, folder, ModelLocations.Resolve().Models),
                     cancellationToken: cancellationToken, acceleratorDevice: Ttm.Cli.Cluster.FleetBenchmark.Device);
-                await Print(await Ttm.Cli.Cluster.FleetBenchmark.RunAsync(cluster, await Sample(cancellationToken), result.GetValue(accelerators),
-                    result.GetValue(generations), result.GetValue(rate), Console.Error, cancellationToken), result.GetValue(json), cancellationToken);
+                await Print(await Ttm.Cli.Cluster.FleetBenchmark.RunAsync(cluster, await Sample(cancellationToken), run, Console.Error, cancellationToken),
+                    result.GetValue(json), cancellationToken);
             }
             finally
             {

@@ -59,6 +59,17 @@ public static class ModelWeights
         }
     }
 
+    /// <summary>
+    /// Builds the network config.json names with its parameters on libtorch's meta device (shapes, no storage, no weights
+    /// read): what a simulated device serves, whose passes read only the configuration. Holds no memory for its weights.
+    /// </summary>
+    public static VideoDenoiser LoadShapeOnly(string directory)
+    {
+        var model = VideoDenoiser.Create(ReadConfig(directory));
+        model.to(new Device(DeviceType.META));
+        return model;
+    }
+
     /// <summary>Loads a safetensors file into an existing network; throws naming the first missing, unexpected or mis-shaped tensor.</summary>
     /// <param name="mayLack">tensors the file may lack, which keep the network's own initial values (default: none)</param>
     public static void LoadInto(nn.Module model, string file, Func<string, bool>? mayLack = null)
