@@ -136,7 +136,7 @@ static class QualityCommand
         return command;
     }
 
-    static readonly Dictionary<string, MotionSource> MotionSources = Enum.GetValues<MotionSource>().ToDictionary(MotionSourceName);
+    static readonly IReadOnlyDictionary<string, MotionSource> MotionSources = Enum.GetValues<MotionSource>().ToDictionary(MotionSourceName).AsReadOnly(); // in the enum's order
 
     /// <summary>A motion source's name on the command line and in row names: <c>MixedPaths</c> → <c>mixed-paths</c>.</summary>
     static string MotionSourceName(MotionSource source) =>

@@ -18,7 +18,7 @@ public sealed class DeviceCostModel
         motion: [(3, 11.67), (6, 17.41), (12, 18.81), (24, 19.27), (48, 19.37), (96, 33.34)],
         video: [(3, 25.14), (6, 23.38), (12, 20.19), (24, 23.1), (48, 34.59), (96, 63.87)]);
 
-    public static IReadOnlyDictionary<string, DeviceCostModel> Profiles { get; } = new Dictionary<string, DeviceCostModel> { ["h100"] = H100 };
+    public static IReadOnlyDictionary<string, DeviceCostModel> Profiles { get; } = new Dictionary<string, DeviceCostModel> { ["h100"] = H100 }.AsReadOnly();
 
     /// <summary>The device names that select a simulated device, for messages.</summary>
     public static string Names => string.Join(", ", Profiles.Keys.Select(p => $"sim:{p}"));
