@@ -67,7 +67,7 @@ public sealed class EndToEndBenchmark(PipelineModels models, int steps, int conc
         Pipeline.Images.RgbImage image;
         try
         {
-            (image, plan) = await TtmPipeline.PrepareAsync(request, models.Planner, config.MaxObjects, cancellationToken);
+            (image, plan) = await TtmPipeline.PrepareAsync(request, models.Decoders, models.Planner, config.MaxObjects, cancellationToken);
         }
         catch (InvalidRequestException e)
         {

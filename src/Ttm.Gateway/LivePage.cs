@@ -23,7 +23,7 @@ public static class LivePage
         ["X-Frame-Options"] = "DENY",
         ["X-Content-Type-Options"] = "nosniff",
         ["Referrer-Policy"] = "no-referrer",
-    };
+    }.AsReadOnly();
 
     public static RouteGroupBuilder MapLivePage(this IEndpointRouteBuilder app)
     {

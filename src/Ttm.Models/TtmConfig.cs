@@ -176,7 +176,7 @@ public sealed record TtmConfig
             Frames = 16, Height = 128, Width = 128, PatchSize = 4, Hidden = 768, Depth = 24, Heads = 12,
             MaskedBlocks = 6, Attention = AttentionLayout.Joint,
         },
-    };
+    }.AsReadOnly();
 
     /// <summary>
     /// The U-Net's named sizes. <see cref="PatchSize"/> is the stride of its first attention level (where the trajectory's
@@ -200,7 +200,7 @@ public sealed record TtmConfig
             Backbone = Backbone.Unet, Prediction = Prediction.V, Frames = 16, Height = 128, Width = 128, MaskedBlocks = 6,
             Unet = new UnetShape { Channels = 128, ChannelMultipliers = [1, 1, 2, 4, 4], LayersPerLevel = 2, HeadWidth = 64, NormGroups = 32 },
         },
-    };
+    }.AsReadOnly();
 
     public static TtmConfig Named(string name, Backbone backbone = Backbone.Dit)
     {

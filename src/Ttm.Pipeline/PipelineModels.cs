@@ -6,21 +6,24 @@ using Ttm.Models.Text;
 using Ttm.Models.Weights;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Encoding;
+using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
 using Ttm.Pipeline.Segmentation;
 
 namespace Ttm.Pipeline;
 
 /// <summary>
-/// Everything a pipeline needs loaded once per process: both networks (with their samplers), the text encoder,
+/// Everything a pipeline needs loaded once per host: both networks (with their samplers), the text encoder,
 /// the segmenter, the planner, the device worker that runs every step of the networks, and the worker that runs the
 /// segmenter (<see cref="SegmentationWorker"/>).
 /// </summary>
 public sealed class PipelineModels : IDisposable
 {
     /// <param name="runtime">where the networks' passes run (<see cref="NetworkRuntimes.For"/>: default, ONNX Runtime on a CPU device)</param>
+    /// <param name="encoders">the host's gate for encodes beside an accelerator (default: a gate of its own, <see cref="FairGate.ForEncodes"/>)</param>
+    /// <param name="decoders">the host's decodes of uploads (default: its own, <see cref="ImageDecoders.OnePerCore"/>)</param>
     public PipelineModels(VideoDenoiser motion, VideoDenoiser video, ITextEncoder text, SamSegmenter segmenter, IPromptPlanner planner, DeviceWorker? device = null,
-        NetworkRuntime? runtime = null)
+        NetworkRuntime? runtime = null, FairGate? encoders = null, ImageDecoders? decoders = null)
     {
         Motion = motion;
         Video = video;
@@ -44,7 +47,8 @@ public sealed class PipelineModels : IDisposable
         MotionSampler = StageSamplers.For(motion, motionOnnx ?? motionPass);
         VideoSampler = StageSamplers.For(video, videoOnnx ?? videoPass);
         SegmentationWorker = SegmentsOnTheDeviceThread(Device.Name) ? Device : new DeviceWorker($"{Device.Name}/segmenter", maxBatch: 1, threads: 0, metrics: Device.Metrics);
-        Encodes = SegmentsOnTheDeviceThread(Device.Name) ? new DeviceEncodes(Device) : FairGate.Encoders;
+        Encodes = SegmentsOnTheDeviceThread(Device.Name) ? new DeviceEncodes(Device) : encoders ?? FairGate.ForEncodes();
+        Decoders = decoders ?? ImageDecoders.OnePerCore();
         Text = text;
         Segmenter = segmenter;
         Planner = planner;
@@ -75,9 +79,12 @@ public sealed class PipelineModels : IDisposable
 
     /// <summary>
     /// Where this machine's encodes run: on a CPU device, as jobs of its worker (the same cores, in the tenant's turn);
-    /// beside an accelerator, through the process's <see cref="FairGate.Encoders"/>.
+    /// beside an accelerator, through the host's <see cref="FairGate"/>.
     /// </summary>
     public IEncodeAdmission Encodes { get; }
+
+    /// <summary>Where this host decodes uploads (<see cref="TtmPipeline.PrepareAsync"/>, the device stages' grain).</summary>
+    public ImageDecoders Decoders { get; }
 
     public static bool SegmentsOnTheDeviceThread(string deviceName) => DeviceName.TryParse(deviceName, out var device) && device.Kind == DeviceKind.Cpu;
 
@@ -109,9 +116,11 @@ public sealed class PipelineModels : IDisposable
 
     /// <summary>
     /// Loads <see cref="ModelFiles.Models"/>/motion and /video-ttm onto the device worker's device (cpu:0 when none
-    /// is given) and the segmenter's two ONNX files.
+    /// is given) and the segmenter's two ONNX files. <paramref name="encoders"/> and <paramref name="decoders"/> are the host's
+    /// (a silo's, from its container), or, left out, the models' own.
     /// </summary>
-    public static PipelineModels Load(ModelFiles files, ITextEncoder text, IPromptPlanner planner, DeviceWorker? device = null, NetworkRuntime? runtime = null)
+    public static PipelineModels Load(ModelFiles files, ITextEncoder text, IPromptPlanner planner, DeviceWorker? device = null, NetworkRuntime? runtime = null,
+        FairGate? encoders = null, ImageDecoders? decoders = null)
     {
         bool ownsDevice = device is null;
         device ??= new DeviceWorker(); // first: it decides which threads compute with how many cores
@@ -138,7 +147,7 @@ public sealed class PipelineModels : IDisposable
             // ONNX Runtime counts physical cores, and on a 2-vCPU machine it chose one: the encoder took 0.92-0.98 s a
             // photograph, with the device's two 0.52-0.57 s.
             var segmenter = new SamSegmenter(files.SegmenterEncoder, files.SegmenterDecoder, SegmentsOnTheDeviceThread(device.Name) ? device.Threads : 0);
-            return new PipelineModels(motion, video, text, segmenter, planner, device, runtime)
+            return new PipelineModels(motion, video, text, segmenter, planner, device, runtime, encoders, decoders)
             {
                 MotionDigest = FolderDigest(Path.Combine(files.Models, "motion")),
                 VideoDigest = FolderDigest(Path.Combine(files.Models, "video-ttm")),

@@ -22,7 +22,7 @@ public sealed class TtmPipeline(PipelineModels models)
     public async IAsyncEnumerable<PipelineEvent> RunAsync(PipelineRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var clock = new StageClock(GenerationStage.Plan);
-        var (image, plan) = await PrepareAsync(request, models.Planner, models.Video.Config.MaxObjects, cancellationToken);
+        var (image, plan) = await PrepareAsync(request, models.Decoders, models.Planner, models.Video.Config.MaxObjects, cancellationToken);
         clock.Enter(GenerationStage.Segment);
         yield return new PlanReady(plan);
 
@@ -38,12 +38,12 @@ public sealed class TtmPipeline(PipelineModels models)
         await work;
     }
 
-    /// <summary>Checks the request, decodes the image and plans the prompts; refuses (throws) what cannot be generated.</summary>
-    public static async Task<(RgbImage Image, PromptPlan Plan)> PrepareAsync(PipelineRequest request, IPromptPlanner planner, int maxObjects,
+    /// <summary>Checks the request, decodes the image (in one of the host's <paramref name="decoders"/>) and plans the prompts; refuses (throws) what cannot be generated.</summary>
+    public static async Task<(RgbImage Image, PromptPlan Plan)> PrepareAsync(PipelineRequest request, ImageDecoders decoders, IPromptPlanner planner, int maxObjects,
         CancellationToken cancellationToken)
     {
         request.Validate();
-        var image = ImageInput.Decode(request.Image);
+        var image = decoders.Decode(request.Image);
         var plan = await planner.PlanAsync(request.Prompt, cancellationToken);
         if (plan.Objects.Count > maxObjects)
             throw new InvalidRequestException(

@@ -27,7 +27,7 @@ namespace Ttm.Silo;
 /// the first part made.
 /// </summary>
 public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtifactStore store, IPromptPlanner planner, ModelLimits limits, IOptions<SiloOptions> options,
-    LoadedModels loaded, ILocalSiloDetails silo, ILogger<ClusterGenerationRunner> logger)
+    LoadedModels loaded, FairGate encoders, ImageDecoders decoders, ILocalSiloDetails silo, ILogger<ClusterGenerationRunner> logger)
     : IGenerationRunner
 {
     readonly GenerationOutputs outputs = new(new VideoEncoder());
@@ -52,7 +52,7 @@ public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtif
             using var planning = SiloTracing.Source.StartActivity("plan").OfGeneration(generationId, spec.Tenant);
             try
             {
-                (_, plan) = await Task.Run(() => TtmPipeline.PrepareAsync(request, planner, limits.MaxObjects, cancellationToken), cancellationToken);
+                (_, plan) = await Task.Run(() => TtmPipeline.PrepareAsync(request, decoders, planner, limits.MaxObjects, cancellationToken), cancellationToken);
             }
             catch (Exception e) when (e is InvalidRequestException or InvalidImageException)
             {
@@ -163,7 +163,7 @@ public sealed partial class ClusterGenerationRunner(IGrainFactory grains, IArtif
             frames.Objects);
         var chunks = Channel.CreateUnbounded<PipelineEvent>();
         var written = Task.Run(() => outputs.WriteAsync(request, plan, rendered, seconds, chunks.Writer,
-                loaded.Models?.Encodes ?? FairGate.Encoders, cancellationToken), cancellationToken)
+                loaded.Models?.Encodes ?? encoders, cancellationToken), cancellationToken)
             .ContinueWith(t => { chunks.Writer.TryComplete(t.Exception?.InnerException); return t; }, TaskScheduler.Default).Unwrap();
         Dictionary<string, string> artifacts;
         try

@@ -7,7 +7,6 @@ using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Models;
 using Ttm.Pipeline;
-using Ttm.Pipeline.Images;
 using Ttm.Silo.Placement;
 using Ttm.Silo.Telemetry;
 
@@ -57,7 +56,7 @@ public sealed partial class DeviceStagesGrain(PipelineModels models, IArtifactSt
             using var scope = logger.BeginGenerationScope(id, spec.Tenant);
             try
             {
-                var image = ImageInput.Decode(request.Image);
+                var image = models.Decoders.Decode(request.Image);
                 (imageWidth, imageHeight) = (image.Width, image.Height);
                 var stages = new DeviceStages(models);
                 return request.StopAfterMotion

@@ -11,6 +11,8 @@ using Ttm.Models.Text;
 using Ttm.Models.Weights;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Devices;
+using Ttm.Pipeline.Encoding;
+using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
 using Ttm.Silo.Cluster;
 using Ttm.Silo.Hosting;
@@ -43,7 +45,12 @@ public static class GenerationServices
         services.AddGenerationEventLog(configuration);
         services.AddSingleton(role);
         // The LLM planner where Ttm:Planner names an endpoint or a GGUF file, the rules (with MiniLM for what they do not know) always behind it.
-        services.AddSingleton(_ => new SimilarityResolver(MiniLmTextEncoder.Shared));
+        // The host's own text encoder (one ONNX session, loaded on first use) and gates for encodes and decodes: two hosts in
+        // one process share none of them.
+        services.AddSingleton(_ => MiniLmTextEncoder.Load());
+        services.AddSingleton(_ => FairGate.ForEncodes());
+        services.AddSingleton(_ => ImageDecoders.OnePerCore());
+        services.AddSingleton(sp => new SimilarityResolver(sp.GetRequiredService<MiniLmTextEncoder>()));
         services.AddSingleton(sp => PlannerFactory.Create(
             configuration.GetSection(LlmPlannerOptions.Section).Get<LlmPlannerOptions>() is { Configured: true } llm ? llm : null,
             new HttpClient(), sp.GetRequiredService<SimilarityResolver>()));
@@ -58,8 +65,8 @@ public static class GenerationServices
                 metrics: sp.GetRequiredService<DeviceMetrics>());
             try
             {
-                var models = PipelineModels.Load(settings.ModelFiles(), MiniLmTextEncoder.Shared, sp.GetRequiredService<IPromptPlanner>(), device,
-                    NetworkRuntimes.For(settings.Device, settings.NetworkRuntime));
+                var models = PipelineModels.Load(settings.ModelFiles(), sp.GetRequiredService<MiniLmTextEncoder>(), sp.GetRequiredService<IPromptPlanner>(), device,
+                    NetworkRuntimes.For(settings.Device, settings.NetworkRuntime), sp.GetRequiredService<FairGate>(), sp.GetRequiredService<ImageDecoders>());
                 sp.GetRequiredService<LoadedModels>().Models = models;
                 return models;
             }

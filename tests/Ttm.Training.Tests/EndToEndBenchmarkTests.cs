@@ -1,5 +1,4 @@
 using Ttm.Benchmarks;
-using Ttm.Models.Text;
 using Ttm.Pipeline;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Planning;
@@ -18,8 +17,8 @@ public sealed class EndToEndBenchmarkTests
         // A sentence naming four objects: the tiny models animate at most three, so the pipeline refuses it.
         var crowded = reworded[0] with { Truth = reworded[0].Truth with { Caption = "The red ball, the blue box, the green gem and the pink cross move left." } };
         using var worker = new DeviceWorker("cpu:0");
-        using var models = PipelineModels.Load(ModelFiles.In(ModelFiles.DefaultModels, ModelFiles.DefaultSegmenter), MiniLmTextEncoder.Shared,
-            new RulePromptPlanner(new SimilarityResolver(MiniLmTextEncoder.Shared)), worker);
+        using var models = PipelineModels.Load(ModelFiles.In(ModelFiles.DefaultModels, ModelFiles.DefaultSegmenter), MiniLm.Encoder,
+            new RulePromptPlanner(new SimilarityResolver(MiniLm.Encoder)), worker);
         var (cases, _) = await new EndToEndBenchmark(models, steps: 2).RunAsync([.. reworded, crowded], null, CancellationToken.None);
 
         Assert.All(cases.Take(2), c => Assert.Null(c.Refused));

@@ -1,6 +1,5 @@
 using Ttm.Models.Generation;
 using Ttm.Models.Sampling;
-using Ttm.Models.Text;
 using Ttm.Models.Weights;
 using Ttm.Pipeline.Devices;
 using Ttm.Training.Benchmark;
@@ -31,7 +30,7 @@ public sealed class ShippedModelQualityTests
         motion?.eval();
         var suite = QualityBenchmark.Shapes128(perSplit: 8);
         var options = SamplingOptions.Default;
-        var chain = new TwoStageChain(motion is null ? null : new FlowSampler(motion), new FlowSampler(video), MiniLmTextEncoder.Shared,
+        var chain = new TwoStageChain(motion is null ? null : new FlowSampler(motion), new FlowSampler(video), MiniLm.Encoder,
             new StageRunner(worker.StepperFor("test")));
         var (cases, seconds) = await new QualityBenchmark(chain, options, options).RunAsync(suite);
         return QualityBenchmark.Report("Shapes-16", variant, cases, seconds);

@@ -1,5 +1,4 @@
 using Ttm.Models;
-using Ttm.Models.Text;
 using Ttm.Training.Training;
 
 namespace Ttm.Training.Tests;
@@ -28,7 +27,7 @@ public sealed class StageTrainerTests : IDisposable
     [InlineData(ModelStage.Video, TtmVariant.Flow)]
     public void TwentySteps_LowerTheLoss(ModelStage stage, TtmVariant variant)
     {
-        using var trainer = new StageTrainer(Options(stage, 20, variant: variant), MiniLmTextEncoder.Shared, TextWriter.Null);
+        using var trainer = new StageTrainer(Options(stage, 20, variant: variant), MiniLm.Encoder, TextWriter.Null);
         var losses = Enumerable.Range(0, 20).Select(_ => trainer.TrainStep()).ToList();
         double first = losses.Take(4).Average(), last = losses.TakeLast(4).Average();
         Assert.True(last < 0.8 * first, $"loss went from {first:F4} to {last:F4}");
@@ -38,13 +37,13 @@ public sealed class StageTrainerTests : IDisposable
     public void AStage1ThatReadsLocalPrompts_ContinuedFromOneThatDoesNot_LearnsToReadThem()
     {
         var plain = Path.Combine(run, "plain");
-        using (var trainer = new StageTrainer(Options(ModelStage.Motion, 2, plain), MiniLmTextEncoder.Shared, TextWriter.Null))
+        using (var trainer = new StageTrainer(Options(ModelStage.Motion, 2, plain), MiniLm.Encoder, TextWriter.Null))
             trainer.Run("test");
         var options = Options(ModelStage.Motion, 8, Path.Combine(run, "local")) with
         {
             InitialWeights = Path.Combine(plain, "model"), MotionReadsLocalPrompts = true, DropMotionPrompt = 1.0,
         };
-        using var local = new StageTrainer(options, MiniLmTextEncoder.Shared, TextWriter.Null);
+        using var local = new StageTrainer(options, MiniLm.Encoder, TextWriter.Null);
         var gate = ((VideoDit)local.Ema).Blocks[0].AddedCrossGate!;
         Assert.Equal(0f, gate.item<float>()); // continued gated off: it starts as the network it continues
         using var start = Models.Weights.ModelWeights.Load(Path.Combine(plain, "model"));
@@ -61,11 +60,11 @@ public sealed class StageTrainerTests : IDisposable
     {
         var straight = Path.Combine(run, "straight");
         var interrupted = Path.Combine(run, "interrupted");
-        using (var trainer = new StageTrainer(Options(ModelStage.Motion, 6, straight), MiniLmTextEncoder.Shared, TextWriter.Null))
+        using (var trainer = new StageTrainer(Options(ModelStage.Motion, 6, straight), MiniLm.Encoder, TextWriter.Null))
             trainer.Run("test");
-        using (var trainer = new StageTrainer(Options(ModelStage.Motion, 3, interrupted), MiniLmTextEncoder.Shared, TextWriter.Null))
+        using (var trainer = new StageTrainer(Options(ModelStage.Motion, 3, interrupted), MiniLm.Encoder, TextWriter.Null))
             trainer.Run("test");
-        using (var resumed = new StageTrainer(Options(ModelStage.Motion, 6, interrupted), MiniLmTextEncoder.Shared, TextWriter.Null))
+        using (var resumed = new StageTrainer(Options(ModelStage.Motion, 6, interrupted), MiniLm.Encoder, TextWriter.Null))
         {
             Assert.Equal(3, resumed.Step);
             var state = resumed.Run("test");
@@ -91,7 +90,7 @@ public sealed class StageTrainerTests : IDisposable
     public void Unet_TwentySteps_LowerTheVPredictionLoss(ModelStage stage, bool zeroTerminalSnr)
     {
         var options = Options(stage, 20) with { Model = SmallUnet, ZeroTerminalSnr = zeroTerminalSnr };
-        using var trainer = new StageTrainer(options, MiniLmTextEncoder.Shared, TextWriter.Null);
+        using var trainer = new StageTrainer(options, MiniLm.Encoder, TextWriter.Null);
         Assert.IsType<VideoUnet>(trainer.Ema);
         Assert.Equal(zeroTerminalSnr, trainer.Ema.Config.ZeroTerminalSnr);
         var losses = Enumerable.Range(0, 20).Select(_ => trainer.TrainStep()).ToList();
@@ -108,11 +107,11 @@ public sealed class StageTrainerTests : IDisposable
         TrainingOptions UnetOptions(int steps, string directory) => Options(ModelStage.Video, steps, directory) with { Model = SmallUnet, BatchSize = 2 };
         var straight = Path.Combine(run, "straight");
         var interrupted = Path.Combine(run, "interrupted");
-        using (var trainer = new StageTrainer(UnetOptions(4, straight), MiniLmTextEncoder.Shared, TextWriter.Null))
+        using (var trainer = new StageTrainer(UnetOptions(4, straight), MiniLm.Encoder, TextWriter.Null))
             trainer.Run("test");
-        using (var trainer = new StageTrainer(UnetOptions(2, interrupted), MiniLmTextEncoder.Shared, TextWriter.Null))
+        using (var trainer = new StageTrainer(UnetOptions(2, interrupted), MiniLm.Encoder, TextWriter.Null))
             trainer.Run("test");
-        using (var resumed = new StageTrainer(UnetOptions(4, interrupted), MiniLmTextEncoder.Shared, TextWriter.Null))
+        using (var resumed = new StageTrainer(UnetOptions(4, interrupted), MiniLm.Encoder, TextWriter.Null))
         {
             Assert.Equal(2, resumed.Step);
             Assert.Equal(4, resumed.Run("test").Step);

@@ -1,4 +1,3 @@
-using Ttm.Models.Text;
 using Ttm.Training.Benchmark;
 
 namespace Ttm.Training.Tests;
@@ -8,7 +7,7 @@ public sealed class TextProbeTests
     [Fact]
     public void AProbeFittedOnTrainingWords_ReadsTheWorldsWords_AndScoresEveryHeldOutLabel()
     {
-        var report = TextProbe.Run(MiniLmTextEncoder.Shared, "all-MiniLM-L6-v2", trainingClauses: 320, testClauses: 180, epochs: 200, seed: 3,
+        var report = TextProbe.Run(MiniLm.Encoder, "all-MiniLM-L6-v2", trainingClauses: 320, testClauses: 180, epochs: 200, seed: 3,
             ["attention", "nearest"], TextWriter.Null);
 
         ProbeScore Score(string reading, string tested) => report.Scores.Single(s => s.Reading == reading && s.Tested.StartsWith(tested));
@@ -33,7 +32,7 @@ public sealed class TextProbeTests
     public void AnUnknownReading_IsRefusedByName()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            TextProbe.Run(MiniLmTextEncoder.Shared, "all-MiniLM-L6-v2", 10, 10, 1, 1, ["pooled", "telepathy"], TextWriter.Null));
+            TextProbe.Run(MiniLm.Encoder, "all-MiniLM-L6-v2", 10, 10, 1, 1, ["pooled", "telepathy"], TextWriter.Null));
         Assert.Contains("telepathy", error.Message);
     }
 }

@@ -96,9 +96,9 @@ public static class FleetBenchmark
 
     /// <summary>
     /// The fleet's hosts' settings beside the overlay's: tenant limits above what the workload asks (it measures the fleet,
-    /// not the tenants' quotas).
+    /// not the tenants' quotas). A new dictionary each read: a caller that adds to its copy changes no other's.
     /// </summary>
-    public static Dictionary<string, string> Settings { get; } = new()
+    public static Dictionary<string, string> Settings => new()
     {
         ["Ttm__Tenants__Defaults__MaxConcurrent"] = "1000",
         ["Ttm__Tenants__Defaults__RequestsPerMinute"] = "100000",

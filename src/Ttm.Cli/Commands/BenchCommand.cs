@@ -50,8 +50,9 @@ static class BenchCommand
     static Task<byte[]> Sample(CancellationToken cancellationToken) =>
         File.ReadAllBytesAsync(Path.Combine(ModelFiles.Locate("samples"), "two-squares.png"), cancellationToken);
 
-    static PipelineModels LoadModels(string? runtime = null) => PipelineModels.Load(ModelLocations.Resolve(), MiniLmTextEncoder.Shared,
-        new RulePromptPlanner(new SimilarityResolver(MiniLmTextEncoder.Shared)), runtime: NetworkRuntimes.For("cpu:0", runtime));
+    /// <param name="text">the command's own encoder (the models do not dispose it)</param>
+    static PipelineModels LoadModels(MiniLmTextEncoder text, string? runtime = null) => PipelineModels.Load(ModelLocations.Resolve(), text,
+        new RulePromptPlanner(new SimilarityResolver(text)), runtime: NetworkRuntimes.For("cpu:0", runtime));
 
     /// <summary>--runtime: where the networks' passes run on the CPU device.</summary>
     static Option<string> Runtime()
@@ -129,14 +130,16 @@ static class BenchCommand
             var cache = Models.Sampling.StepCachePolicy.Parse(result.GetValue(stepCache)!);
             if (result.GetValue(photos))
             {
-                using var photoModels = LoadModels(result.GetValue(runtime));
+                using var photoText = MiniLmTextEncoder.Load();
+                using var photoModels = LoadModels(photoText, result.GetValue(runtime));
                 var folder = ModelFiles.Locate(Path.Combine("artifacts", "photos"));
                 await Print(await PipelineBenchmark.RunPhotosAsync(photoModels, folder, result.GetValue(runs), result.GetValue(steps), cache, cancellationToken),
                     result.GetValue(json), cancellationToken);
                 return;
             }
             var bytes = result.GetValue(image) is { } file ? await File.ReadAllBytesAsync(file.FullName, cancellationToken) : await Sample(cancellationToken);
-            using var models = LoadModels(result.GetValue(runtime));
+            using var text = MiniLmTextEncoder.Load();
+            using var models = LoadModels(text, result.GetValue(runtime));
             await Print(await PipelineBenchmark.RunAsync(models, bytes, result.GetValue(prompt)!, result.GetValue(runs), result.GetValue(steps), cache, cancellationToken),
                 result.GetValue(json), cancellationToken);
         });
@@ -152,7 +155,8 @@ static class BenchCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var image = await Sample(cancellationToken);
-            using var models = LoadModels();
+            using var text = MiniLmTextEncoder.Load();
+            using var models = LoadModels(text);
             await Print(await OverheadBenchmark.RunAsync(models, EmbeddedServers, image, SamplePrompt, result.GetValue(runs), result.GetValue(steps), cancellationToken),
                 result.GetValue(json), cancellationToken);
         });
@@ -216,8 +220,9 @@ static class BenchCommand
             motion.eval();
             video.eval();
             using var worker = new Pipeline.Devices.DeviceWorker("cpu:0", threads: result.GetValue(threads));
+            using var text = MiniLmTextEncoder.Load();
             var suite = Training.Benchmark.QualityBenchmark.Shapes128(result.GetValue(perSplit));
-            await Print(await StepCacheBenchmark.RunAsync(motion, video, MiniLmTextEncoder.Shared, worker, suite, $"Shapes-{suite.Count}", result.GetValue(steps),
+            await Print(await StepCacheBenchmark.RunAsync(motion, video, text, worker, suite, $"Shapes-{suite.Count}", result.GetValue(steps),
                 result.GetValue(alone), policies, NetworkRuntimes.For(worker.Name, result.GetValue(runtime)), Console.Error, cancellationToken),
                 result.GetValue(json), cancellationToken);
         });
@@ -254,8 +259,8 @@ static class BenchCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var folder = result.GetValue(encoder);
-            using var other = folder is null ? null : MiniLmTextEncoder.Load(folder.FullName);
-            await Print(Training.Benchmark.TextProbe.Run(other ?? MiniLmTextEncoder.Shared, folder?.Name ?? "all-MiniLM-L6-v2",
+            using var probed = MiniLmTextEncoder.Load(folder?.FullName);
+            await Print(Training.Benchmark.TextProbe.Run(probed, folder?.Name ?? "all-MiniLM-L6-v2",
                 result.GetValue(clauses), result.GetValue(tests), result.GetValue(epochs), result.GetValue(seed), result.GetValue(readings)!, Console.Error),
                 result.GetValue(json), cancellationToken);
         });

@@ -83,7 +83,8 @@ static class GenerateCommand
                 ApiKey = Environment.GetEnvironmentVariable("TTM_LLM_KEY"),
                 GgufPath = result.GetValue(gguf)?.FullName,
             };
-            using var loaded = PipelineModels.Load(ModelLocations.Resolve(result.GetValue(models)?.FullName), MiniLmTextEncoder.Shared, PlannerFactory.Create(llm, resolver: new SimilarityResolver(MiniLmTextEncoder.Shared)));
+            using var text = MiniLmTextEncoder.Load();
+            using var loaded = PipelineModels.Load(ModelLocations.Resolve(result.GetValue(models)?.FullName), text, PlannerFactory.Create(llm, resolver: new SimilarityResolver(text)));
             Console.WriteLine($"models loaded in {clock.Elapsed.TotalSeconds:F1} s");
             try
             {

@@ -66,6 +66,7 @@ static class QualityCommand
         {
             // The served path: every step through a device worker, concurrent cases batched as the server batches them.
             using var worker = new DeviceWorker("cpu:0", threads: result.GetValue(threads));
+            using var textEncoder = MiniLmTextEncoder.Load(); // the command's: one ONNX session for every variant
             bool whole = result.GetValue(endToEnd);
             var suite = result.GetValue(cases) is { } folder
                 ? Directory.GetDirectories(folder.FullName).Order().Select(BenchCase.Read).ToList()
@@ -79,8 +80,8 @@ static class QualityCommand
             }
             if (whole)
             {
-                using var pipeline = PipelineModels.Load(ModelLocations.Resolve(result.GetValue(models)?.FullName), MiniLmTextEncoder.Shared,
-                    new RulePromptPlanner(new SimilarityResolver(MiniLmTextEncoder.Shared)), worker);
+                using var pipeline = PipelineModels.Load(ModelLocations.Resolve(result.GetValue(models)?.FullName), textEncoder,
+                    new RulePromptPlanner(new SimilarityResolver(textEncoder)), worker);
                 var (ran, took) = await new EndToEndBenchmark(pipeline, result.GetValue(steps)).RunAsync(suite, Console.Error, cancellationToken);
                 var report = System.Text.Json.JsonSerializer.Serialize(EndToEndBenchmark.Report(suiteName, ran, took), BenchmarkJson.Options);
                 Console.WriteLine(report);
@@ -108,7 +109,7 @@ static class QualityCommand
                 videoModel.eval();
                 motionModel?.eval();
                 var chain = new TwoStageChain(motionModel is null ? null : StageSamplers.For(motionModel), StageSamplers.For(videoModel),
-                    MiniLmTextEncoder.Shared, new StageRunner(worker.StepperFor("bench")));
+                    textEncoder, new StageRunner(worker.StepperFor("bench")));
                 foreach (var source in result.GetValue(motionFrom)!)
                 {
                     if (source != MotionSource.Text && (variant == TtmVariant.Ti2v || chain.MotionIsFlow))
@@ -135,7 +136,7 @@ static class QualityCommand
         return command;
     }
 
-    static readonly Dictionary<string, MotionSource> MotionSources = Enum.GetValues<MotionSource>().ToDictionary(MotionSourceName);
+    static readonly IReadOnlyDictionary<string, MotionSource> MotionSources = Enum.GetValues<MotionSource>().ToDictionary(MotionSourceName).AsReadOnly(); // in the enum's order
 
     /// <summary>A motion source's name on the command line and in row names: <c>MixedPaths</c> → <c>mixed-paths</c>.</summary>
     static string MotionSourceName(MotionSource source) =>

@@ -70,7 +70,8 @@ static class TrainCommand
                 MotionReadsLocalPrompts = result.GetValue(localPrompts),
                 DropMotionPrompt = result.GetValue(dropMotion),
             };
-            using var trainer = new StageTrainer(options, MiniLmTextEncoder.Shared, Console.Out);
+            using var text = MiniLmTextEncoder.Load();
+            using var trainer = new StageTrainer(options, text, Console.Out);
             var state = trainer.Run("./ttm " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), cancellationToken);
             Console.WriteLine($"stopped at step {state.Step}, {state.Seconds:F0} s trained in total, last loss {state.LastLoss:F4}");
             return Task.FromResult(0);

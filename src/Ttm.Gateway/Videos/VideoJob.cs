@@ -62,7 +62,7 @@ public static class VideoVariants
         ["trajectory"] = ("trajectory", "video/mp4"),
         ["overlay"] = ("overlay", "video/mp4"),
         ["summary"] = ("summary", "application/json"),
-    };
+    }.AsReadOnly();
 
     public static IReadOnlyList<string> Available(IReadOnlyDictionary<string, string> artifacts) =>
         All.Where(v => artifacts.ContainsKey(v.Value.Kind)).Select(v => v.Key).ToList();

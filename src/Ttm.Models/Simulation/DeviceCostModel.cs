@@ -22,7 +22,7 @@ public sealed class DeviceCostModel
         // one stage-2 pass of 3 rows (20.19 ms above, non-decreasing; 81.41 ms, docs/measurements/forward.json).
         segmentSeconds: 1.197 * 20.19 / 81.41);
 
-    public static IReadOnlyDictionary<string, DeviceCostModel> Profiles { get; } = new Dictionary<string, DeviceCostModel> { ["h100"] = H100 };
+    public static IReadOnlyDictionary<string, DeviceCostModel> Profiles { get; } = new Dictionary<string, DeviceCostModel> { ["h100"] = H100 }.AsReadOnly();
 
     /// <summary>The device names that select a simulated device, for messages.</summary>
     public static string Names => string.Join(", ", Profiles.Keys.Select(p => $"sim:{p}"));

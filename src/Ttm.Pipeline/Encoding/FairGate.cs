@@ -5,12 +5,13 @@ namespace Ttm.Pipeline.Encoding;
 /// <summary>
 /// CPU work outside the device (encoding with ffmpeg beside an accelerator) admitted a few at a time, waiting tenants
 /// served in turn: a tenant whose many generations finish together queues behind one encode of every other tenant,
-/// and the encodes never take every core from the device thread.
+/// and the encodes never take every core from the device thread. A host owns one (<see cref="ForEncodes"/>): two hosts in
+/// one process admit their encodes apart.
 /// </summary>
 public sealed class FairGate(int slots) : IEncodeAdmission
 {
-    /// <summary>The process's gate for encodes: half the cores at once.</summary>
-    public static readonly FairGate Encoders = new(Environment.ProcessorCount / 2);
+    /// <summary>A host's gate for encodes: half the cores at once.</summary>
+    public static FairGate ForEncodes() => new(Environment.ProcessorCount / 2);
 
     readonly object gate = new();
     readonly Dictionary<string, Queue<TaskCompletionSource>> waiting = [];

@@ -11,7 +11,7 @@ namespace Ttm.Pipeline.Encoding;
 /// sees the video as soon as it is encoded), then the requested formats, the trajectory alone and over the frames, and
 /// summary.json. One ffmpeg process writes them all (<see cref="VideoEncoder.WriteAllAsync"/>), in one admission by the
 /// <see cref="IEncodeAdmission"/> it is given: beside a CPU device, that device's worker (<see cref="DeviceEncodes"/>);
-/// elsewhere the process's <see cref="FairGate.Encoders"/>.
+/// elsewhere the host's <see cref="FairGate"/>.
 /// </summary>
 public sealed class GenerationOutputs(VideoEncoder encoder)
 {

@@ -16,8 +16,8 @@ public sealed record RgbImage(int Width, int Height, byte[] Pixels)
 /// claim absurd dimensions are refused before any pixel is decoded; EXIF orientation is honoured. Large uploads are
 /// decoded to at most <see cref="DecodeSide"/> pixels a side (what the segmenter and the networks use is far less):
 /// JPEG by its codec's native 1/2–1/8 scaling, so only the small bitmap is ever made; other formats in full once (SkiaSharp
-/// has no scaled or row-by-row PNG decoding), then box-filtered before any copy, conversion or rotation. At most one
-/// decode per core runs at once.
+/// has no scaled or row-by-row PNG decoding), then box-filtered before any copy, conversion or rotation. A host decodes
+/// through its <see cref="ImageDecoders"/>, which run at most one decode per core at once.
 /// </summary>
 public static class ImageInput
 {
@@ -29,9 +29,11 @@ public static class ImageInput
     /// <summary>Longest side an upload is decoded at (the segmenter's input is 1024; the networks' a few dozen).</summary>
     public const int DecodeSide = 2048;
 
-    static readonly SemaphoreSlim Decoders = new(Math.Max(1, Environment.ProcessorCount));
+    /// <summary>Decodes at once, however many other decodes run (a host's go through its <see cref="ImageDecoders"/>).</summary>
+    public static RgbImage Decode(ReadOnlySpan<byte> bytes) => Decode(bytes, slots: null);
 
-    public static RgbImage Decode(ReadOnlySpan<byte> bytes)
+    /// <param name="slots">held while the pixels are decoded (after the header's checks), when given</param>
+    internal static RgbImage Decode(ReadOnlySpan<byte> bytes, SemaphoreSlim? slots)
     {
         if (bytes.Length == 0) throw new InvalidImageException("The image is empty (0 bytes); send a PNG or JPEG file.");
         if (bytes.Length > MaxBytes) throw new InvalidImageException($"The image is {bytes.Length / (1024 * 1024)} MB; the limit is {MaxBytes / (1024 * 1024)} MB.");
@@ -43,7 +45,7 @@ public static class ImageInput
         var info = codec.Info;
         CheckSize(info.Width, info.Height);
 
-        Decoders.Wait();
+        slots?.Wait();
         try
         {
             using var decoded = DecodeNative(codec, Factor(info.Width, info.Height));
@@ -56,7 +58,7 @@ public static class ImageInput
         }
         finally
         {
-            Decoders.Release();
+            slots?.Release();
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using Ttm.Contracts;
 
@@ -15,8 +16,8 @@ public sealed partial class RulePromptPlanner(SimilarityResolver? resolver = nul
 {
     public const string Name = "rules";
 
-    static readonly HashSet<string> Joiners = ["while", "whilst", "and", "as", "meanwhile", ";", ",", "whereas", "but"];
-    static readonly HashSet<string> Determiners = ["the", "a", "an", "one", "another"];
+    static readonly FrozenSet<string> Joiners = new[] { "while", "whilst", "and", "as", "meanwhile", ";", ",", "whereas", "but" }.ToFrozenSet();
+    static readonly FrozenSet<string> Determiners = new[] { "the", "a", "an", "one", "another" }.ToFrozenSet();
 
     public Task<PromptPlan> PlanAsync(string prompt, CancellationToken cancellationToken) => Task.FromResult(Plan(prompt));
 

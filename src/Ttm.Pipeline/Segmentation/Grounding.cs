@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Ttm.Contracts;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
@@ -25,18 +26,18 @@ public sealed record GroundedObject(int Index, string Name, Mask? Mask, string M
 public sealed class Grounding(SamSegmenter segmenter)
 {
     /// <summary>RGB of the colour words the planner knows.</summary>
-    public static readonly Dictionary<string, (byte R, byte G, byte B)> ColourValues = new()
+    public static readonly FrozenDictionary<string, (byte R, byte G, byte B)> ColourValues = new Dictionary<string, (byte R, byte G, byte B)>
     {
         ["red"] = (220, 40, 40), ["green"] = (40, 175, 60), ["blue"] = (40, 85, 230), ["yellow"] = (240, 220, 40),
         ["orange"] = (250, 140, 20), ["purple"] = (145, 60, 205), ["pink"] = (250, 120, 190), ["cyan"] = (35, 210, 220),
         ["white"] = (245, 245, 245), ["black"] = (20, 20, 20), ["gray"] = (128, 128, 128), ["brown"] = (130, 80, 40),
-    };
+    }.ToFrozenDictionary();
 
     /// <summary>How much of its bounding box each known shape fills.</summary>
-    static readonly Dictionary<string, double> Fill = new()
+    static readonly FrozenDictionary<string, double> Fill = new Dictionary<string, double>
     {
         ["circle"] = 0.785, ["square"] = 1.0, ["triangle"] = 0.5, ["diamond"] = 0.5, ["cross"] = 0.56,
-    };
+    }.ToFrozenDictionary();
 
     /// <summary>Largest RGB distance (0-441) at which a pixel counts as a colour word's colour.</summary>
     const double SeedDistance = 90;
