@@ -18,6 +18,19 @@ public abstract class VideoDenoiser(string name, TtmConfig config) : nn.Module(n
 
     public long ParameterCount() => parameters().Sum(q => q.numel());
 
+    /// <summary>
+    /// Where a sampler keeps this network's state: the device its parameters are on, or the CPU for a network held as shapes
+    /// only (libtorch's meta device: a simulated device's, <see cref="Weights.ModelWeights.LoadShapeOnly"/>).
+    /// </summary>
+    public Device StateDevice
+    {
+        get
+        {
+            var device = parameters().First().device;
+            return device.type == DeviceType.META ? CPU : device;
+        }
+    }
+
     /// <summary>Builds the network <paramref name="config"/> names (its <see cref="TtmConfig.Backbone"/>), freshly initialised.</summary>
     public static VideoDenoiser Create(TtmConfig config) => config.Backbone switch
     {

@@ -18,7 +18,7 @@ public sealed class SimulatedDeviceInClusterTests() : ClusterTest(1, _ => SiloRo
     public async Task AGeneration_RunsOnTheSimulatedDevice_ToItsEnd_AndTheNoteSaysItIsSimulated()
     {
         var events = await RunToEndAsync("sim-e2e", Spec());
-        var completed = Assert.IsType<GenerationCompleted>(events[^1].Update);
+        var completed = Assert.IsType<GenerationCompleted>(events[^1].Update is GenerationFailed failed ? throw new Xunit.Sdk.XunitException($"{failed.Code}: {failed.Message}") : events[^1].Update);
         Assert.Contains("sim:h100 (SIMULATED", completed.Note);
         Assert.Contains(events, e => e.Update is MotionPreviewed);
         Assert.Contains(events, e => e.Update is TrajectoryFinished);

@@ -36,7 +36,7 @@ public sealed class DdimSampler : IStageSampler
         var c = Model.Config;
         using var generator = new Generator((ulong)options.Seed);
         using var noise = randn([1, 3, c.Frames, c.Height, c.Width], generator: generator); // on the CPU: same noise everywhere
-        return new SamplingRequest(conditions, options, noise.to(DeviceOf(Model), copy: true), Grid(options.Steps));
+        return new SamplingRequest(conditions, options, noise.to(Model.StateDevice, copy: true), Grid(options.Steps));
     }
 
     public SamplingRequest Resume(StageConditions conditions, SamplingOptions options, int step, Tensor state)
@@ -48,7 +48,7 @@ public sealed class DdimSampler : IStageSampler
         long[] expected = [1, 3, c.Frames, c.Height, c.Width];
         if (!state.shape.SequenceEqual(expected))
             throw new ArgumentException($"A checkpoint of shape ({string.Join(", ", state.shape)}) does not fit this model's ({string.Join(", ", expected)}).", nameof(state));
-        return new SamplingRequest(conditions, options, state.to(DeviceOf(Model), copy: true), Grid(options.Steps)) { Step = step };
+        return new SamplingRequest(conditions, options, state.to(Model.StateDevice, copy: true), Grid(options.Steps)) { Step = step };
     }
 
     /// <summary>A request's grid: the trailing timesteps T − 1 … then −1 (the clean sample), as <see cref="SamplingRequest.Times"/>.</summary>
@@ -145,6 +145,4 @@ public sealed class DdimSampler : IStageSampler
             throw new NotSupportedException(
                 "The step cache reuses a DiT's transformer blocks between steps; the U-Net has none to reuse. Run the U-Net with the step cache off.");
     }
-
-    static Device DeviceOf(nn.Module module) => module.parameters().First().device;
 }

@@ -37,7 +37,7 @@ public sealed class FlowSampler(VideoDit model, IForwardPass? pass = null) : ISt
         var c = Model.Config;
         using var generator = new Generator((ulong)options.Seed);
         using var noise = randn([1, 3, c.Frames, c.Height, c.Width], generator: generator); // on the CPU: same noise everywhere
-        return new SamplingRequest(conditions, options, noise.to(DeviceOf(Model), copy: true), FlowSchedule.LinearQuadratic(options.Steps));
+        return new SamplingRequest(conditions, options, noise.to(Model.StateDevice, copy: true), FlowSchedule.LinearQuadratic(options.Steps));
     }
 
     /// <summary>Continues a request from a checkpoint: x_t after <paramref name="step"/> steps of the same options.</summary>
@@ -50,7 +50,7 @@ public sealed class FlowSampler(VideoDit model, IForwardPass? pass = null) : ISt
         long[] expected = [1, 3, c.Frames, c.Height, c.Width];
         if (!state.shape.SequenceEqual(expected))
             throw new ArgumentException($"A checkpoint of shape ({string.Join(", ", state.shape)}) does not fit this model's ({string.Join(", ", expected)}).", nameof(state));
-        return new SamplingRequest(conditions, options, state.to(DeviceOf(Model), copy: true), FlowSchedule.LinearQuadratic(options.Steps)) { Step = step };
+        return new SamplingRequest(conditions, options, state.to(Model.StateDevice, copy: true), FlowSchedule.LinearQuadratic(options.Steps)) { Step = step };
     }
 
     /// <summary>Advances each request by one Euler step in a single batched forward pass.</summary>
@@ -180,6 +180,4 @@ public sealed class FlowSampler(VideoDit model, IForwardPass? pass = null) : ISt
         Interlocked.Add(ref blockForwards, blocks);
         Interlocked.Add(ref rowBlockForwards, rowBlocks);
     }
-
-    static Device DeviceOf(nn.Module module) => module.parameters().First().device;
 }
