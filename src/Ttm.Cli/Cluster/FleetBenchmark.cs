@@ -28,7 +28,9 @@ public static class FleetBenchmark
     /// <paramref name="MaxBatch"/> requests a pass (null: the device's default), offered <paramref name="PerSecond"/> arrivals a second
     /// (null: 1.25 × the devices' ideal, so that they stay full and the run measures the fleet, not the offered rate).
     /// </summary>
-    public sealed record Run(int Accelerators, int Generations, double? PerSecond = null, string Size = "tiny", int? MaxBatch = null)
+    /// <param name="Baseline">a run of the same shape on fewer accelerators (its JSON): the scaling efficiency is read against N × its
+    /// steady rate per accelerator</param>
+    public sealed record Run(int Accelerators, int Generations, double? PerSecond = null, string Size = "tiny", int? MaxBatch = null, string? Baseline = null)
     {
         public int Batch => MaxBatch ?? DeviceWorker.DefaultMaxBatch(Device);
     }
@@ -80,11 +82,12 @@ public static class FleetBenchmark
     /// <param name="CpuSecondsPerGeneration">per kind of host (accelerator, plain, gateway, redis, client: this process), summed over its processes</param>
     /// <param name="SteadyGenerationsPerMinute">completions between the first completion and the last arrival, over that window: the
     /// rate while the devices are fed, without the first generation's latency before any completes and the drain after the arrivals end</param>
-    /// <param name="ScalingEfficiency">SteadyGenerationsPerMinute over the devices' ideal</param>
+    /// <param name="SteadyShareOfIdeal">SteadyGenerationsPerMinute over the devices' ideal (every pass a full batch of one stage)</param>
+    /// <param name="ScalingEfficiency">SteadyGenerationsPerMinute over N × the baseline's steady rate per accelerator (null: no baseline)</param>
     /// <param name="PeakRssMegabytes">per kind of host, the largest peak resident memory of its processes</param>
     public sealed record Report(int Accelerators, int AcceleratorsPerProcess, int PlainSilos, int Gateways, int HostCores, string Device, string Size,
         int Generations, int Completed, int Failed, double OfferedPerSecond, double Seconds, double GenerationsPerMinute,
-        double SteadyGenerationsPerMinute, double ScalingEfficiency, int SteadyCompletions, double SteadyWindowSeconds,
+        double SteadyGenerationsPerMinute, double SteadyShareOfIdeal, double? ScalingEfficiency, string? Baseline, int SteadyCompletions, double SteadyWindowSeconds,
         double IdealGenerationsPerMinute, double IdealAloneGenerationsPerMinute, double ShareOfIdeal, double ShareOfReachable, int MaxBatch,
         Makespan Placement, Latency AdmissionSeconds, Latency FirstPreviewSeconds, Latency CompletionSeconds, IReadOnlyDictionary<string, double> StageSecondsP50,
         double GatewayEventsPerSecond, double RedisOpsPerSecond, double RedisUsedMegabytes,
@@ -204,7 +207,9 @@ public static class FleetBenchmark
 
         return new Report(accelerators, 1, 1, 1, System.Environment.ProcessorCount, Device, run.Size, generations, completed.Count,
             followers.Count(f => f.Last?.Failed is not null), Math.Round(perSecond, 4), Math.Round(span, 2), Math.Round(rate, 2),
-            Math.Round(steady, 2), Math.Round(steady / (accelerators * perDeviceIdeal), 4), steadyCompletions, Math.Round(steadyWindow, 2),
+            Math.Round(steady, 2), Math.Round(steady / (accelerators * perDeviceIdeal), 4),
+            run.Baseline is null ? null : Math.Round(steady / (accelerators * BaselinePerAccelerator(run.Baseline)), 4), run.Baseline is null ? null : Path.GetFileName(run.Baseline),
+            steadyCompletions, Math.Round(steadyWindow, 2),
             Math.Round(accelerators * perDeviceIdeal, 1), Math.Round(accelerators * perDeviceAlone, 1), Math.Round(rate / (accelerators * perDeviceIdeal), 4),
             Math.Round(rate / Math.Min(perSecond * 60, accelerators * perDeviceIdeal), 4), run.Batch,
             placement,
@@ -218,6 +223,13 @@ public static class FleetBenchmark
             $"Every host is its own process (one accelerator silo per process), all on this machine, {System.Environment.ProcessorCount} cores in all. "
             + $"SIMULATED devices: each H100's passes and SAM grounding sleep for the cost model's time ({run.Size} networks, at most {run.Batch} requests a pass); "
             + "planning, previews, encoding, the event log and gRPC run for real on the hosts' CPUs.");
+    }
+
+    /// <summary>A baseline run's steady generations a minute per accelerator.</summary>
+    static double BaselinePerAccelerator(string file)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!;
+        return (double)root["steady_generations_per_minute"]! / (int)root["accelerators"]!;
     }
 
     /// <summary>Completions from the first completion to the last arrival, and that window's seconds (0: too short to read, under 5 completions).</summary>

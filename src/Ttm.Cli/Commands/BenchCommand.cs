@@ -388,10 +388,12 @@ static class BenchCommand
         var size = new Option<string>("--size") { Description = "The networks the simulated devices are timed as: tiny (the shipped weights), small or base (random weights)", DefaultValueFactory = _ => "tiny" };
         size.AcceptOnlyFromAmong([.. Ttm.Models.TtmConfig.Sizes.Keys]);
         var maxBatch = new Option<int?>("--max-batch") { Description = "Most requests a simulated device batches in one pass (default: the device's, DeviceWorker.DefaultMaxBatch)" };
+        var baseline = new Option<FileInfo>("--baseline") { Description = "The JSON of a run of the same shape on fewer accelerators (e.g. 1): the scaling efficiency is read against N × its steady rate per accelerator" };
+        baseline.AcceptExistingOnly();
         var json = JsonFile();
         var command = new Command("fleet", "Simulated accelerators behind real silos, Redis and a gateway, each its own process: a mixed workload of three tenants "
             + "arriving open-loop; generations/min against the devices' ideal, the placement's makespan gap, admission and first-preview p50/p99, "
-            + "events/s, Redis ops/s and memory, CPU seconds per generation per host kind") { accelerators, generations, rate, size, maxBatch, json };
+            + "events/s, Redis ops/s and memory, CPU seconds per generation per host kind") { accelerators, generations, rate, size, maxBatch, baseline, json };
         command.Validators.Add(result =>
         {
             if (result.GetValue(accelerators) is < 1 or > 32) result.AddError("--accelerators must lie in 1..32.");
@@ -405,7 +407,7 @@ static class BenchCommand
             try
             {
                 var run = new Ttm.Cli.Cluster.FleetBenchmark.Run(result.GetValue(accelerators), result.GetValue(generations), result.GetValue(rate),
-                    result.GetValue(size)!, result.GetValue(maxBatch));
+                    result.GetValue(size)!, result.GetValue(maxBatch), result.GetValue(baseline)?.FullName);
                 await using var cluster = await Ttm.Cli.Cluster.LocalCluster.StartRedisAsync(folder,
                     Ttm.Cli.Cluster.FleetBenchmark.Environment(run, folder, ModelLocations.Resolve().Models),
                     cancellationToken: cancellationToken, acceleratorDevice: Ttm.Cli.Cluster.FleetBenchmark.Device);
