@@ -1,6 +1,5 @@
 using Orleans.Configuration;
 using StackExchange.Redis;
-using Ttm.Grains;
 using Ttm.Hosting;
 
 namespace Ttm.Gateway.Hosting;

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 using StackExchange.Redis;
-using Ttm.Grains;
 using Ttm.Hosting;
 
 namespace Ttm.Gateway.Tenants;

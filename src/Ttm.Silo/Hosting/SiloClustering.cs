@@ -8,7 +8,6 @@ using Orleans.Runtime.Hosting;
 using Orleans.Persistence;
 using Orleans.Serialization;
 using Orleans.Storage;
-using Ttm.Grains;
 using Ttm.Grains.Storage;
 using Ttm.Hosting;
 
