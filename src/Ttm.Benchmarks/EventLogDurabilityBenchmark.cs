@@ -4,6 +4,7 @@ using Orleans.Serialization;
 using StackExchange.Redis;
 using Ttm.Grains;
 using Ttm.Grains.Storage;
+using Ttm.Hosting;
 
 namespace Ttm.Benchmarks;
 

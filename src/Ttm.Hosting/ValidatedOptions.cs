@@ -30,6 +30,6 @@ public static class ValidatedOptions
     }
 
     /// <summary>Ttm:Cluster, checked: where the cluster keeps its state, as every host reads it while it is being built.</summary>
-    public static Ttm.Grains.ClusterStoreOptions ClusterStore(this IConfiguration configuration) =>
-        Read<Ttm.Grains.ClusterStoreOptions, Ttm.Grains.ClusterStoreOptionsValidator>(configuration.GetSection(Ttm.Grains.ClusterStoreOptions.Section));
+    public static ClusterStoreOptions ClusterStore(this IConfiguration configuration) =>
+        Read<ClusterStoreOptions, ClusterStoreOptionsValidator>(configuration.GetSection(ClusterStoreOptions.Section));
 }

@@ -1,5 +1,6 @@
 using Ttm.Contracts;
 using Ttm.Grains;
+using Ttm.Hosting;
 using GrainEvent = Ttm.Grains.GenerationEvent;
 using ProtoEvent = Ttm.Protos.V1.GenerationEvent;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Ttm.Contracts;
+using Ttm.Hosting;
 
 namespace Ttm.Grains.Tests;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 using Ttm.Contracts;
+using Ttm.Hosting;
 
 namespace Ttm.Grains.Tests;
 

@@ -1,4 +1,5 @@
 using Ttm.Contracts;
+using Ttm.Hosting;
 using Ttm.Models.Sampling;
 using Ttm.Grains;
 using Ttm.Pipeline;

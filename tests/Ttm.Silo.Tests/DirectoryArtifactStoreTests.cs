@@ -1,4 +1,4 @@
-using Ttm.Grains;
+using Ttm.Hosting;
 
 namespace Ttm.Silo.Tests;
 

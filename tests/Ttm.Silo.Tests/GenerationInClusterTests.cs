@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Ttm.Contracts;
 using Ttm.Grains;
+using Ttm.Hosting;
 using Ttm.Silo.Placement;
 
 namespace Ttm.Silo.Tests;

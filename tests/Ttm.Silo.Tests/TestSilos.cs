@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Ttm.Grains;
+using Ttm.Hosting;
 
 namespace Ttm.Silo.Tests;
 

@@ -1,5 +1,6 @@
 using Ttm.Contracts;
 using Ttm.Grains;
+using Ttm.Hosting;
 using Ttm.Silo.Placement;
 
 namespace Ttm.Silo.Tests;

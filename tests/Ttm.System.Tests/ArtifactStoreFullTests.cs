@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Ttm.Cli.Cluster;
+using Ttm.Hosting;
 using Ttm.Protos;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
@@ -123,7 +124,7 @@ public sealed class ArtifactStoreFullTests(ITestOutputHelper output) : IAsyncLif
         await second.RunAsync(timeout.Token);
         Assert.Equal(GenerationEvent.EventOneofCase.Completed, second.Last?.EventCase);
 
-        var history = await GenerationHistory.CheckAsync(cluster.Redis, new Grains.ClusterStoreOptions().ServiceId, cluster.Artifacts,
+        var history = await GenerationHistory.CheckAsync(cluster.Redis, new ClusterStoreOptions().ServiceId, cluster.Artifacts,
             GenerationHistory.Seen([first, second]), timeout.Token);
         output.WriteLine(history.ToString());
         Assert.True(history.Sound, history.ToString());

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Google.Protobuf;
 using Grpc.Core;
 using Ttm.Cli.Cluster;
+using Ttm.Hosting;
 using Ttm.Protos;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
@@ -109,7 +110,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifeti
     /// <summary>The history checker: every log seq 1..N with one terminal event, the completions' artifacts there, every event a client saw logged.</summary>
     async Task AssertSoundHistory(IEnumerable<GenerationFollower> followers, CancellationToken cancellationToken)
     {
-        var history = await GenerationHistory.CheckAsync(cluster.Redis, new Grains.ClusterStoreOptions().ServiceId, cluster.Artifacts,
+        var history = await GenerationHistory.CheckAsync(cluster.Redis, new ClusterStoreOptions().ServiceId, cluster.Artifacts,
             GenerationHistory.Seen(followers), cancellationToken);
         output.WriteLine(history.ToString());
         Assert.True(history.Sound, history.ToString());

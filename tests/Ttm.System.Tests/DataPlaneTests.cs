@@ -1,11 +1,12 @@
 using Ttm.Cli.Cluster;
 using Xunit.Abstractions;
+using Ttm.Hosting;
 
 namespace Ttm.System.Tests;
 
 /// <summary>
 /// The data plane at real sizes, through the multi-process cluster: grain messages carry keys and small records (every
-/// host caps them at <see cref="Grains.ClusterStoreOptions.MaxMessageBytes"/>, 1 MiB, so every multi-process test fails on a
+/// host caps them at <see cref="ClusterStoreOptions.MaxMessageBytes"/>, 1 MiB, so every multi-process test fails on a
 /// bigger one), and the finished frames go through the artifact store. `./ttm bench data-plane` on random networks of the
 /// shipped size at display 1024.
 /// </summary>
@@ -25,7 +26,7 @@ public sealed class DataPlaneTests(ITestOutputHelper output)
                 new StringWriter(), timeout.Token, program: Cli);
             output.WriteLine(global::System.Text.Json.JsonSerializer.Serialize(report));
             Assert.Equal("completed", report.Outcome);
-            Assert.InRange(report.LargestMessageBytesAtMost, 1, Grains.ClusterStoreOptions.DefaultMaxMessageBytes);
+            Assert.InRange(report.LargestMessageBytesAtMost, 1, ClusterStoreOptions.DefaultMaxMessageBytes);
             // The finished video and trajectory (8 RGB frames of 1024² each) were handed over through the store: written by the
             // accelerator, read by the silo that encodes. The grain messages of the whole generation carry a small share of that.
             long frames = 2L * 8 * 1024 * 1024 * 3;

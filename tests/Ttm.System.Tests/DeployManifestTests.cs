@@ -6,7 +6,7 @@ using Ttm.Cli.Cluster;
 using Ttm.Gateway.Hosting;
 using Ttm.Gateway.Ops;
 using Ttm.Gateway.Tenants;
-using Ttm.Grains;
+using Ttm.Hosting;
 using Ttm.Silo.Options;
 
 namespace Ttm.System.Tests;

@@ -6,6 +6,7 @@ using Ttm.Cli.Cluster;
 using Ttm.Contracts;
 using Ttm.Grains;
 using Ttm.Grains.Storage;
+using Ttm.Hosting;
 using GrainEvent = Ttm.Grains.GenerationEvent;
 using ProtoEvent = Ttm.Protos.V1.GenerationEvent;
 

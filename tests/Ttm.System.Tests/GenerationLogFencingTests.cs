@@ -4,6 +4,7 @@ using StackExchange.Redis;
 using Ttm.Cli.Cluster;
 using Ttm.Grains;
 using Ttm.Grains.Storage;
+using Ttm.Hosting;
 using GrainEvent = Ttm.Grains.GenerationEvent;
 
 namespace Ttm.System.Tests;

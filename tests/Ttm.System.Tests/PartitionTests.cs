@@ -1,4 +1,5 @@
 using Ttm.Cli.Cluster;
+using Ttm.Hosting;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
 
@@ -126,7 +127,7 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(followers, f => Assert.True(f.Last?.EventCase == GenerationEvent.EventOneofCase.Completed
             || f.Last is { Failed.Code.Length: > 0 }, $"{f.Id} ended with {f.Last?.EventCase}, not completed nor failed with a code"));
 
-        var history = await GenerationHistory.CheckAsync(cluster.Redis, new Grains.ClusterStoreOptions().ServiceId, cluster.Artifacts,
+        var history = await GenerationHistory.CheckAsync(cluster.Redis, new ClusterStoreOptions().ServiceId, cluster.Artifacts,
             GenerationHistory.Seen(followers), cancellationToken);
         output.WriteLine(history.ToString());
         Assert.True(history.Sound, history.ToString());

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Ttm.Cli.Cluster;
+using Ttm.Hosting;
 using Ttm.Protos;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
@@ -47,7 +48,7 @@ public sealed class PublishedHostsTests(ITestOutputHelper output) : IAsyncLifeti
     static async Task<HttpStatusCode> Probe(HostProcess host, string probe)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var response = await http.GetAsync($"http://127.0.0.1:{host.HealthPort}{Grains.HealthProbes.PathOf(probe)}");
+        using var response = await http.GetAsync($"http://127.0.0.1:{host.HealthPort}{HealthProbes.PathOf(probe)}");
         return response.StatusCode;
     }
 
@@ -70,14 +71,14 @@ public sealed class PublishedHostsTests(ITestOutputHelper output) : IAsyncLifeti
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
         var silo = await cluster.StartSiloAsync("accelerator", timeout.Token);
         // Ttm__LoadModelsAtStart from accelerator.env: startup and readiness wait for the networks.
-        Assert.Equal(HttpStatusCode.OK, await ProbeUntil(silo, Grains.HealthProbes.Startup, HttpStatusCode.OK, TimeSpan.FromMinutes(2)));
-        Assert.Equal(HttpStatusCode.OK, await ProbeUntil(silo, Grains.HealthProbes.Ready, HttpStatusCode.OK, TimeSpan.FromMinutes(1)));
-        Assert.Equal(HttpStatusCode.OK, await Probe(silo, Grains.HealthProbes.Live));
+        Assert.Equal(HttpStatusCode.OK, await ProbeUntil(silo, HealthProbes.Startup, HttpStatusCode.OK, TimeSpan.FromMinutes(2)));
+        Assert.Equal(HttpStatusCode.OK, await ProbeUntil(silo, HealthProbes.Ready, HttpStatusCode.OK, TimeSpan.FromMinutes(1)));
+        Assert.Equal(HttpStatusCode.OK, await Probe(silo, HealthProbes.Live));
         Assert.Contains(silo.Output(), l => l.Contains("networks loaded on cpu:0"));
 
         int port = LocalCluster.FreePort();
         var gateway = await cluster.StartGatewayAsync(port, timeout.Token);
-        Assert.Equal(HttpStatusCode.OK, await ProbeUntil(gateway, Grains.HealthProbes.Ready, HttpStatusCode.OK, TimeSpan.FromMinutes(1)));
+        Assert.Equal(HttpStatusCode.OK, await ProbeUntil(gateway, HealthProbes.Ready, HttpStatusCode.OK, TimeSpan.FromMinutes(1)));
         using (var http = new HttpClient())
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"http://127.0.0.1:{gateway.HealthPort}/metrics")).StatusCode);
 
@@ -90,8 +91,8 @@ public sealed class PublishedHostsTests(ITestOutputHelper output) : IAsyncLifeti
 
         // The silo gone, the gateway stops being ready (a platform routes no new calls to it) and says so at once.
         silo.Kill();
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await ProbeUntil(gateway, Grains.HealthProbes.Ready, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30)));
-        Assert.Equal(HttpStatusCode.OK, await Probe(gateway, Grains.HealthProbes.Live));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await ProbeUntil(gateway, HealthProbes.Ready, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30)));
+        Assert.Equal(HttpStatusCode.OK, await Probe(gateway, HealthProbes.Live));
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new())).Status);
     }
 }

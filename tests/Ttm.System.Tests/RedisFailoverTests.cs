@@ -1,4 +1,5 @@
 using Ttm.Cli.Cluster;
+using Ttm.Hosting;
 using Ttm.Protos.V1;
 using Xunit.Abstractions;
 
@@ -73,7 +74,7 @@ public sealed class RedisFailoverTests(ITestOutputHelper output) : IAsyncLifetim
         // Some generation logged events on both sides of the kill: the failover happened under its run.
         Assert.Contains(followers, f => f.Timeline.Any(t => t.At < killedAt) && f.Timeline.Any(t => t.At > killedAt.AddSeconds(1)));
 
-        var history = await GenerationHistory.CheckAsync(cluster.Redis, new Grains.ClusterStoreOptions().ServiceId, cluster.Artifacts,
+        var history = await GenerationHistory.CheckAsync(cluster.Redis, new ClusterStoreOptions().ServiceId, cluster.Artifacts,
             GenerationHistory.Seen(followers), timeout.Token);
         output.WriteLine(history.ToString());
         Assert.True(history.Sound, history.ToString());

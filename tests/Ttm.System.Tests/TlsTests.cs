@@ -7,9 +7,8 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Ttm.Cli;
+using Ttm.Hosting;
 using Ttm.Protos.V1;
-
-using HealthProbes = Ttm.Grains.HealthProbes;
 
 namespace Ttm.System.Tests;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Ttm.Hosting;
 
 namespace Ttm.Cli.Cluster;
 
@@ -140,7 +141,7 @@ public static class ChaosBenchmark
             log.WriteLine($"{faultAt:HH:mm:ss.fff} {fault}; {running} of {generations} running");
 
             await Task.WhenAll(runs);
-            var history = await GenerationHistory.CheckAsync(cluster.Redis, new Grains.ClusterStoreOptions().ServiceId, cluster.Artifacts,
+            var history = await GenerationHistory.CheckAsync(cluster.Redis, new ClusterStoreOptions().ServiceId, cluster.Artifacts,
                 GenerationHistory.Seen(followers), cancellationToken);
             log.WriteLine(history.ToString());
             var afterFault = followers.Where(f => f.Timeline.Any(t => t.At <= faultAt) && !EndedBy(f, faultAt))

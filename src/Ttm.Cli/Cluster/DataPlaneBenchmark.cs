@@ -4,8 +4,7 @@ using System.Text;
 using Google.Protobuf;
 using StackExchange.Redis;
 using Ttm.Benchmarks;
-using ClusterStoreOptions = Ttm.Grains.ClusterStoreOptions;
-using DirectoryArtifactStore = Ttm.Grains.DirectoryArtifactStore;
+using Ttm.Hosting;
 using Ttm.Protos.V1;
 
 namespace Ttm.Cli.Cluster;

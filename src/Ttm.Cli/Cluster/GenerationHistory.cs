@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using StackExchange.Redis;
 using Ttm.Grains;
+using Ttm.Hosting;
 using GrainEvent = Ttm.Grains.GenerationEvent;
 using ProtoEvent = Ttm.Protos.V1.GenerationEvent;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using StackExchange.Redis;
 using Ttm.Gateway.Tenants;
+using Ttm.Hosting;
 
 namespace Ttm.Cli.Cluster;
 
@@ -273,8 +274,8 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>A new API key for <paramref name="tenant"/> in this cluster's Redis (what <c>./ttm tenants create</c> does).</summary>
     public async Task<string> TenantKeyAsync(string tenant)
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(new Grains.ClusterStoreOptions { Redis = Redis }.RedisConnection());
-        var (_, key) = await new TenantKeys(new RedisTenantKeyStore(redis, new Grains.ClusterStoreOptions().ServiceId), TimeProvider.System).CreateAsync(tenant);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(new ClusterStoreOptions { Redis = Redis }.RedisConnection());
+        var (_, key) = await new TenantKeys(new RedisTenantKeyStore(redis, new ClusterStoreOptions().ServiceId), TimeProvider.System).CreateAsync(tenant);
         return key;
     }
 
@@ -282,8 +283,8 @@ public sealed class LocalCluster : IAsyncDisposable
     public async Task<bool> DeclaredDeadAsync(HostProcess silo)
     {
         var address = (silo.Network ?? throw new ArgumentException($"{silo.Name} has no address of its own: it runs in no namespace.", nameof(silo))).Address + ":";
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(new Grains.ClusterStoreOptions { Redis = Redis }.RedisConnection());
-        var options = new Grains.ClusterStoreOptions();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(new ClusterStoreOptions { Redis = Redis }.RedisConnection());
+        var options = new ClusterStoreOptions();
         foreach (var row in await redis.GetDatabase().HashGetAllAsync($"{options.ServiceId}/members/{options.ClusterId}"))
         {
             var text = row.Value.ToString();

@@ -80,7 +80,7 @@ static class GenerateCommand
             {
                 Endpoint = result.GetValue(llmEndpoint),
                 Model = result.GetValue(llmModel)!,
-                ApiKey = Environment.GetEnvironmentVariable("TTM_LLM_KEY"),
+                ApiKey = PlannerKey(),
                 GgufPath = result.GetValue(gguf)?.FullName,
             };
             using var text = MiniLmTextEncoder.Load();
@@ -97,5 +97,17 @@ static class GenerateCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The LLM endpoint's key by the variable the silos read (Ttm:Planner:ApiKey as Ttm__Planner__ApiKey); TTM_LLM_KEY, its
+    /// old name, still works and says so.
+    /// </summary>
+    static string? PlannerKey()
+    {
+        if (Environment.GetEnvironmentVariable("Ttm__Planner__ApiKey") is { Length: > 0 } key) return key;
+        if (Environment.GetEnvironmentVariable("TTM_LLM_KEY") is not { Length: > 0 } old) return null;
+        Console.Error.WriteLine("warning: TTM_LLM_KEY is deprecated; set Ttm__Planner__ApiKey (the hosts' Ttm:Planner:ApiKey) instead");
+        return old;
     }
 }

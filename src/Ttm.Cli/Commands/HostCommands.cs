@@ -5,6 +5,7 @@ using Ttm.Cli.Cluster;
 using Ttm.Gateway.Hosting;
 using Ttm.Gateway.Tenants;
 using Ttm.Grains;
+using Ttm.Hosting;
 using Ttm.Silo.Hosting;
 
 namespace Ttm.Cli.Commands;
@@ -80,7 +81,7 @@ static class HostCommands
             await using var cluster = await LocalCluster.StartRedisAsync(result.GetValue(folder)!.FullName, cancellationToken: CancellationToken.None,
                 replication: result.GetValue(replicas) is > 0 and var r ? new RedisReplication(r) : null);
             foreach (var redis in cluster.RedisProcesses)
-                Console.WriteLine($"{redis.Name,-10} {(redis == cluster.RedisProcess ? Ttm.Grains.ClusterStoreOptions.Redacted(cluster.Redis) : ""),-22} pid {redis.Pid}");
+                Console.WriteLine($"{redis.Name,-10} {(redis == cluster.RedisProcess ? ClusterStoreOptions.Redacted(cluster.Redis) : ""),-22} pid {redis.Pid}");
             Console.WriteLine($"redis data {cluster.Folder}/redis*");
             cluster.DeviceThreads = LocalCluster.ShareOfCores(result.GetValue(accelerators));
             try

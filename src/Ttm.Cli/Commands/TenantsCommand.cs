@@ -1,6 +1,7 @@
 using System.CommandLine;
 using StackExchange.Redis;
 using Ttm.Gateway.Tenants;
+using Ttm.Hosting;
 
 namespace Ttm.Cli.Commands;
 
@@ -13,7 +14,7 @@ static class TenantsCommand
     public static Command Create()
     {
         var cluster = new Option<string?>("--cluster") { Description = "The cluster's Redis, e.g. 127.0.0.1:6379 (none: the embedded mode's key file)" };
-        var serviceId = new Option<string>("--service-id") { Description = "The cluster's Orleans service id", DefaultValueFactory = _ => new Grains.ClusterStoreOptions().ServiceId };
+        var serviceId = new Option<string>("--service-id") { Description = "The cluster's Orleans service id", DefaultValueFactory = _ => new ClusterStoreOptions().ServiceId };
         var keyFile = new Option<FileInfo>("--key-file") { Description = "The embedded mode's key store", DefaultValueFactory = _ => new FileInfo(new AuthOptions().KeyFile) };
         var name = new Argument<string>("name") { Description = "Tenant name: lower-case letters, digits, dashes" };
         var which = new Argument<string>("key-id-or-name") { Description = "A key id (from list), or a tenant name for all its keys" };
@@ -21,7 +22,7 @@ static class TenantsCommand
         TenantKeys Keys(ParseResult result)
         {
             ITenantKeyStore store = result.GetValue(cluster) is { Length: > 0 } redis
-                ? new RedisTenantKeyStore(ConnectionMultiplexer.Connect(new Grains.ClusterStoreOptions { Redis = redis }.RedisConnection()), result.GetValue(serviceId)!)
+                ? new RedisTenantKeyStore(ConnectionMultiplexer.Connect(new ClusterStoreOptions { Redis = redis }.RedisConnection()), result.GetValue(serviceId)!)
                 : new FileTenantKeyStore(result.GetValue(keyFile)!.FullName);
             return new TenantKeys(store, TimeProvider.System);
         }

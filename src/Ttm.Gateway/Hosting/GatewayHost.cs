@@ -1,5 +1,4 @@
 using Orleans.Dashboard;
-using Ttm.Grains;
 using Ttm.Hosting;
 
 namespace Ttm.Gateway.Hosting;

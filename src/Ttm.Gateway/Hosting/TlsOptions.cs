@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using Ttm.Grains;
+using Ttm.Hosting;
 
 namespace Ttm.Gateway.Hosting;
 

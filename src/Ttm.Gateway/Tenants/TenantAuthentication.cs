@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 using StackExchange.Redis;
-using Ttm.Grains;
 using Ttm.Hosting;
 
 namespace Ttm.Gateway.Tenants;
@@ -28,7 +27,7 @@ public static class TenantAuthentication
 
         var cluster = configuration.ClusterStore();
         if (cluster.UsesRedis)
-            services.AddSingleton<ITenantKeyStore>(_ => new RedisTenantKeyStore(ConnectionMultiplexer.Connect(cluster.RedisConnection()), cluster.ServiceId));
+            services.AddClusterRedis(cluster).AddSingleton<ITenantKeyStore>(sp => new RedisTenantKeyStore(sp.GetRequiredService<IConnectionMultiplexer>(), cluster.ServiceId));
         else
         {
             services.AddSingleton<ITenantKeyStore>(new FileTenantKeyStore(options.KeyFile));

@@ -22,8 +22,7 @@ public static class EventLogServices
                 .AddSingleton<IGenerationIndex>(sp => new SqliteGenerationIndex(sp.GetRequiredService<EmbeddedState>()));
         if (!cluster.UsesRedis)
             return services.AddSingleton<IGenerationEventLog, MemoryGenerationEventLog>().AddSingleton<IGenerationIndex, MemoryGenerationIndex>();
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(cluster.RedisConnection()));
-        services.AddSingleton<IGenerationIndex>(sp => new RedisGenerationIndex(sp.GetRequiredService<IConnectionMultiplexer>(), cluster.ServiceId));
+        services.AddClusterRedis(cluster).AddSingleton<IGenerationIndex>(sp => new RedisGenerationIndex(sp.GetRequiredService<IConnectionMultiplexer>(), cluster.ServiceId));
         return services.AddSingleton<IGenerationEventLog>(sp => new RedisGenerationEventLog(sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<Serializer<GenerationEvent>>(), cluster.ServiceId, cluster.WaitReplicas, cluster.WaitMilliseconds));
     }

@@ -1,5 +1,5 @@
 using Orleans.Storage;
-using Ttm.Grains;
+using Ttm.Grains.Storage;
 
 namespace Ttm.Silo.Hosting;
 

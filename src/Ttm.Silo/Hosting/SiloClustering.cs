@@ -8,7 +8,6 @@ using Orleans.Runtime.Hosting;
 using Orleans.Persistence;
 using Orleans.Serialization;
 using Orleans.Storage;
-using Ttm.Grains;
 using Ttm.Grains.Storage;
 using Ttm.Hosting;
 
@@ -18,7 +17,8 @@ namespace Ttm.Silo.Hosting;
 /// How a silo finds the others and where it keeps state (<see cref="ClusterStoreOptions"/>): on Redis,
 /// Orleans' own providers for membership, grain state and reminders; without it, the embedded default
 /// (localhost clustering; state in a SQLite database in Ttm:Cluster:StateFolder, or in memory without one). In a Kubernetes pod (POD_NAME and POD_NAMESPACE set) Orleans' Kubernetes
-/// hosting also takes the pod's identity and watches the pods of its cluster.
+/// hosting also takes the pod's identity and watches the pods of its cluster. What it configures as a gateway does (the message
+/// cap, the cluster's ids, the Redis check) is <see cref="OrleansCluster"/>'s.
 /// </summary>
 public static class SiloClustering
 {
@@ -27,7 +27,7 @@ public static class SiloClustering
     public static ISiloBuilder UseTtmCluster(this ISiloBuilder silo, IConfiguration configuration)
     {
         var cluster = configuration.ClusterStore();
-        silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = cluster.MaxMessageBytes);
+        silo.Services.AddClusterSettings<SiloMessagingOptions>(cluster);
         if (cluster.KeepsEmbeddedState)
         {
             // The state (and the event logs: EventLogServices) in one SQLite database that outlives the process.
@@ -40,9 +40,7 @@ public static class SiloClustering
         if (!cluster.UsesRedis)
             return silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort).AddMemoryGrainStorage(GrainStorage).UseInMemoryReminderService();
 
-        StartupChecks.RequireRedis(cluster.Redis!);
         var redis = cluster.RedisConnection();
-        silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (cluster.ServiceId, cluster.ClusterId));
         silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (TimeSpan.FromSeconds(cluster.ProbeSeconds), cluster.MissedProbes));
         silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
         silo.AddRedisGrainStorage(GrainStorage, o => o.ConfigurationOptions = redis.Clone());

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Ttm.Grains;
+using Ttm.Hosting;
 using Ttm.Silo.Options;
 using Ttm.Silo.Placement;
 using Ttm.Silo.Telemetry;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Ttm.Grains;
+namespace Ttm.Hosting;
 
 /// <summary>What a host checks before it joins anything, so that it exits with a message a person can act on instead of retrying forever.</summary>
 public static class StartupChecks

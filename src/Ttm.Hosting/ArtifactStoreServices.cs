@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Ttm.Grains;
 
-namespace Ttm.Grains;
+namespace Ttm.Hosting;
 
 /// <summary>Says which artifact store setting is wrong.</summary>
 public sealed class ArtifactStoreOptionsValidator : IValidateOptions<ArtifactStoreOptions>

@@ -1,4 +1,4 @@
-namespace Ttm.Grains;
+namespace Ttm.Hosting;
 
 /// <summary>
 /// A host cannot start because of a setting (a Redis it cannot reach, a store it cannot write, a certificate that does not

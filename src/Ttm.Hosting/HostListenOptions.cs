@@ -1,4 +1,4 @@
-namespace Ttm.Grains;
+namespace Ttm.Hosting;
 
 /// <summary>
 /// Ttm:Listen (env Ttm__Listen__Port, …): where a host's own listeners are. A gateway: gRPC on <see cref="Port"/>

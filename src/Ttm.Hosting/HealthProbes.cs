@@ -1,4 +1,4 @@
-namespace Ttm.Grains;
+namespace Ttm.Hosting;
 
 /// <summary>
 /// The probes every host answers over HTTP, anonymous (they say only Healthy or Unhealthy): a silo on its HTTP port, a

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Ttm.Grains;
+namespace Ttm.Hosting;
 
 /// <summary>Ttm:Artifacts: the folder of the <see cref="DirectoryArtifactStore"/>, shared by the gateway and every silo (a shared volume in a cluster).</summary>
 public sealed class ArtifactStoreOptions

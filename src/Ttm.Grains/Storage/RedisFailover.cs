@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Ttm.Grains;
+namespace Ttm.Grains.Storage;
 
 /// <summary>
 /// A Redis write that fails while Sentinel replaces the primary (ClusterStoreOptions.Redis naming Sentinels and the

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Ttm.Grains;
+namespace Ttm.Hosting;
 
 /// <summary>
 /// Ttm:Cluster (env Ttm__Cluster__Redis, …): where the cluster keeps membership, grain state, reminders and the

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Ttm.Grains;
 
-namespace Ttm.Grains;
+namespace Ttm.Hosting;
 
 /// <summary>
 /// The default store: a directory, keys as relative paths ("gen-1/previews/motion-004.png"). With a meter factory it counts
