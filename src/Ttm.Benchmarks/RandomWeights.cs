@@ -26,17 +26,22 @@ public static class RandomWeights
     /// </summary>
     public static void WriteModels(string folder, string size, string shipped)
     {
-        var sized = TtmConfig.Named(size);
         foreach (var stage in new[] { "motion", "video-ttm" })
         {
-            var config = ModelWeights.ReadConfig(Path.Combine(shipped, stage)) with
-            {
-                Frames = sized.Frames, Height = sized.Height, Width = sized.Width, PatchSize = sized.PatchSize,
-                Hidden = sized.Hidden, Depth = sized.Depth, Heads = sized.Heads, MaskedBlocks = sized.MaskedBlocks,
-            };
-            using var model = VideoDenoiser.Create(config);
+            using var model = VideoDenoiser.Create(Sized(ModelWeights.ReadConfig(Path.Combine(shipped, stage)), size));
             ExerciseEveryLayer(model);
             ModelWeights.Save(model, Path.Combine(folder, stage));
         }
+    }
+
+    /// <summary><paramref name="config"/> (its conditions, variant and prediction) at the DiT size <paramref name="size"/>.</summary>
+    public static TtmConfig Sized(TtmConfig config, string size)
+    {
+        var sized = TtmConfig.Named(size);
+        return config with
+        {
+            Frames = sized.Frames, Height = sized.Height, Width = sized.Width, PatchSize = sized.PatchSize,
+            Hidden = sized.Hidden, Depth = sized.Depth, Heads = sized.Heads, MaskedBlocks = sized.MaskedBlocks,
+        };
     }
 }

@@ -110,17 +110,7 @@ public static class FleetBenchmark
     /// <summary>The networks' two configs a run of <paramref name="size"/> times its passes by (the shipped tiny ones, or tiny's conditions at that size).</summary>
     public static (TtmConfig Motion, TtmConfig Video) Networks(string size) => size == "tiny"
         ? DeviceCostModel.Tiny
-        : (Sized(DeviceCostModel.Tiny.Motion, size), Sized(DeviceCostModel.Tiny.Video, size));
-
-    static TtmConfig Sized(TtmConfig config, string size)
-    {
-        var sized = TtmConfig.Named(size);
-        return config with
-        {
-            Frames = sized.Frames, Height = sized.Height, Width = sized.Width, PatchSize = sized.PatchSize,
-            Hidden = sized.Hidden, Depth = sized.Depth, Heads = sized.Heads, MaskedBlocks = sized.MaskedBlocks,
-        };
-    }
+        : (RandomWeights.Sized(DeviceCostModel.Tiny.Motion, size), RandomWeights.Sized(DeviceCostModel.Tiny.Video, size));
 
     /// <summary>Device seconds of one generation of <paramref name="steps"/> per stage sharing its passes with <paramref name="batch"/> − 1 others.</summary>
     public static double DeviceSeconds((TtmConfig Motion, TtmConfig Video) networks, int steps, int batch = 1) =>
