@@ -43,7 +43,7 @@ static class ForwardCheck
             var sampler = onnx is null ? new FlowSampler(onDevice!) : new FlowSampler(onCpu, onnx);
             using (var end = FinalLatents(sampler, config))
                 agreement.Add(new StageAgreement(stage.ToString().ToLowerInvariant(), (reference - end.cpu()).abs().max().item<float>(), reference.numel()));
-            steps.AddRange(Batching(sampler, config, device, requestCounts, repeats));
+            steps.AddRange(BatchingBenchmark.Steps(sampler, config, device, requestCounts, repeats));
         }
         return new Report(backend, deviceName, provider, agreement.All(a => a.LargestDifference < Tolerance), Tolerance, agreement, steps);
     }
@@ -69,32 +69,5 @@ static class ForwardCheck
         requests.ForEach(r => r.Dispose());
         conditions.ForEach(c => c.Dispose());
         return end;
-    }
-
-    /// <summary>The median of <paramref name="repeats"/> timed steps of k requests in one pass (after one untimed), per k.</summary>
-    static IEnumerable<BatchingBenchmark.Timing> Batching(FlowSampler sampler, TtmConfig config, Device device, IReadOnlyList<int> requestCounts, int repeats)
-    {
-        double single = double.NaN;
-        foreach (int k in requestCounts.Prepend(1).Distinct())
-        {
-            using var scope = NewDisposeScope();
-            var requests = Enumerable.Range(0, k)
-                .Select(i => sampler.Start(SyntheticConditions.For(config, i), new SamplingOptions(repeats + 1, GuidanceScales.Default, i)))
-                .ToList();
-            var samples = new List<double>();
-            for (int r = 0; r <= repeats; r++)
-            {
-                var clock = Stopwatch.StartNew();
-                foreach (var result in sampler.Advance(requests)) result.Dispose();
-                TorchDevices.Synchronize(device);
-                if (r > 0) samples.Add(clock.Elapsed.TotalMilliseconds); // the first pass warms up
-            }
-            double median = BenchmarkJson.Median(samples);
-            if (k == 1) single = median;
-            if (requestCounts.Contains(k))
-                yield return new BatchingBenchmark.Timing(config.Stage.ToString().ToLowerInvariant(), k, k * Ttm.Models.Simulation.DeviceCostModel.RowsPerRequest, Math.Round(median, 2),
-                    Math.Round(median / k, 2), Math.Round(k * single / median, 2));
-            requests.ForEach(q => { q.Conditions.Dispose(); q.Dispose(); });
-        }
     }
 }

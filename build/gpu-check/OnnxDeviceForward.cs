@@ -52,39 +52,21 @@ sealed class OnnxDeviceForward : IForwardPass, IDisposable
 
     OrtValue Input(string name, DitBatch batch) => name switch
     {
-        VideoDitGraph.Noisy => Floats(batch.Noisy),
-        VideoDitGraph.Time => Floats(batch.Time),
-        VideoDitGraph.Visual => Floats(batch.Visual),
-        VideoDitGraph.Text => Floats(batch.Text),
-        VideoDitGraph.TextMask => Bools(batch.TextMask),
-        VideoDitGraph.LocalText => Floats(batch.LocalText ?? throw new ArgumentException("This network reads local prompts.")),
+        VideoDitGraph.Noisy => OrtValues.Floats(batch.Noisy),
+        VideoDitGraph.Time => OrtValues.Floats(batch.Time),
+        VideoDitGraph.Visual => OrtValues.Floats(batch.Visual),
+        VideoDitGraph.Text => OrtValues.Floats(batch.Text),
+        VideoDitGraph.TextMask => OrtValues.Bools(batch.TextMask),
+        VideoDitGraph.LocalText => OrtValues.Floats(batch.LocalText ?? throw new ArgumentException("This network reads local prompts.")),
         VideoDitGraph.LocalVisible => Visible(batch),
-        VideoDitGraph.TokenObjects => Longs(batch.TokenObjects ?? throw new ArgumentException("This network reads token object ids.")),
+        VideoDitGraph.TokenObjects => OrtValues.Longs(batch.TokenObjects ?? throw new ArgumentException("This network reads token object ids.")),
         _ => throw new InvalidOperationException($"The exported graph reads an input '{name}' this runner does not know."),
     };
 
     OrtValue Visible(DitBatch batch)
     {
         using var visible = config.MasksCrossAttention ? batch.LocalVisibility() : batch.LocalTokensPresent();
-        return Bools(visible);
-    }
-
-    static OrtValue Floats(Tensor t)
-    {
-        using var values = t.detach().to(ScalarType.Float32).cpu().contiguous();
-        return OrtValue.CreateTensorValueFromMemory(values.data<float>().ToArray(), values.shape);
-    }
-
-    static OrtValue Bools(Tensor t)
-    {
-        using var values = t.to(ScalarType.Bool).cpu().contiguous();
-        return OrtValue.CreateTensorValueFromMemory(values.data<bool>().ToArray(), values.shape);
-    }
-
-    static OrtValue Longs(Tensor t)
-    {
-        using var values = t.to(ScalarType.Int64).cpu().contiguous();
-        return OrtValue.CreateTensorValueFromMemory(values.data<long>().ToArray(), values.shape);
+        return OrtValues.Bools(visible);
     }
 
     public void Dispose() => session.Dispose();

@@ -86,43 +86,25 @@ public sealed class OnnxForward : IForwardPass, IDisposable
     {
         switch (name)
         {
-            case VideoDitGraph.Noisy: return Floats(batch.Noisy);
-            case VideoDitGraph.Time: return Floats(batch.Time);
-            case VideoDitGraph.Visual: return Floats(batch.Visual);
-            case VideoDitGraph.Text: return Floats(batch.Text);
-            case VideoDitGraph.TextMask: return Bools(batch.TextMask);
-            case VideoDitGraph.Hidden: return Floats(hidden ?? throw new ArgumentException("This piece of the forward pass starts from a block's output."));
-            case VideoDitGraph.LocalText: return Floats(batch.LocalText ?? throw new ArgumentException("This network reads local prompts."));
+            case VideoDitGraph.Noisy: return OrtValues.Floats(batch.Noisy);
+            case VideoDitGraph.Time: return OrtValues.Floats(batch.Time);
+            case VideoDitGraph.Visual: return OrtValues.Floats(batch.Visual);
+            case VideoDitGraph.Text: return OrtValues.Floats(batch.Text);
+            case VideoDitGraph.TextMask: return OrtValues.Bools(batch.TextMask);
+            case VideoDitGraph.Hidden: return OrtValues.Floats(hidden ?? throw new ArgumentException("This piece of the forward pass starts from a block's output."));
+            case VideoDitGraph.LocalText: return OrtValues.Floats(batch.LocalText ?? throw new ArgumentException("This network reads local prompts."));
             case VideoDitGraph.LocalVisible:
                 using (var visible = config.MasksCrossAttention ? batch.LocalVisibility() : batch.LocalTokensPresent())
-                    return Bools(visible);
-            case VideoDitGraph.TokenObjects: return Longs(batch.TokenObjects ?? throw new ArgumentException("This network reads token object ids."));
+                    return OrtValues.Bools(visible);
+            case VideoDitGraph.TokenObjects: return OrtValues.Longs(batch.TokenObjects ?? throw new ArgumentException("This network reads token object ids."));
             case var _ when VideoUnetGraph.LevelOf(name, VideoUnetGraph.LocalVisible) is { } level:
                 using (NewDisposeScope())
-                    return Bools(VideoUnet.LocalConditions(config, batch, level).LocalVisible);
+                    return OrtValues.Bools(VideoUnet.LocalConditions(config, batch, level).LocalVisible);
             case var _ when VideoUnetGraph.LevelOf(name, VideoUnetGraph.TokenObjects) is { } level:
                 using (NewDisposeScope())
-                    return Longs(VideoUnet.LocalConditions(config, batch, level).TokenObjects ?? throw new ArgumentException("This network reads token object ids."));
+                    return OrtValues.Longs(VideoUnet.LocalConditions(config, batch, level).TokenObjects ?? throw new ArgumentException("This network reads token object ids."));
             default: throw new InvalidOperationException($"The exported graph reads an input '{name}' this runner does not know.");
         }
-    }
-
-    static OrtValue Floats(Tensor t)
-    {
-        using var values = t.detach().to(ScalarType.Float32).cpu().contiguous();
-        return OrtValue.CreateTensorValueFromMemory(values.data<float>().ToArray(), values.shape);
-    }
-
-    static OrtValue Bools(Tensor t)
-    {
-        using var values = t.to(ScalarType.Bool).cpu().contiguous();
-        return OrtValue.CreateTensorValueFromMemory(values.data<bool>().ToArray(), values.shape);
-    }
-
-    static OrtValue Longs(Tensor t)
-    {
-        using var values = t.to(ScalarType.Int64).cpu().contiguous();
-        return OrtValue.CreateTensorValueFromMemory(values.data<long>().ToArray(), values.shape);
     }
 
     public void Dispose()
