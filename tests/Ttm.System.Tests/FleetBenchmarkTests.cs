@@ -59,5 +59,13 @@ public sealed class FleetBenchmarkTests(ITestOutputHelper output) : IAsyncLifeti
         foreach (var host in new[] { "accelerator", "plain", "gateway" }) Assert.True(cpu.GetProperty(host).GetDouble() > 0, host);
         Assert.True(cpu.GetProperty("redis").GetDouble() >= 0); // Redis' share can round to nothing over four generations
         Assert.Contains("motion", root.GetProperty("stage_seconds_p50").EnumerateObject().Select(p => p.Name));
+        // The steady rate is read against the same ideal; without a baseline there is no scaling efficiency to read.
+        Assert.Equal("tiny", root.GetProperty("size").GetString());
+        Assert.Equal(root.GetProperty("steady_generations_per_minute").GetDouble() / root.GetProperty("ideal_generations_per_minute").GetDouble(),
+            root.GetProperty("steady_share_of_ideal").GetDouble(), 0.01);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("scaling_efficiency").ValueKind);
+        // Every kind of host reports its peak memory; a simulated accelerator holds no weights but its sessions and runtime.
+        var rss = root.GetProperty("peak_rss_megabytes");
+        foreach (var host in new[] { "accelerator", "plain", "gateway", "redis" }) Assert.True(rss.GetProperty(host).GetDouble() > 0, host);
     }
 }
